@@ -1,0 +1,438 @@
+"""Typed, immutable objects for a contract spec.
+
+These are the words of the contract (cohort, metric, tariff, cap, payer...) as plain frozen
+dataclasses. They hold no I/O and no validation: `contract_specs.loader` builds them only from a
+document that has passed the JSON Schema and the semantic checks, so every field here can be
+trusted by the engine.
+
+Money in a spec is a `Decimal` in the contract's currency (prices may carry more decimals than
+the currency; caps and payments may not). Effects and shares are percentages as `Decimal`.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# ISO 4217 minor units for the currencies outcomes contracts are written in. A currency not
+# listed here is refused by the schema, so the exponent is always known.
+CURRENCY_EXPONENTS: Mapping[str, int] = {
+    "GBP": 2,
+    "EUR": 2,
+    "USD": 2,
+    "AUD": 2,
+    "CAD": 2,
+    "NZD": 2,
+    "CHF": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "ZAR": 2,
+    "INR": 2,
+    "ILS": 2,
+    "PTE": 0,
+    "JPY": 0,
+    "KRW": 0,
+    "CLP": 0,
+    "COP": 2,
+    "PEN": 2,
+    "MXN": 2,
+    "BRL": 2,
+    "KES": 2,
+    "UGX": 0,
+}
+
+
+class Role(StrEnum):
+    COMMISSIONER = "commissioner"
+    INVESTOR = "investor"
+    PROVIDER = "provider"
+    INTERMEDIARY = "intermediary"
+    EVALUATOR = "evaluator"
+
+
+class Frequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+class Verification(StrEnum):
+    REQUIRED = "required"
+    AUTOMATIC = "automatic"
+
+
+class Direction(StrEnum):
+    LOWER_IS_BETTER = "lower_is_better"
+    HIGHER_IS_BETTER = "higher_is_better"
+
+
+class AttributeType(StrEnum):
+    DATE = "date"
+    BOOLEAN = "boolean"
+    STRING = "string"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar-month arithmetic: 31 Jan + 1 month is 28/29 Feb (the day is clipped)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A span of calendar time: `days`, `weeks` and `months` add up (months first)."""
+
+    days: int = 0
+    weeks: int = 0
+    months: int = 0
+
+    def after(self, day: date) -> date:
+        """The date this duration after `day` (`start + 3 months`)."""
+        from datetime import timedelta
+
+        return add_months(day, self.months) + timedelta(days=self.days + 7 * self.weeks)
+
+    def before(self, day: date) -> date:
+        """The date this duration before `day` (used for prerequisite gaps)."""
+        from datetime import timedelta
+
+        return add_months(day, -self.months) - timedelta(days=self.days + 7 * self.weeks)
+
+    @property
+    def is_zero(self) -> bool:
+        return self.days == 0 and self.weeks == 0 and self.months == 0
+
+
+@dataclass(frozen=True)
+class Dated(Generic[T]):
+    """One entry of a dated schedule: `value` is in force from `from_` (inclusive)."""
+
+    from_: date
+    value: T
+
+
+@dataclass(frozen=True)
+class Schedule(Generic[T]):
+    """Values keyed by effective date, in order, never overwritten (openfisca style)."""
+
+    entries: tuple[Dated[T], ...]
+
+    def at(self, day: date) -> T | None:
+        """The value in force on `day`, or None before the first entry."""
+        found: T | None = None
+        for entry in self.entries:
+            if entry.from_ <= day:
+                found = entry.value
+            else:
+                break
+        return found
+
+
+# --- participant rules (eligibility of a cohort, conditions of a metric) ---------------------
+
+
+@dataclass(frozen=True)
+class AgeAtStart:
+    """Age in whole years on the start date, from a declared date attribute, within [min, max]."""
+
+    attribute: str
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A boolean attribute must have this value."""
+
+    attribute: str
+    value: bool = True
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """An attribute's value must be one of a list."""
+
+    attribute: str
+    values: tuple[str, ...]
+
+
+Rule = AgeAtStart | Flag | OneOf
+
+
+# --- parties, attributes, cohorts ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Party:
+    id: str
+    role: Role
+    name: str
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A participant attribute the contract needs. Nothing else about a person is stored."""
+
+    name: str
+    type: AttributeType
+    required: bool = True
+    values: tuple[str, ...] | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Cohort:
+    id: str
+    name: str
+    enrolment_from: date
+    enrolment_to: date
+    capacity: int | None = None
+    eligibility: tuple[Rule, ...] = ()
+    # per-metric tariff overrides for this cohort: metric id -> price schedule
+    tariffs: Mapping[str, Schedule[Decimal]] = field(default_factory=dict)
+    # set when a cohort was cancelled (e.g. Peterborough cohort 3): no enrolment from this date
+    cancelled_on: date | None = None
+
+
+# --- individual outcome metrics --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A quantity evidenced over time (earnings, guided learning hours)."""
+
+    id: str
+    name: str
+    unit: str
+    decimals: int = 2
+    evidence_types: tuple[str, ...] = ()
+    verification: Verification = Verification.REQUIRED
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Achieved on the first date the cumulative quantity since start reaches `quantity`."""
+
+    measure: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """A valid occurrence of `metric` must exist at least `min_gap` before this one."""
+
+    metric: str
+    min_gap: Duration = Duration()
+
+
+@dataclass(frozen=True)
+class MetricCaps:
+    count: int | None = None
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    name: str
+    tariff: Schedule[Decimal]
+    evidence_types: tuple[str, ...] = ()
+    window: Duration | None = None
+    conditions: tuple[Rule, ...] = ()
+    prerequisites: tuple[Prerequisite, ...] = ()
+    max_per_participant: int = 1
+    threshold: Threshold | None = None
+    verification: Verification = Verification.REQUIRED
+    target: int | None = None
+    cohort_targets: Mapping[str, int] = field(default_factory=dict)
+    caps: MetricCaps = MetricCaps()
+    payer_shares: Schedule[Mapping[str, Decimal]] | None = None
+    description: str = ""
+
+
+# --- cohort-level outcome metrics ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PerUnitAboveThreshold:
+    """Pays price x improvement in units when the relative effect reaches the threshold."""
+
+    threshold_percent: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A band from `min_effect_percent`: pays a fixed `payment`, or `price` per unit improved."""
+
+    min_effect_percent: Decimal
+    payment: Decimal | None = None
+    price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Tiers:
+    bands: tuple[Tier, ...]
+
+
+@dataclass(frozen=True)
+class SlidingScale:
+    """0% of `maximum` at `lower_percent` effect, 100% at `upper_percent`, linear between."""
+
+    lower_percent: Decimal
+    upper_percent: Decimal
+    maximum: Decimal
+
+
+PaymentRule = PerUnitAboveThreshold | Tiers | SlidingScale
+
+
+@dataclass(frozen=True)
+class CohortMetric:
+    id: str
+    name: str
+    cohorts: tuple[str, ...]
+    direction: Direction
+    rule: PaymentRule
+    # pooled: one result over all `cohorts` together; otherwise one result per cohort
+    pooled: bool = False
+    # cohort metrics whose payments to the same cohorts are deducted (a pooled result pays
+    # only what the cohorts have not already been paid)
+    net_of: tuple[str, ...] = ()
+    caps: MetricCaps = MetricCaps()
+    payer_shares: Schedule[Mapping[str, Decimal]] | None = None
+    description: str = ""
+
+
+# --- the contract as a whole -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Payer:
+    """An outcome payer and its commitment (the most it will ever pay), if capped."""
+
+    party: str
+    commitment: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ContractCaps:
+    per_participant: Decimal | None = None
+    contract: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: str
+    name: str
+    currency: str
+    payment_frequency: Frequency
+    service_start: date
+    referrals_close: date | None = None
+    last_outcome_date: date | None = None
+    # reconciliation: days a payer has to pay a claim; tolerance for matching money received
+    payment_terms_days: int = 30
+    remittance_tolerance: Decimal = Decimal("0")
+    # findings: evidence waiting for verification longer than this is flagged
+    verification_sla_days: int = 30
+
+    @property
+    def exponent(self) -> int:
+        return CURRENCY_EXPONENTS[self.currency]
+
+
+@dataclass(frozen=True)
+class ExpectedLine:
+    participant_id: str
+    metric: str
+    payer: str
+    amount: Decimal
+    occurrence: int = 1
+    cut_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedNotPayable:
+    evidence_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small case embedded in the spec, with the lines it must produce (`spec test`)."""
+
+    name: str
+    participants: tuple[Mapping[str, object], ...]
+    evidence: tuple[Mapping[str, object], ...] = ()
+    results: tuple[Mapping[str, object], ...] = ()
+    lines: tuple[ExpectedLine, ...] = ()
+    not_payable: tuple[ExpectedNotPayable, ...] = ()
+    totals: Mapping[str, Decimal] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    contract: Contract
+    parties: tuple[Party, ...]
+    attributes: tuple[Attribute, ...]
+    cohorts: tuple[Cohort, ...]
+    metrics: tuple[Metric, ...]
+    payers: tuple[Payer, ...]
+    payer_shares: Schedule[Mapping[str, Decimal]]
+    measures: tuple[Measure, ...] = ()
+    cohort_metrics: tuple[CohortMetric, ...] = ()
+    caps: ContractCaps = ContractCaps()
+    examples: tuple[Example, ...] = ()
+    # declared in the file (optional); the ledger numbers versions per contract on load
+    version: int | None = None
+    # sha256 of the canonical JSON of the document (see contract_specs.canonical)
+    content_hash: str = ""
+
+    def metric(self, metric_id: str) -> Metric:
+        for metric in self.metrics:
+            if metric.id == metric_id:
+                return metric
+        raise KeyError(metric_id)
+
+    def cohort(self, cohort_id: str) -> Cohort:
+        for cohort in self.cohorts:
+            if cohort.id == cohort_id:
+                return cohort
+        raise KeyError(cohort_id)
+
+    def party(self, party_id: str) -> Party:
+        for party in self.parties:
+            if party.id == party_id:
+                return party
+        raise KeyError(party_id)
+
+    def parties_with(self, role: Role) -> tuple[Party, ...]:
+        return tuple(p for p in self.parties if p.role == role)
+
+    def metric_position(self, metric_id: str) -> int:
+        """Position in the spec: individual metrics first, then cohort-level metrics."""
+        ids = [m.id for m in self.metrics] + [m.id for m in self.cohort_metrics]
+        return ids.index(metric_id)
+
+
+def to_minor(amount: Decimal, exponent: int) -> int:
+    """An amount in the currency as integer minor units, rounded half-up."""
+    quantum = Decimal(1).scaleb(-exponent)
+    return int(amount.quantize(quantum, rounding=ROUND_HALF_UP).scaleb(exponent))
+
+
+def from_minor(minor: int, exponent: int) -> Decimal:
+    """Integer minor units back to a Decimal with exactly the currency's decimals."""
+    return Decimal(minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))

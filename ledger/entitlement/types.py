@@ -1,0 +1,122 @@
+"""What goes into and comes out of the entitlement engine (SEMANTICS.md sections 3 and 4).
+
+The engine is a pure function: `compute_entitlement(spec, facts) -> Entitlement`. The storage
+layer decides what is known as of a cut-off (submitted at or before T, latest verification
+decision at or before T) and hands the engine plain frames; the engine decides what counts.
+
+Input frames (`Facts`), one row each, any row order:
+
+participants
+    participant_id (str), cohort (str), provider (str), start_date (datetime64, a calendar date),
+    plus one column per attribute the spec declares (dates as datetime64, booleans as bool,
+    strings as str, integers as Int64, decimals as str). Only enrolled participants.
+evidence
+    evidence_id (str), participant_id (str), metric (str: a metric id, or a measure id for
+    quantity evidence), achieved_on (datetime64), evidence_type (str, may be empty),
+    quantity (Int64, nullable: the quantity in the measure's minor units, i.e. x 10**decimals),
+    status (str: verified | pending | rejected | revoked, as of the cut-off).
+results
+    result_id (str), metric (cohort metric id), cohort (a cohort id, or "pool" for a pooled
+    metric), observed (str decimal), comparison (str decimal), units (int),
+    evaluated_on (datetime64), reference (str). Only the current (not superseded) results.
+
+Output frames (`Entitlement`):
+
+lines — one per key (participant_id, metric, occurrence, payer), zero amounts included so that a
+    key that was paid and is no longer owed shows up (reconciliation posts the difference):
+    participant_id (str; "cohort:<id>" or "cohort:pool" for cohort-level lines), cohort, provider
+    ("" for cohort-level), metric, occurrence (int, 1-based rank among the participant's payable
+    occurrences of the metric), payer, amount (int64 minor units), price (int64 minor units: the
+    tariff in force, rounded half-up), achieved_on (datetime64), evidence_ids (str, ";"-joined,
+    sorted; result ids for cohort-level lines), cut_by (str: "" or one of CUT_REASONS),
+    reason (str: human-readable rule that produced the amount).
+not_payable — one per evidence row that counts for nothing:
+    evidence_id, participant_id, metric, achieved_on, reason (one of NOT_PAYABLE_REASONS),
+    detail (str: the numbers behind it, e.g. "achieved 2016-03-01 after window end 2016-02-01").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+PARTICIPANT_COLUMNS = ("participant_id", "cohort", "provider", "start_date")
+EVIDENCE_COLUMNS = (
+    "evidence_id",
+    "participant_id",
+    "metric",
+    "achieved_on",
+    "evidence_type",
+    "quantity",
+    "status",
+)
+RESULT_COLUMNS = (
+    "result_id",
+    "metric",
+    "cohort",
+    "observed",
+    "comparison",
+    "units",
+    "evaluated_on",
+    "reference",
+)
+LINE_COLUMNS = (
+    "participant_id",
+    "cohort",
+    "provider",
+    "metric",
+    "occurrence",
+    "payer",
+    "amount",
+    "price",
+    "achieved_on",
+    "evidence_ids",
+    "cut_by",
+    "reason",
+)
+NOT_PAYABLE_COLUMNS = ("evidence_id", "participant_id", "metric", "achieved_on", "reason", "detail")
+
+# Which cap cut a line (SEMANTICS.md 3.6 and 3.7).
+CUT_REASONS = (
+    "participant_cap",
+    "metric_amount_cap",
+    "metric_count_cap",
+    "contract_cap",
+    "payer_commitment",
+)
+
+# Why an evidence row counts for nothing (SEMANTICS.md 3.1-3.6).
+NOT_PAYABLE_REASONS = (
+    "not_enrolled",
+    "unknown_metric",
+    "not_verified",
+    "rejected",
+    "revoked",
+    "evidence_type_not_accepted",
+    "before_start",
+    "outside_window",
+    "after_last_outcome_date",
+    "condition_not_met",
+    "prerequisite_not_met",
+    "quantity_missing",
+    "threshold_not_reached",
+    "limit_per_participant",
+    "participant_cap_reached",
+    "metric_cap_reached",
+    "contract_cap_reached",
+    "payer_commitment_exhausted",
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    participants: pd.DataFrame
+    evidence: pd.DataFrame
+    results: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    lines: pd.DataFrame
+    not_payable: pd.DataFrame
