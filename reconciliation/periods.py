@@ -1,0 +1,131 @@
+"""Payment periods: the months or quarters a contract is paid in.
+
+A period id is "2025-Q3" for a quarterly contract and "2025-07" for a monthly one. Periods are
+value objects that order by time, know their first and last day, and their successor.
+
+>>> p = parse_period("2025-Q3", Frequency.QUARTERLY)
+>>> (p.start, p.end, p.next().id)
+(datetime.date(2025, 7, 1), datetime.date(2025, 9, 30), '2025-Q4')
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from contract_specs.model import Contract, Frequency
+from reconciliation.errors import PeriodError, Problem
+
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTHS_IN = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One payment period: `number` is the quarter (1-4) or the month (1-12) of `year`."""
+
+    year: int
+    number: int
+    frequency: Frequency
+
+    @property
+    def id(self) -> str:
+        if self.frequency is Frequency.QUARTERLY:
+            return f"{self.year}-Q{self.number}"
+        return f"{self.year}-{self.number:02d}"
+
+    @property
+    def start(self) -> date:
+        """The first day of the period."""
+        return date(self.year, (self.number - 1) * _MONTHS_IN[self.frequency] + 1, 1)
+
+    @property
+    def end(self) -> date:
+        """The last day of the period (inclusive)."""
+        month = self.number * _MONTHS_IN[self.frequency]
+        return date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    def contains(self, day: date) -> bool:
+        """Whether `day` falls inside the period."""
+        return self.start <= day <= self.end
+
+    def next(self) -> Period:
+        """The period right after this one."""
+        return period_containing(self.end + timedelta(days=1), self.frequency)
+
+    def previous(self) -> Period:
+        """The period right before this one."""
+        return period_containing(self.start - timedelta(days=1), self.frequency)
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def period_containing(day: date, frequency: Frequency) -> Period:
+    """The period of `frequency` that `day` falls in."""
+    if frequency is Frequency.QUARTERLY:
+        return Period(day.year, (day.month - 1) // 3 + 1, frequency)
+    return Period(day.year, day.month, frequency)
+
+
+def parse_period(text: str, frequency: Frequency, place: str = "period") -> Period:
+    """Read a period id for a contract paid at `frequency`; PeriodError names what to type."""
+    value = text.strip()
+    quarter, month = _QUARTER.match(value), _MONTH.match(value)
+    example = "2025-Q3" if frequency is Frequency.QUARTERLY else "2025-07"
+    if frequency is Frequency.QUARTERLY and quarter:
+        return Period(int(quarter[1]), int(quarter[2]), frequency)
+    if frequency is Frequency.MONTHLY and month:
+        return Period(int(month[1]), int(month[2]), frequency)
+    if quarter or month:
+        found = "a quarter" if quarter else "a month"
+        message = (
+            f"{value!r} is {found} but this contract is paid {frequency.value}: "
+            f"give a period like {example!r}"
+        )
+    else:
+        shape = (
+            "YYYY-Qn with n from 1 to 4"
+            if frequency is Frequency.QUARTERLY
+            else "YYYY-MM with a month from 01 to 12"
+        )
+        message = f"{value!r} is not a period id: write {shape}, e.g. {example!r}"
+    raise PeriodError([Problem(place, message)])
+
+
+def periods_between(first: Period, last: Period) -> Iterator[Period]:
+    """Every period from `first` to `last`, both included, in order."""
+    period = first
+    while period <= last:
+        yield period
+        period = period.next()
+
+
+def contract_periods(
+    contract: Contract, lag_days: int | None = None, until: date | None = None
+) -> tuple[Period, ...]:
+    """The periods a contract is paid in: from service start to its last outcome date + lag.
+
+    The lag (default: the contract's payment terms) leaves room for evidence of the last
+    outcomes to arrive and be paid. A contract without a last outcome date needs `until`.
+    """
+    if until is None:
+        if contract.last_outcome_date is None:
+            raise PeriodError(
+                [
+                    Problem(
+                        "contract.last_outcome_date",
+                        f"contract {contract.id!r} has no last outcome date: "
+                        "give the date to list periods until",
+                    )
+                ]
+            )
+        lag = contract.payment_terms_days if lag_days is None else lag_days
+        until = contract.last_outcome_date + timedelta(days=lag)
+    first = period_containing(contract.service_start, contract.payment_frequency)
+    last = period_containing(until, contract.payment_frequency)
+    return tuple(periods_between(first, last))
