@@ -1,0 +1,124 @@
+"""The database engine and the unit of work that owns each transaction.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on and a busy timeout, so a
+reader never blocks the writer and a second writer waits instead of failing at once.
+PostgreSQL is reached through psycopg 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from ledger.settings import get_settings
+
+
+def normalise_url(url: str) -> str:
+    """Pick the psycopg 3 driver for a bare `postgresql://` URL (SQLAlchemy would pick psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """A sync engine for `url` (default: the settings' database URL)."""
+    settings = get_settings()
+    url = normalise_url(url or settings.database_url)
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, echo=settings.echo_sql, **kwargs)
+        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
+        return engine
+    return create_engine(url, echo=settings.echo_sql, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own BEGIN handling defers locking; take control so that BEGIN IMMEDIATE
+        # below makes a writer wait for the lock up front instead of failing mid-transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """True when the engine talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """A session whose work is committed as one transaction on success, rolled back on any error.
+
+    All-or-nothing: callers never commit themselves; whatever raises inside the block leaves
+    the database exactly as it was.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """The packaged Alembic configuration (ledger/migrations/alembic.ini) pointed at `url`."""
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        # configparser treats % as interpolation
+        config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the migrations up to `revision` (all of them by default) in one transaction."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The head revision(s) of the packaged migrations (there must be exactly one)."""
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    """The revision(s) the database is at; empty for a database never migrated."""
+    with engine.connect() as connection:
+        return tuple(MigrationContext.configure(connection).get_current_heads())
+
+
+def ensure_schema(engine: Engine) -> bool:
+    """Upgrade an empty (never migrated) database to the latest schema; True when it did.
+
+    A database that is already migrated is left alone: upgrading a live database is a
+    deliberate act (`outcomes db upgrade`), not a side effect of starting the app.
+    """
+    if current_revisions(engine):
+        return False
+    upgrade(engine)
+    return True

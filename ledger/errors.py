@@ -1,0 +1,61 @@
+"""Errors a user can cause, as data: every problem found in one pass, each with its place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    """One problem in an uploaded file: `FILE:ROW: column: message` (row 1 is the header)."""
+
+    file: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}: {self.column}: {self.message}"
+
+
+class LedgerError(Exception):
+    """Base of the errors a user can cause and fix; the message says what to do."""
+
+
+class UnknownContract(LedgerError):
+    def __init__(self, contract_id: str) -> None:
+        super().__init__(
+            f"contract {contract_id!r} is not known: load its spec first "
+            "(outcomes contract load FILE)"
+        )
+        self.contract_id = contract_id
+
+
+class NoActiveSpec(LedgerError):
+    def __init__(self, contract_id: str) -> None:
+        super().__init__(
+            f"contract {contract_id!r} has no active spec version: load one "
+            "(outcomes contract load FILE)"
+        )
+        self.contract_id = contract_id
+
+
+class UnknownParticipant(LedgerError):
+    def __init__(self, contract_id: str, participant_id: str) -> None:
+        super().__init__(f"participant {participant_id!r} is not enrolled in {contract_id!r}")
+
+
+class RejectedUpload(LedgerError):
+    """A file with at least one bad row: nothing from it was stored."""
+
+    def __init__(self, errors: Iterable[RowError]) -> None:
+        self.errors: tuple[RowError, ...] = tuple(sorted(errors))
+        super().__init__(
+            f"{len(self.errors)} problem(s); nothing was stored. Fix every row listed and "
+            "import the whole file again."
+        )
+
+    def lines(self) -> list[str]:
+        """One `FILE:ROW: column: reason` line per problem, in file order."""
+        return [str(error) for error in self.errors]
