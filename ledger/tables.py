@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     ForeignKeyConstraint,
     Index,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -233,3 +234,8 @@ class AuditLog(SQLModel, table=True):
     subject: str
     at: datetime
     details: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model (for bulk inserts and column-wise selects)."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]

@@ -163,3 +163,55 @@ def _text(value: object) -> str:
         # repr is the shortest text that reads back as the same float: 800.1, not 800.1000000001
         return format(Decimal(repr(value)).normalize(), "f")
     return str(value).strip()
+
+
+# --- typed values from the strings of an upload (vectorised; invalid -> missing) -------------
+
+_INTEGER = r"^[+-]?\d+$"
+_DECIMAL = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """ISO dates (YYYY-MM-DD) as datetime64; anything else (or empty) is NaT."""
+    return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+
+
+def parse_booleans(values: pd.Series) -> pd.Series:
+    """true/false, yes/no, y/n, 1/0 (any case) as a nullable boolean; anything else is NA."""
+    lowered = values.str.lower()
+    result = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    result[lowered.isin(_TRUE)] = True
+    result[lowered.isin(_FALSE)] = False
+    return result
+
+
+def is_integer(values: pd.Series) -> pd.Series:
+    """Which strings are whole numbers."""
+    return values.str.fullmatch(_INTEGER).fillna(False).astype(bool)
+
+
+def is_decimal(values: pd.Series) -> pd.Series:
+    """Which strings are plain decimal numbers (no exponent, no thousands separator)."""
+    return values.str.fullmatch(_DECIMAL).fillna(False).astype(bool)
+
+
+def decimals_of(values: pd.Series) -> pd.Series:
+    """How many digits follow the decimal point in each (decimal) string."""
+    after = values.str.partition(".")[2]
+    return after.str.len().astype("int64")
+
+
+def scaled_integers(values: pd.Series, decimals: pd.Series) -> pd.Series:
+    """Decimal strings as integers scaled by 10**decimals (exact: done on the digits, no float).
+
+    Callers check first that each value is a decimal with at most its number of decimals.
+    """
+    parts = values.str.partition(".")
+    whole, fraction = parts[0], parts[2]
+    padded = [
+        f"{w}{f.ljust(d, '0')}" if w not in ("", "+", "-") else f"{w}0{f.ljust(d, '0')}"
+        for w, f, d in zip(whole, fraction, decimals, strict=True)
+    ]
+    return pd.Series([int(p) for p in padded], index=values.index, dtype="Int64")

@@ -39,6 +39,7 @@ from contract_specs.model import (
     Schedule,
     Threshold,
 )
+from ledger.contracts import ActiveSpec, register_spec, remember
 from ledger.db import make_engine, normalise_url, unit_of_work, upgrade
 
 POSTGRES_ENV = "OUTCOMES_TEST_POSTGRES_URL"
@@ -196,3 +197,12 @@ def spec() -> ContractSpec:
 def uploads() -> Path:
     """The folder of upload fixtures (tests/fixtures/uploads)."""
     return UPLOADS
+
+
+@pytest.fixture
+def active(engine: Engine, spec: ContractSpec, now: datetime) -> ActiveSpec:
+    """The small spec registered as version 1 of its contract (and known to the parse cache)."""
+    with unit_of_work(engine) as session:
+        register_spec(session, spec, {"small_spec": True}, actor="test", now=now)
+    remember(spec)
+    return ActiveSpec(1, spec)
