@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from contract_specs.model import Contract, Frequency
 from reconciliation.errors import PeriodError, Problem
@@ -129,3 +129,24 @@ def contract_periods(
     first = period_containing(contract.service_start, contract.payment_frequency)
     last = period_containing(until, contract.payment_frequency)
     return tuple(periods_between(first, last))
+
+
+def due_at(period: Period, delay: timedelta) -> datetime:
+    """When a period is ready to reconcile: the midnight (UTC) after its last day, plus delay."""
+    return datetime.combine(period.end + timedelta(days=1), time()) + delay
+
+
+def periods_due(
+    contract: Contract, now: datetime, delay: timedelta, done: Collection[str]
+) -> tuple[Period, ...]:
+    """The contract's periods that have ended (plus `delay`) by `now` and are not in `done`.
+
+    The same rule serves the scheduler (what to run, including runs missed while the service
+    was down) and the findings (periods that should have been reconciled and were not).
+    """
+    until = now.date() if contract.last_outcome_date is None else None
+    return tuple(
+        period
+        for period in contract_periods(contract, until=until)
+        if due_at(period, delay) <= now and period.id not in done
+    )

@@ -121,3 +121,35 @@ def test_contract_without_last_outcome_date_needs_an_end() -> None:
 def test_periods_order_by_time() -> None:
     assert Period(2025, 4, Q) < Period(2026, 1, Q)
     assert sorted([Period(2025, 12, M), Period(2025, 2, M)])[0].id == "2025-02"
+
+
+def test_a_period_is_due_the_midnight_after_its_end_plus_the_delay() -> None:
+    from datetime import datetime
+
+    from reconciliation.periods import due_at
+
+    q3 = parse_period("2015-Q3", Q)
+    assert due_at(q3, timedelta(days=5, hours=6)) == datetime(2015, 10, 6, 6, 0)
+
+
+def test_periods_due_are_ended_plus_delay_and_not_done() -> None:
+    from datetime import datetime
+
+    from reconciliation.periods import periods_due
+
+    delay = timedelta(days=5)
+    just_before = datetime(2015, 10, 5, 23, 59)
+    at = datetime(2015, 10, 6)
+    assert [p.id for p in periods_due(contract(), just_before, delay, set())] == [
+        "2015-Q1",
+        "2015-Q2",
+    ]
+    assert [p.id for p in periods_due(contract(), at, delay, {"2015-Q1"})] == [
+        "2015-Q2",
+        "2015-Q3",
+    ]
+    # the last outcome date bounds the periods however late it is
+    years_later = periods_due(contract(), datetime(2030, 1, 1), delay, set())
+    assert years_later[-1].id == "2017-Q4"
+    open_ended = contract(last_outcome_date=None)
+    assert periods_due(open_ended, datetime(2016, 1, 10), delay, set())[-1].id == "2015-Q4"
