@@ -1,0 +1,277 @@
+"""Building the typed `ContractSpec` from a document that passed the schema and the checks.
+
+Only called on a valid document, so it reads keys directly. Defaults live in model.py; a key
+that is absent here simply leaves the model's default in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from contract_specs.model import (
+    AgeAtStart,
+    Attribute,
+    AttributeType,
+    Cohort,
+    CohortMetric,
+    Contract,
+    ContractCaps,
+    ContractSpec,
+    Dated,
+    Direction,
+    Duration,
+    Example,
+    ExpectedLine,
+    ExpectedNotPayable,
+    Flag,
+    Frequency,
+    Measure,
+    Metric,
+    MetricCaps,
+    OneOf,
+    Party,
+    Payer,
+    PaymentRule,
+    PerUnitAboveThreshold,
+    Prerequisite,
+    Role,
+    Rule,
+    Schedule,
+    SlidingScale,
+    Threshold,
+    Tier,
+    Tiers,
+    Verification,
+)
+
+Doc = Mapping[str, Any]
+
+
+def build_spec(doc: Doc) -> ContractSpec:
+    """The typed spec of a valid document (content_hash is set by the loader)."""
+    return ContractSpec(
+        contract=_contract(doc["contract"]),
+        parties=tuple(
+            Party(id=p["id"], role=Role(p["role"]), name=p["name"]) for p in doc["parties"]
+        ),
+        attributes=tuple(_attribute(name, a) for name, a in doc.get("attributes", {}).items()),
+        cohorts=tuple(_cohort(c) for c in doc["cohorts"]),
+        metrics=tuple(_metric(m) for m in doc.get("metrics", [])),
+        payers=tuple(
+            Payer(party=p["party"], commitment=_money(p.get("commitment"))) for p in doc["payers"]
+        ),
+        payer_shares=_shares(doc["payer_shares"]),
+        measures=tuple(_measure(m) for m in doc.get("measures", [])),
+        cohort_metrics=tuple(_cohort_metric(m) for m in doc.get("cohort_metrics", [])),
+        caps=ContractCaps(
+            per_participant=_money(doc.get("caps", {}).get("per_participant")),
+            contract=_money(doc.get("caps", {}).get("contract")),
+        ),
+        examples=tuple(_example(e) for e in doc.get("examples", [])),
+        version=doc.get("version"),
+    )
+
+
+def _date(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _money(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+def _contract(c: Doc) -> Contract:
+    optional: dict[str, Any] = {}
+    for key in ("referrals_close", "last_outcome_date"):
+        if key in c:
+            optional[key] = _date(c[key])
+    for key in ("payment_terms_days", "verification_sla_days"):
+        if key in c:
+            optional[key] = c[key]
+    if "remittance_tolerance" in c:
+        optional["remittance_tolerance"] = Decimal(c["remittance_tolerance"])
+    return Contract(
+        id=c["id"],
+        name=c["name"],
+        currency=c["currency"],
+        payment_frequency=Frequency(c["payment_frequency"]),
+        service_start=_date(c["service_start"]),
+        **optional,
+    )
+
+
+def _attribute(name: str, a: Doc) -> Attribute:
+    values = a.get("values")
+    return Attribute(
+        name=name,
+        type=AttributeType(a["type"]),
+        required=a.get("required", True),
+        values=tuple(values) if values is not None else None,
+        description=a.get("description", ""),
+    )
+
+
+def _rule(rule: Doc) -> Rule:
+    ((kind, body),) = rule.items()
+    if kind == "age_at_start":
+        return AgeAtStart(attribute=body["attribute"], min=body.get("min"), max=body.get("max"))
+    if kind == "flag":
+        return Flag(attribute=body["attribute"], value=body.get("value", True))
+    return OneOf(attribute=body["attribute"], values=tuple(body["values"]))
+
+
+def _prices(schedule: list[Doc]) -> Schedule[Decimal]:
+    return Schedule(tuple(Dated(_date(e["from"]), Decimal(e["price"])) for e in schedule))
+
+
+def _shares(schedule: list[Doc]) -> Schedule[Mapping[str, Decimal]]:
+    return Schedule(
+        tuple(
+            Dated(_date(e["from"]), {p: Decimal(v) for p, v in e["shares"].items()})
+            for e in schedule
+        )
+    )
+
+
+def _duration(d: Doc) -> Duration:
+    return Duration(days=d.get("days", 0), weeks=d.get("weeks", 0), months=d.get("months", 0))
+
+
+def _caps(c: Doc | None) -> MetricCaps:
+    c = c or {}
+    return MetricCaps(count=c.get("count"), amount=_money(c.get("amount")))
+
+
+def _cohort(c: Doc) -> Cohort:
+    return Cohort(
+        id=c["id"],
+        name=c["name"],
+        enrolment_from=_date(c["enrolment"]["from"]),
+        enrolment_to=_date(c["enrolment"]["to"]),
+        capacity=c.get("capacity"),
+        eligibility=tuple(_rule(r) for r in c.get("eligibility", [])),
+        tariffs={m: _prices(s) for m, s in c.get("tariffs", {}).items()},
+        cancelled_on=_date(c["cancelled_on"]) if "cancelled_on" in c else None,
+    )
+
+
+def _measure(m: Doc) -> Measure:
+    return Measure(
+        id=m["id"],
+        name=m["name"],
+        unit=m["unit"],
+        decimals=m.get("decimals", 2),
+        evidence_types=tuple(m.get("evidence_types", [])),
+        verification=Verification(m.get("verification", "required")),
+    )
+
+
+def _metric(m: Doc) -> Metric:
+    threshold = m.get("threshold")
+    return Metric(
+        id=m["id"],
+        name=m["name"],
+        tariff=_prices(m["tariff"]),
+        evidence_types=tuple(m.get("evidence_types", [])),
+        window=_duration(m["window"]) if "window" in m else None,
+        conditions=tuple(_rule(r) for r in m.get("conditions", [])),
+        prerequisites=tuple(
+            Prerequisite(metric=p["metric"], min_gap=_duration(p.get("min_gap", {})))
+            for p in m.get("prerequisites", [])
+        ),
+        max_per_participant=m.get("max_per_participant", 1),
+        threshold=(
+            Threshold(measure=threshold["measure"], quantity=Decimal(threshold["quantity"]))
+            if threshold
+            else None
+        ),
+        verification=Verification(m.get("verification", "required")),
+        target=m.get("target"),
+        cohort_targets=dict(m.get("cohort_targets", {})),
+        caps=_caps(m.get("caps")),
+        payer_shares=_shares(m["payer_shares"]) if "payer_shares" in m else None,
+        description=m.get("description", ""),
+    )
+
+
+def _payment_rule(rule: Doc) -> PaymentRule:
+    if "per_unit_above_threshold" in rule:
+        body = rule["per_unit_above_threshold"]
+        return PerUnitAboveThreshold(
+            threshold_percent=Decimal(body["threshold_percent"]), price=Decimal(body["price"])
+        )
+    if "tiers" in rule:
+        return Tiers(
+            tuple(
+                Tier(
+                    min_effect_percent=Decimal(t["min_effect_percent"]),
+                    payment=_money(t.get("payment")),
+                    price=_money(t.get("price")),
+                )
+                for t in rule["tiers"]
+            )
+        )
+    body = rule["sliding_scale"]
+    return SlidingScale(
+        lower_percent=Decimal(body["lower_percent"]),
+        upper_percent=Decimal(body["upper_percent"]),
+        maximum=Decimal(body["maximum"]),
+    )
+
+
+def _cohort_metric(m: Doc) -> CohortMetric:
+    return CohortMetric(
+        id=m["id"],
+        name=m["name"],
+        cohorts=tuple(m["cohorts"]),
+        direction=Direction(m["direction"]),
+        rule=_payment_rule(m["rule"]),
+        pooled=m.get("pooled", False),
+        net_of=tuple(m.get("net_of", [])),
+        caps=_caps(m.get("caps")),
+        payer_shares=_shares(m["payer_shares"]) if "payer_shares" in m else None,
+        description=m.get("description", ""),
+    )
+
+
+def cell_text(value: Any) -> str:
+    """An example cell as it would stand in a CSV upload: true/false, ISO dates, "" for empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _rows(rows: list[Doc]) -> tuple[Mapping[str, object], ...]:
+    return tuple({column: cell_text(value) for column, value in row.items()} for row in rows)
+
+
+def _example(e: Doc) -> Example:
+    expect = e.get("expect", {})
+    return Example(
+        name=e["name"],
+        participants=_rows(e.get("participants", [])),
+        evidence=_rows(e.get("evidence", [])),
+        results=_rows(e.get("results", [])),
+        lines=tuple(
+            ExpectedLine(
+                participant_id=line["participant_id"],
+                metric=line["metric"],
+                payer=line["payer"],
+                amount=Decimal(line["amount"]),
+                occurrence=line.get("occurrence", 1),
+                cut_by=line.get("cut_by"),
+            )
+            for line in expect.get("lines", [])
+        ),
+        not_payable=tuple(
+            ExpectedNotPayable(evidence_id=n["evidence_id"], reason=n["reason"])
+            for n in expect.get("not_payable", [])
+        ),
+        totals={p: Decimal(v) for p, v in expect.get("totals", {}).items()},
+        description=e.get("description", ""),
+    )
