@@ -9,7 +9,6 @@ unchanged; with different content it is a conflict naming the fields that differ
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -19,17 +18,26 @@ import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from contract_specs.model import AgeAtStart, AttributeType, ContractSpec, Flag, Role, Rule
+from contract_specs.model import (
+    AgeAtStart,
+    Attribute,
+    AttributeType,
+    ContractSpec,
+    Flag,
+    Role,
+    Rule,
+)
 from ledger import audit
 from ledger.contracts import ActiveSpec, require_contract
-from ledger.errors import RejectedUpload, RowError
+from ledger.errors import RejectedUpload
 from ledger.tables import Participant, table_of
 from ledger.uploads import (
     ROW,
+    RowChecks,
+    canonical_json,
     is_decimal,
     is_integer,
     parse_booleans,
-    parse_dates,
     read_upload,
 )
 
@@ -63,17 +71,32 @@ def import_participants(
     upload = read_upload(path, COLUMNS, [a.name for a in spec.attributes])
     if upload.errors:
         raise RejectedUpload(upload.errors)
-    checked = Checker(upload.name, upload.frame, spec)
-    typed = checked.run()
-    stored = _stored(session, contract_id, typed["participant_id"])
-    new = checked.against_stored(typed, stored, _enrolled_per_cohort(session, contract_id))
-    if checked.errors:
-        raise RejectedUpload(checked.errors)
-    records = _records(new, contract_id, upload.name, now)
+    checks = RowChecks(upload.name, upload.frame)
+    typed = check_rows(checks, spec)
+    records = participant_records(typed, spec)
+    canonical = pd.Series(canonical_json(map(_flat, records)), index=typed.index, dtype="str")
+    exists = checks.against_stored(
+        "participant_id", canonical, _stored(session, contract_id), "enrolled"
+    )
+    _check_capacity(checks, typed[~exists], spec, _enrolled_per_cohort(session, contract_id))
+    if checks.errors:
+        raise RejectedUpload(checks.errors)
+    rows = [
+        {
+            **record,
+            "start_date": date.fromisoformat(record["start_date"]),
+            "contract_id": contract_id,
+            "enrolled_at": now,
+            "source_file": upload.name,
+            "source_row": int(row),
+        }
+        for record, row, old in zip(records, typed[ROW], exists, strict=True)
+        if not old
+    ]
     connection = session.connection()
-    for start in range(0, len(records), BATCH):
-        connection.execute(insert(table_of(Participant)), records[start : start + BATCH])
-    summary = ImportSummary(new=len(records), unchanged=len(typed) - len(records))
+    for start in range(0, len(rows), BATCH):
+        connection.execute(insert(table_of(Participant)), rows[start : start + BATCH])
+    summary = ImportSummary(new=len(rows), unchanged=len(typed) - len(rows))
     audit.record(
         session,
         actor,
@@ -85,191 +108,99 @@ def import_participants(
     return summary
 
 
-class Checker:
-    """Collects every problem of a participants frame as RowErrors (vectorised per check)."""
+def check_rows(checks: RowChecks, spec: ContractSpec) -> pd.DataFrame:
+    """Check each row on its own; returns the typed frame (rows with errors included)."""
+    f = checks.frame
+    checks.require(COLUMNS)
+    checks.unique("participant_id")
+    typed = f[[ROW, "participant_id", "cohort", "provider"]].assign(
+        start_date=checks.date("start_date")
+    )
+    providers = sorted(p.id for p in spec.parties_with(Role.PROVIDER))
+    checks.flag(
+        ~f["provider"].isin(providers) & (f["provider"] != ""),
+        "provider",
+        f"is not a provider of this contract: use one of {', '.join(providers)}",
+    )
+    _check_cohort(checks, typed, spec)
+    for attribute in spec.attributes:
+        typed[attribute.name] = _attribute(checks, attribute)
+    for cohort in spec.cohorts:
+        mine = (typed["cohort"] == cohort.id) & ~checks.bad
+        for rule in cohort.eligibility:
+            failed, asks = failing_rule(typed, rule)
+            checks.flag(
+                mine & failed, rule.attribute, f"not eligible for cohort {cohort.id}: {asks}"
+            )
+    return typed
 
-    def __init__(self, file: str, frame: pd.DataFrame, spec: ContractSpec) -> None:
-        self.file = file
-        self.frame = frame
-        self.spec = spec
-        self.errors: list[RowError] = []
-        self.bad = pd.Series(False, index=frame.index)
 
-    def flag(self, mask: pd.Series, column: str, message: str | pd.Series) -> None:
-        """Record `message` (one text, or one per row) for every row where `mask` holds."""
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
-            return
-        rows = self.frame.loc[mask, ROW]
-        texts = message[mask] if isinstance(message, pd.Series) else [message] * len(rows)
-        self.errors.extend(
-            RowError(self.file, int(row), column, str(text))
-            for row, text in zip(rows, texts, strict=True)
+def _check_cohort(checks: RowChecks, typed: pd.DataFrame, spec: ContractSpec) -> None:
+    cohorts = sorted(c.id for c in spec.cohorts)
+    checks.flag(
+        ~typed["cohort"].isin(cohorts) & (typed["cohort"] != ""),
+        "cohort",
+        f"is not a cohort of this contract: use one of {', '.join(cohorts)}",
+    )
+    start = typed["start_date"]
+    for cohort in spec.cohorts:
+        mine = (typed["cohort"] == cohort.id) & start.notna()
+        outside = (start < pd.Timestamp(cohort.enrolment_from)) | (
+            start > pd.Timestamp(cohort.enrolment_to)
         )
-        self.bad |= mask
-
-    def run(self) -> pd.DataFrame:
-        """Check each row on its own; returns the typed frame (rows with errors included)."""
-        f = self.frame
-        for column in COLUMNS:
-            self.flag(f[column] == "", column, "is empty: every row needs one")
-        duplicated = f["participant_id"].duplicated(keep="first") & (f["participant_id"] != "")
-        first_row = f.groupby("participant_id")[ROW].transform("min")
-        self.flag(
-            duplicated,
-            "participant_id",
-            "appears again in this file (first at row " + first_row.astype(str) + ")",
-        )
-        typed = pd.DataFrame({ROW: f[ROW], "participant_id": f["participant_id"]})
-        typed["cohort"] = f["cohort"]
-        typed["provider"] = f["provider"]
-        typed["start_date"] = parse_dates(f["start_date"])
-        self.flag(
-            typed["start_date"].isna() & (f["start_date"] != ""),
+        checks.flag(
+            mine & outside,
             "start_date",
-            "is not a date: write it as YYYY-MM-DD",
+            f"is outside cohort {cohort.id}'s enrolment window "
+            f"{cohort.enrolment_from} to {cohort.enrolment_to}",
         )
-        self._check_provider(f)
-        self._check_cohort(typed)
-        for attribute in self.spec.attributes:
-            typed[attribute.name] = self._attribute(
-                attribute.name, attribute.type, attribute.required, attribute.values
-            )
-        self._check_eligibility(typed)
-        return typed
-
-    def _check_provider(self, f: pd.DataFrame) -> None:
-        providers = {p.id for p in self.spec.parties_with(Role.PROVIDER)}
-        self.flag(
-            ~f["provider"].isin(providers) & (f["provider"] != ""),
-            "provider",
-            f"is not a provider of this contract: use one of {', '.join(sorted(providers))}",
-        )
-
-    def _check_cohort(self, typed: pd.DataFrame) -> None:
-        cohorts = {c.id: c for c in self.spec.cohorts}
-        known = typed["cohort"].isin(cohorts)
-        self.flag(
-            ~known & (typed["cohort"] != ""),
-            "cohort",
-            f"is not a cohort of this contract: use one of {', '.join(sorted(cohorts))}",
-        )
-        start = typed["start_date"]
-        for cohort in self.spec.cohorts:
-            mine = (typed["cohort"] == cohort.id) & start.notna()
-            window = f"{cohort.enrolment_from} to {cohort.enrolment_to}"
-            self.flag(
-                mine
-                & (
-                    (start < pd.Timestamp(cohort.enrolment_from))
-                    | (start > pd.Timestamp(cohort.enrolment_to))
-                ),
+        if cohort.cancelled_on is not None:
+            checks.flag(
+                mine & (start >= pd.Timestamp(cohort.cancelled_on)),
                 "start_date",
-                f"is outside cohort {cohort.id}'s enrolment window {window}",
+                f"is on or after {cohort.cancelled_on}, when cohort {cohort.id} was cancelled",
             )
-            if cohort.cancelled_on is not None:
-                self.flag(
-                    mine & (start >= pd.Timestamp(cohort.cancelled_on)),
-                    "start_date",
-                    f"is on or after {cohort.cancelled_on}, when cohort {cohort.id} was cancelled",
-                )
 
-    def _attribute(
-        self, name: str, kind: AttributeType, required: bool, values: tuple[str, ...] | None
-    ) -> pd.Series:
-        raw = (
-            self.frame[name]
-            if name in self.frame
-            else pd.Series("", index=self.frame.index, dtype="str")
+
+def _attribute(checks: RowChecks, attribute: Attribute) -> pd.Series:
+    name = attribute.name
+    frame = checks.frame
+    raw = frame[name] if name in frame else pd.Series("", index=frame.index, dtype="str")
+    present = raw != ""
+    if attribute.required:
+        checks.flag(~present, name, "is empty: this attribute is required")
+    if attribute.type is AttributeType.DATE:
+        return checks.date(name) if name in frame else pd.Series(pd.NaT, index=frame.index)
+    if attribute.type is AttributeType.BOOLEAN:
+        flags = parse_booleans(raw)
+        checks.flag(present & flags.isna(), name, "is not true or false")
+        return flags
+    if attribute.type is AttributeType.INTEGER:
+        ok = is_integer(raw)
+        checks.flag(present & ~ok, name, "is not a whole number")
+        return pd.to_numeric(raw.where(ok), errors="coerce").astype("Int64")
+    if attribute.type is AttributeType.DECIMAL:
+        checks.flag(present & ~is_decimal(raw), name, "is not a decimal number (like 12.50)")
+    elif attribute.values is not None:
+        allowed = ", ".join(attribute.values)
+        checks.flag(present & ~raw.isin(attribute.values), name, f"must be one of {allowed}")
+    return raw
+
+
+def _check_capacity(
+    checks: RowChecks, new: pd.DataFrame, spec: ContractSpec, enrolled: dict[str, int]
+) -> None:
+    for cohort in spec.cohorts:
+        if cohort.capacity is None:
+            continue
+        # rows refused for another reason do not take a place
+        mine = (new["cohort"] == cohort.id) & ~checks.bad.reindex(new.index)
+        already = enrolled.get(cohort.id, 0)
+        checks.flag(
+            mine & (mine.cumsum() + already > cohort.capacity),
+            "cohort",
+            f"cohort {cohort.id} is full (capacity {cohort.capacity}, {already} already enrolled)",
         )
-        present = raw != ""
-        if required:
-            self.flag(~present, name, "is empty: this attribute is required")
-        if kind is AttributeType.DATE:
-            typed = parse_dates(raw)
-            self.flag(present & typed.isna(), name, "is not a date: write it as YYYY-MM-DD")
-            return typed
-        if kind is AttributeType.BOOLEAN:
-            flags = parse_booleans(raw)
-            self.flag(present & flags.isna(), name, "is not true or false")
-            return flags
-        if kind is AttributeType.INTEGER:
-            ok = is_integer(raw)
-            self.flag(present & ~ok, name, "is not a whole number")
-            return pd.to_numeric(raw.where(ok), errors="coerce").astype("Int64")
-        if kind is AttributeType.DECIMAL:
-            self.flag(present & ~is_decimal(raw), name, "is not a decimal number (like 12.50)")
-            return raw
-        if values is not None:
-            self.flag(present & ~raw.isin(values), name, f"must be one of {', '.join(values)}")
-        return raw
-
-    def _check_eligibility(self, typed: pd.DataFrame) -> None:
-        for cohort in self.spec.cohorts:
-            mine = (typed["cohort"] == cohort.id) & ~self.bad
-            for rule in cohort.eligibility:
-                failed, message = failing_rule(typed, rule)
-                self.flag(
-                    mine & failed, rule.attribute, f"not eligible for cohort {cohort.id}: {message}"
-                )
-
-    def against_stored(
-        self, typed: pd.DataFrame, stored: pd.DataFrame, enrolled: dict[str, int]
-    ) -> pd.DataFrame:
-        """Split off rows already stored (same content: unchanged; else a conflict) and check
-        capacity; returns the rows to insert."""
-        canonical = canonical_rows(typed, self.spec)
-        if len(stored):
-            merged = (
-                typed[["participant_id"]]
-                .assign(_new=canonical)
-                .merge(stored, on="participant_id", how="left", validate="many_to_one")
-            )
-            merged.index = typed.index
-            exists = merged["canonical"].notna()
-            conflict = exists & (merged["canonical"] != merged["_new"])
-            if conflict.any():
-                details = pd.Series(
-                    [
-                        differing_fields(a, b)
-                        for a, b in zip(
-                            merged.loc[conflict, "_new"],
-                            merged.loc[conflict, "canonical"],
-                            strict=True,
-                        )
-                    ],
-                    index=merged.index[conflict],
-                )
-                self.flag(
-                    conflict,
-                    "participant_id",
-                    (
-                        "already enrolled with different "
-                        + details
-                        + ": a participant's record cannot be changed by upload"
-                    ).reindex(typed.index, fill_value=""),
-                )
-        else:
-            exists = pd.Series(False, index=typed.index)
-        new = typed[~exists].assign(_canonical=canonical[~exists])
-        self._check_capacity(new, enrolled)
-        return new
-
-    def _check_capacity(self, new: pd.DataFrame, enrolled: dict[str, int]) -> None:
-        for cohort in self.spec.cohorts:
-            if cohort.capacity is None:
-                continue
-            # rows refused for another reason do not take a place
-            mine = (new["cohort"] == cohort.id) & ~self.bad.reindex(new.index)
-            already = enrolled.get(cohort.id, 0)
-            position = mine.cumsum() + already
-            over = mine & (position > cohort.capacity)
-            self.flag(
-                over.reindex(self.frame.index, fill_value=False),
-                "cohort",
-                f"cohort {cohort.id} is full (capacity {cohort.capacity}, "
-                f"{already} already enrolled)",
-            )
 
 
 def age_at_start(born: pd.Series, start: pd.Series) -> pd.Series:
@@ -288,9 +219,7 @@ def failing_rule(typed: pd.DataFrame, rule: Rule) -> tuple[pd.Series, str]:
             ok &= age >= rule.min
         if rule.max is not None:
             ok &= age <= rule.max
-        band = (
-            f"{rule.min if rule.min is not None else ''}-{rule.max if rule.max is not None else ''}"
-        )
+        band = f"{'' if rule.min is None else rule.min}-{'' if rule.max is None else rule.max}"
         return ~ok.fillna(False).astype(bool), f"age at start must be {band} ({rule.attribute})"
     if isinstance(rule, Flag):
         ok = (values == rule.value).fillna(False).astype(bool)
@@ -299,64 +228,46 @@ def failing_rule(typed: pd.DataFrame, rule: Rule) -> tuple[pd.Series, str]:
     return ~ok, f"{rule.attribute} must be one of {', '.join(rule.values)}"
 
 
-def canonical_rows(typed: pd.DataFrame, spec: ContractSpec) -> pd.Series:
-    """Each row's stored content as one JSON text, for comparing an upload with what is stored."""
-    attributes = attribute_records(typed, spec)
-    return pd.Series(
-        [
-            json.dumps(
-                {"cohort": c, "provider": p, "start_date": _iso(s), "attributes": a}, sort_keys=True
-            )
-            for c, p, s, a in zip(
-                typed["cohort"], typed["provider"], typed["start_date"], attributes, strict=True
-            )
-        ],
-        index=typed.index,
-        dtype="str",
-    )
+def participant_records(typed: pd.DataFrame, spec: ContractSpec) -> list[dict[str, Any]]:
+    """Each row as stored: id, cohort, provider, ISO start date and the declared attributes
+    (as JSON values; missing ones left out)."""
+    names = [a.name for a in spec.attributes]
+    attributes = [_json_values(typed[a.name], a.type) for a in spec.attributes]
+    return [
+        {
+            "participant_id": pid,
+            "cohort": cohort,
+            "provider": provider,
+            "start_date": _iso(start),
+            "attributes": {n: v for n, v in zip(names, values, strict=True) if v is not None},
+        }
+        for pid, cohort, provider, start, *values in zip(
+            typed["participant_id"],
+            typed["cohort"],
+            typed["provider"],
+            typed["start_date"],
+            *attributes,
+            strict=True,
+        )
+    ]
 
 
-def attribute_records(typed: pd.DataFrame, spec: ContractSpec) -> list[dict[str, Any]]:
-    """Per row, the declared attributes as JSON values (dates ISO); missing ones left out."""
-    columns: dict[str, list[Any]] = {}
-    for attribute in spec.attributes:
-        values = typed[attribute.name]
-        if attribute.type is AttributeType.DATE:
-            columns[attribute.name] = [_iso(v) for v in values]
-        elif attribute.type is AttributeType.BOOLEAN or attribute.type is AttributeType.INTEGER:
-            columns[attribute.name] = [
-                None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in values
-            ]
-        else:
-            columns[attribute.name] = [v or None for v in values]
-    names = list(columns)
-    return (
-        [
-            {name: value for name, value in zip(names, row, strict=True) if value is not None}
-            for row in zip(*columns.values(), strict=True)
+def _json_values(values: pd.Series, kind: AttributeType) -> list[Any]:
+    if kind is AttributeType.DATE:
+        return [_iso(v) for v in values]
+    if kind in (AttributeType.BOOLEAN, AttributeType.INTEGER):
+        return [
+            None if pd.isna(v) else (bool(v) if kind is AttributeType.BOOLEAN else int(v))
+            for v in values
         ]
-        if names
-        else [{} for _ in range(len(typed))]
-    )
-
-
-def differing_fields(new: str, old: str) -> str:
-    """Which fields differ between two canonical rows (for a conflict message)."""
-    a, b = json.loads(new), json.loads(old)
-    fields = [k for k in ("cohort", "provider", "start_date") if a[k] != b[k]]
-    fields += sorted(
-        k
-        for k in set(a["attributes"]) | set(b["attributes"])
-        if a["attributes"].get(k) != b["attributes"].get(k)
-    )
-    return ", ".join(fields) or "content"
+    return [v or None for v in values]
 
 
 def _iso(value: Any) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
-def _stored(session: Session, contract_id: str, ids: pd.Series) -> pd.DataFrame:
+def _stored(session: Session, contract_id: str) -> dict[str, str]:
     table = table_of(Participant)
     rows = session.connection().execute(
         select(
@@ -367,24 +278,23 @@ def _stored(session: Session, contract_id: str, ids: pd.Series) -> pd.DataFrame:
             table.c.attributes,
         ).where(table.c.contract_id == contract_id)
     )
-    frame = pd.DataFrame(
-        rows.all(), columns=["participant_id", "cohort", "provider", "start_date", "attributes"]
-    )
-    frame = frame[frame["participant_id"].isin(set(ids))]
-    frame["canonical"] = [
-        json.dumps(
-            {"cohort": c, "provider": p, "start_date": s.isoformat(), "attributes": a},
-            sort_keys=True,
-        )
-        for c, p, s, a in zip(
-            frame["cohort"],
-            frame["provider"],
-            frame["start_date"],
-            frame["attributes"],
-            strict=True,
-        )
+    records = [
+        {
+            "participant_id": pid,
+            "cohort": cohort,
+            "provider": provider,
+            "start_date": start.isoformat(),
+            "attributes": attributes,
+        }
+        for pid, cohort, provider, start, attributes in rows
     ]
-    return frame[["participant_id", "canonical"]]
+    flat = canonical_json(map(_flat, records))
+    return dict(zip((r["participant_id"] for r in records), flat, strict=True))
+
+
+def _flat(record: dict[str, Any]) -> dict[str, Any]:
+    # attributes beside the other fields, so that a conflict names the attribute that differs
+    return {**{k: v for k, v in record.items() if k != "attributes"}, **record["attributes"]}
 
 
 def _enrolled_per_cohort(session: Session, contract_id: str) -> dict[str, int]:
@@ -395,22 +305,3 @@ def _enrolled_per_cohort(session: Session, contract_id: str) -> dict[str, int]:
         .group_by(table.c.cohort)
     )
     return {cohort: count for cohort, count in rows}
-
-
-def _records(new: pd.DataFrame, contract_id: str, file: str, now: datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "contract_id": contract_id,
-            "participant_id": pid,
-            "cohort": c["cohort"],
-            "provider": c["provider"],
-            "start_date": date.fromisoformat(c["start_date"]),
-            "attributes": c["attributes"],
-            "enrolled_at": now,
-            "source_file": file,
-            "source_row": int(row),
-        }
-        for pid, row, c in zip(
-            new["participant_id"], new[ROW], map(json.loads, new["_canonical"]), strict=True
-        )
-    ]

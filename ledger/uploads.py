@@ -9,7 +9,8 @@ are skipped, but row numbers stay those of the file (the header is row 1).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -215,3 +216,88 @@ def scaled_integers(values: pd.Series, decimals: pd.Series) -> pd.Series:
         for w, f, d in zip(whole, fraction, decimals, strict=True)
     ]
     return pd.Series([int(p) for p in padded], index=values.index, dtype="Int64")
+
+
+# --- checking rows: every problem collected as a RowError, vectorised per check -------------
+
+
+class RowChecks:
+    """Collects every problem of an upload's frame as RowErrors, one vectorised check at a time.
+
+    `bad` marks rows with at least one problem, so that later checks that only make sense on an
+    otherwise good row (eligibility, capacity) can skip the others.
+    """
+
+    def __init__(self, file: str, frame: pd.DataFrame) -> None:
+        self.file = file
+        self.frame = frame
+        self.errors: list[RowError] = []
+        self.bad = pd.Series(False, index=frame.index)
+
+    def flag(self, mask: pd.Series, column: str, message: str | pd.Series) -> None:
+        """Record `message` (one text, or one per row) for every row where `mask` holds."""
+        mask = mask.reindex(self.frame.index, fill_value=False).fillna(False).astype(bool)
+        if not mask.any():
+            return
+        rows = self.frame.loc[mask, ROW]
+        texts = message[mask] if isinstance(message, pd.Series) else [message] * len(rows)
+        self.errors.extend(
+            RowError(self.file, int(row), column, str(text))
+            for row, text in zip(rows, texts, strict=True)
+        )
+        self.bad |= mask
+
+    def require(self, columns: Sequence[str]) -> None:
+        """Each of `columns` must hold a value on every row."""
+        for column in columns:
+            self.flag(self.frame[column] == "", column, "is empty: every row needs one")
+
+    def unique(self, column: str) -> None:
+        """`column` identifies a row: the same value twice in one file is an error."""
+        values = self.frame[column]
+        again = values.duplicated(keep="first") & (values != "")
+        if again.any():
+            first = self.frame.groupby(column)[ROW].transform("min").astype(str)
+            self.flag(again, column, "appears again in this file (first at row " + first + ")")
+
+    def date(self, column: str) -> pd.Series:
+        """`column` as datetime64 (NaT when empty); a value that is not a date is an error."""
+        raw = self.frame[column]
+        dates = parse_dates(raw)
+        self.flag(dates.isna() & (raw != ""), column, "is not a date: write it as YYYY-MM-DD")
+        return dates
+
+    def against_stored(
+        self, key: str, canonical: pd.Series, stored: Mapping[str, str], what: str
+    ) -> pd.Series:
+        """Rows whose `key` is already stored: same canonical content is unchanged, different
+        content is a conflict naming the fields. Returns the mask of rows already stored."""
+        previous = self.frame[key].map(stored)
+        exists = previous.notna()
+        conflict = exists & (previous != canonical)
+        if conflict.any():
+            fields = pd.Series(
+                [
+                    differing_fields(new, old)
+                    for new, old in zip(canonical[conflict], previous[conflict], strict=True)
+                ],
+                index=canonical.index[conflict],
+            )
+            self.flag(
+                conflict,
+                key,
+                f"already {what} with different " + fields + f": a stored {key.split('_')[0]} "
+                "cannot be changed by upload",
+            )
+        return exists
+
+
+def canonical_json(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Each record as one canonical JSON text (sorted keys), for comparing with what is stored."""
+    return [json.dumps(record, sort_keys=True, default=str) for record in records]
+
+
+def differing_fields(new: str, old: str) -> str:
+    """The fields that differ between two canonical JSON records."""
+    a, b = json.loads(new), json.loads(old)
+    return ", ".join(sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))) or "content"

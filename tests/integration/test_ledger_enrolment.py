@@ -88,8 +88,8 @@ def test_changed_row_is_a_conflict_naming_the_fields(
     with pytest.raises(RejectedUpload) as caught:
         enrol(engine, active, changed, now)
     assert caught.value.lines() == [
-        "changed.csv:2: participant_id: already enrolled with different start_date, region: "
-        "a participant's record cannot be changed by upload"
+        "changed.csv:2: participant_id: already enrolled with different region, start_date: "
+        "a stored participant cannot be changed by upload"
     ]
 
 

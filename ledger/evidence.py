@@ -1,0 +1,203 @@
+"""Evidence intake from an uploaded file: every row checked, all or nothing.
+
+A row names an enrolled participant, a metric or a measure of the spec in force, and the date
+the outcome was achieved. A measure's row carries a quantity with at most the measure's
+decimals (stored as an integer scaled by 10**decimals); a metric's row carries none. If the
+metric lists accepted evidence types, a type must be given; a type it does not accept is stored
+all the same: the engine reports it as not payable, with its reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from contract_specs.model import ContractSpec
+from ledger import audit
+from ledger.contracts import ActiveSpec, require_contract
+from ledger.enrolment import BATCH, ImportSummary
+from ledger.errors import RejectedUpload
+from ledger.tables import Evidence, Participant, table_of
+from ledger.uploads import (
+    ROW,
+    RowChecks,
+    canonical_json,
+    decimals_of,
+    is_decimal,
+    read_upload,
+    scaled_integers,
+)
+
+COLUMNS = (
+    "evidence_id",
+    "participant_id",
+    "metric",
+    "achieved_on",
+    "evidence_type",
+    "quantity",
+    "reference",
+)
+REQUIRED = ("evidence_id", "participant_id", "metric", "achieved_on")
+FIELDS = ("participant_id", "metric", "achieved_on", "evidence_type", "quantity", "reference")
+
+
+def import_evidence(
+    session: Session,
+    contract_id: str,
+    active: ActiveSpec,
+    path: Path,
+    *,
+    actor: str,
+    now: datetime,
+) -> ImportSummary:
+    """Store every evidence row in `path`, or none (RejectedUpload)."""
+    require_contract(session, contract_id)
+    upload = read_upload(path, COLUMNS)
+    if upload.errors:
+        raise RejectedUpload(upload.errors)
+    checks = RowChecks(upload.name, upload.frame)
+    typed = check_rows(checks, active.spec, _enrolled(session, contract_id))
+    records = evidence_records(typed)
+    canonical = pd.Series(canonical_json(records), index=typed.index, dtype="str")
+    exists = checks.against_stored(
+        "evidence_id", canonical, _stored(session, contract_id), "submitted"
+    )
+    if checks.errors:
+        raise RejectedUpload(checks.errors)
+    rows = [
+        {
+            **record,
+            "achieved_on": date.fromisoformat(record["achieved_on"]),
+            "contract_id": contract_id,
+            "submitted_at": now,
+            "submitted_by": actor,
+            "source": f"{upload.name}:{row}",
+        }
+        for record, row, old in zip(records, typed[ROW], exists, strict=True)
+        if not old
+    ]
+    connection = session.connection()
+    for start in range(0, len(rows), BATCH):
+        connection.execute(insert(table_of(Evidence)), rows[start : start + BATCH])
+    summary = ImportSummary(new=len(rows), unchanged=len(typed) - len(rows))
+    audit.record(
+        session,
+        actor,
+        "evidence.import",
+        f"contract:{contract_id}",
+        now,
+        {"file": upload.name, "new": summary.new, "unchanged": summary.unchanged},
+    )
+    return summary
+
+
+def check_rows(checks: RowChecks, spec: ContractSpec, enrolled: set[str]) -> pd.DataFrame:
+    """Check each evidence row; returns the typed frame (quantity scaled, rows with errors kept)."""
+    f = checks.frame
+    checks.require(REQUIRED)
+    checks.unique("evidence_id")
+    achieved = checks.date("achieved_on")
+    checks.flag(
+        ~f["participant_id"].isin(enrolled) & (f["participant_id"] != ""),
+        "participant_id",
+        "is not enrolled in this contract: import the participant first",
+    )
+    metrics = {m.id: m.evidence_types for m in spec.metrics}
+    measures = {m.id: m for m in spec.measures}
+    is_measure = f["metric"].isin(measures)
+    checks.flag(
+        ~f["metric"].isin(metrics) & ~is_measure & (f["metric"] != ""),
+        "metric",
+        "is neither a metric nor a measure of this contract: use one of "
+        + ", ".join(sorted([*metrics, *measures])),
+    )
+    accepted = {**metrics, **{m.id: m.evidence_types for m in spec.measures}}
+    needs_type = f["metric"].map(lambda m: bool(accepted.get(m))).astype(bool)
+    checks.flag(
+        needs_type & (f["evidence_type"] == ""),
+        "evidence_type",
+        "is empty: this metric accepts only listed evidence types, say which one this is",
+    )
+    quantity = _quantity(checks, is_measure, {m.id: m.decimals for m in spec.measures})
+    return pd.DataFrame(
+        {
+            ROW: f[ROW],
+            "evidence_id": f["evidence_id"],
+            "participant_id": f["participant_id"],
+            "metric": f["metric"],
+            "achieved_on": achieved,
+            "evidence_type": f["evidence_type"],
+            "quantity": quantity,
+            "reference": f["reference"],
+        }
+    )
+
+
+def _quantity(checks: RowChecks, is_measure: pd.Series, decimals: dict[str, int]) -> pd.Series:
+    raw = checks.frame["quantity"]
+    present = raw != ""
+    checks.flag(
+        is_measure & ~present, "quantity", "is empty: a measure's evidence needs a quantity"
+    )
+    checks.flag(
+        ~is_measure & present & (checks.frame["metric"] != ""),
+        "quantity",
+        "must be empty: this metric is not a measure",
+    )
+    numeric = is_decimal(raw)
+    checks.flag(is_measure & present & ~numeric, "quantity", "is not a number (like 250.50)")
+    allowed = checks.frame["metric"].map(decimals).fillna(0).astype("int64")
+    usable = is_measure & present & numeric
+    too_fine = usable & (decimals_of(raw.where(usable, "0")) > allowed)
+    checks.flag(
+        too_fine,
+        "quantity",
+        "has more decimals than the measure allows (" + allowed.astype(str) + ")",
+    )
+    usable &= ~too_fine
+    scaled = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    if usable.any():
+        scaled[usable] = scaled_integers(raw[usable], allowed[usable])
+    return scaled
+
+
+def evidence_records(typed: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each row as stored (dates ISO, quantity as scaled integer or None)."""
+    return [
+        {
+            "evidence_id": eid,
+            "participant_id": pid,
+            "metric": metric,
+            "achieved_on": None if pd.isna(achieved) else achieved.date().isoformat(),
+            "evidence_type": etype,
+            "quantity": None if pd.isna(quantity) else int(quantity),
+            "reference": reference,
+        }
+        for eid, pid, metric, achieved, etype, quantity, reference in zip(
+            *(typed[c] for c in ("evidence_id", *FIELDS)), strict=True
+        )
+    ]
+
+
+def _enrolled(session: Session, contract_id: str) -> set[str]:
+    table = table_of(Participant)
+    rows = session.connection().execute(
+        select(table.c.participant_id).where(table.c.contract_id == contract_id)
+    )
+    return set(rows.scalars())
+
+
+def _stored(session: Session, contract_id: str) -> dict[str, str]:
+    table = table_of(Evidence)
+    columns = [table.c.evidence_id, *(table.c[name] for name in FIELDS)]
+    rows = session.connection().execute(select(*columns).where(table.c.contract_id == contract_id))
+    records = [
+        dict(zip(("evidence_id", *FIELDS), row, strict=True)) | {"achieved_on": row[3].isoformat()}
+        for row in rows
+    ]
+    return dict(zip((r["evidence_id"] for r in records), canonical_json(records), strict=True))
