@@ -9,13 +9,12 @@ unchanged; with different content it is a conflict naming the fields that differ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from contract_specs.model import (
@@ -27,33 +26,22 @@ from contract_specs.model import (
     Role,
     Rule,
 )
-from ledger import audit
 from ledger.contracts import ActiveSpec, require_contract
 from ledger.errors import RejectedUpload
 from ledger.tables import Participant, table_of
 from ledger.uploads import (
     ROW,
+    ImportSummary,
     RowChecks,
     canonical_json,
     is_decimal,
     is_integer,
+    open_checks,
     parse_booleans,
-    read_upload,
+    store_new,
 )
 
 COLUMNS = ("participant_id", "cohort", "provider", "start_date")
-BATCH = 10_000
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    """What an import stored: `new` rows, and rows already stored exactly as uploaded."""
-
-    new: int
-    unchanged: int
-
-    def __str__(self) -> str:
-        return f"{self.new} new, {self.unchanged} unchanged"
 
 
 def import_participants(
@@ -68,10 +56,7 @@ def import_participants(
     """Enrol every participant in `path` under the spec in force, or none (RejectedUpload)."""
     require_contract(session, contract_id)
     spec = active.spec
-    upload = read_upload(path, COLUMNS, [a.name for a in spec.attributes])
-    if upload.errors:
-        raise RejectedUpload(upload.errors)
-    checks = RowChecks(upload.name, upload.frame)
+    checks = open_checks(path, COLUMNS, [a.name for a in spec.attributes])
     typed = check_rows(checks, spec)
     records = participant_records(typed, spec)
     canonical = pd.Series(canonical_json(map(_flat, records)), index=typed.index, dtype="str")
@@ -87,25 +72,23 @@ def import_participants(
             "start_date": date.fromisoformat(record["start_date"]),
             "contract_id": contract_id,
             "enrolled_at": now,
-            "source_file": upload.name,
+            "source_file": checks.file,
             "source_row": int(row),
         }
         for record, row, old in zip(records, typed[ROW], exists, strict=True)
         if not old
     ]
-    connection = session.connection()
-    for start in range(0, len(rows), BATCH):
-        connection.execute(insert(table_of(Participant)), rows[start : start + BATCH])
-    summary = ImportSummary(new=len(rows), unchanged=len(typed) - len(rows))
-    audit.record(
+    return store_new(
         session,
-        actor,
-        "participants.import",
-        f"contract:{contract_id}",
-        now,
-        {"file": upload.name, "new": summary.new, "unchanged": summary.unchanged},
+        Participant,
+        rows,
+        len(typed) - len(rows),
+        action="participants.import",
+        contract_id=contract_id,
+        file=checks.file,
+        actor=actor,
+        now=now,
     )
-    return summary
 
 
 def check_rows(checks: RowChecks, spec: ContractSpec) -> pd.DataFrame:

@@ -14,34 +14,28 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger import audit
 from ledger.contracts import ActiveSpec, require_contract
-from ledger.enrolment import BATCH, ImportSummary
+from ledger.entitlement.types import EVIDENCE_COLUMNS
 from ledger.errors import RejectedUpload
 from ledger.tables import Evidence, Participant, table_of
 from ledger.uploads import (
     ROW,
+    ImportSummary,
     RowChecks,
     canonical_json,
     decimals_of,
     is_decimal,
-    read_upload,
+    open_checks,
     scaled_integers,
+    store_new,
 )
 
-COLUMNS = (
-    "evidence_id",
-    "participant_id",
-    "metric",
-    "achieved_on",
-    "evidence_type",
-    "quantity",
-    "reference",
-)
+# the file has the engine's evidence columns but the status, and a reference
+COLUMNS = (*(c for c in EVIDENCE_COLUMNS if c != "status"), "reference")
 REQUIRED = ("evidence_id", "participant_id", "metric", "achieved_on")
 FIELDS = ("participant_id", "metric", "achieved_on", "evidence_type", "quantity", "reference")
 
@@ -57,10 +51,7 @@ def import_evidence(
 ) -> ImportSummary:
     """Store every evidence row in `path`, or none (RejectedUpload)."""
     require_contract(session, contract_id)
-    upload = read_upload(path, COLUMNS)
-    if upload.errors:
-        raise RejectedUpload(upload.errors)
-    checks = RowChecks(upload.name, upload.frame)
+    checks = open_checks(path, COLUMNS)
     typed = check_rows(checks, active.spec, _enrolled(session, contract_id))
     records = evidence_records(typed)
     canonical = pd.Series(canonical_json(records), index=typed.index, dtype="str")
@@ -76,24 +67,22 @@ def import_evidence(
             "contract_id": contract_id,
             "submitted_at": now,
             "submitted_by": actor,
-            "source": f"{upload.name}:{row}",
+            "source": f"{checks.file}:{row}",
         }
         for record, row, old in zip(records, typed[ROW], exists, strict=True)
         if not old
     ]
-    connection = session.connection()
-    for start in range(0, len(rows), BATCH):
-        connection.execute(insert(table_of(Evidence)), rows[start : start + BATCH])
-    summary = ImportSummary(new=len(rows), unchanged=len(typed) - len(rows))
-    audit.record(
+    return store_new(
         session,
-        actor,
-        "evidence.import",
-        f"contract:{contract_id}",
-        now,
-        {"file": upload.name, "new": summary.new, "unchanged": summary.unchanged},
+        Evidence,
+        rows,
+        len(typed) - len(rows),
+        action="evidence.import",
+        contract_id=contract_id,
+        file=checks.file,
+        actor=actor,
+        now=now,
     )
-    return summary
 
 
 def check_rows(checks: RowChecks, spec: ContractSpec, enrolled: set[str]) -> pd.DataFrame:

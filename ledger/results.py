@@ -13,19 +13,27 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger import audit
 from ledger.contracts import ActiveSpec, require_contract
-from ledger.enrolment import BATCH, ImportSummary
+from ledger.entitlement.types import RESULT_COLUMNS
 from ledger.errors import RejectedUpload
 from ledger.tables import CohortResult, table_of
-from ledger.uploads import ROW, RowChecks, canonical_json, is_decimal, is_integer, read_upload
+from ledger.uploads import (
+    ROW,
+    ImportSummary,
+    RowChecks,
+    canonical_json,
+    is_decimal,
+    is_integer,
+    open_checks,
+    store_new,
+)
 
 POOL = "pool"
-COLUMNS = ("result_id", "metric", "cohort", "observed", "comparison", "units", "evaluated_on")
+COLUMNS = tuple(c for c in RESULT_COLUMNS if c != "reference")
 OPTIONAL = ("reference", "supersedes")
 FIELDS = (
     "metric",
@@ -50,14 +58,8 @@ def import_results(
 ) -> ImportSummary:
     """Store every result in `path`, or none (RejectedUpload)."""
     require_contract(session, contract_id)
-    upload = read_upload(path, COLUMNS, OPTIONAL)
-    if upload.errors:
-        raise RejectedUpload(upload.errors)
-    frame = upload.frame
-    for column in OPTIONAL:
-        if column not in frame:
-            frame[column] = ""
-    checks = RowChecks(upload.name, frame)
+    checks = open_checks(path, COLUMNS, OPTIONAL)
+    frame = checks.frame
     stored = _stored(session, contract_id)
     records = check_rows(checks, active.spec, stored)
     canonical = pd.Series(canonical_json(records), index=frame.index, dtype="str")
@@ -74,24 +76,22 @@ def import_results(
             "contract_id": contract_id,
             "submitted_at": now,
             "submitted_by": actor,
-            "source": f"{upload.name}:{row}",
+            "source": f"{checks.file}:{row}",
         }
         for record, row, old in zip(records, frame[ROW], exists, strict=True)
         if not old
     ]
-    connection = session.connection()
-    for start in range(0, len(rows), BATCH):
-        connection.execute(insert(table_of(CohortResult)), rows[start : start + BATCH])
-    summary = ImportSummary(new=len(rows), unchanged=len(frame) - len(rows))
-    audit.record(
+    return store_new(
         session,
-        actor,
-        "results.import",
-        f"contract:{contract_id}",
-        now,
-        {"file": upload.name, "new": summary.new, "unchanged": summary.unchanged},
+        CohortResult,
+        rows,
+        len(frame) - len(rows),
+        action="results.import",
+        contract_id=contract_id,
+        file=checks.file,
+        actor=actor,
+        now=now,
     )
-    return summary
 
 
 def check_rows(

@@ -12,15 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
-from ledger import audit
 from ledger.contracts import require_contract
-from ledger.enrolment import BATCH, ImportSummary
 from ledger.errors import RejectedUpload
 from ledger.tables import Evidence, VerificationDecision, table_of
-from ledger.uploads import ROW, RowChecks, read_upload
+from ledger.uploads import ROW, ImportSummary, open_checks, store_new
 
 COLUMNS = ("evidence_id", "decision", "reason")
 DECISIONS = ("verified", "rejected", "revoked")
@@ -41,10 +39,7 @@ def import_decisions(
 ) -> ImportSummary:
     """Record every decision in `path`, or none (RejectedUpload)."""
     require_contract(session, contract_id)
-    upload = read_upload(path, COLUMNS)
-    if upload.errors:
-        raise RejectedUpload(upload.errors)
-    checks = RowChecks(upload.name, upload.frame)
+    checks = open_checks(path, COLUMNS)
     f = checks.frame
     checks.require(("evidence_id", "decision"))
     checks.unique("evidence_id")
@@ -90,25 +85,23 @@ def import_decisions(
             "reason": reason,
             "actor": actor,
             "decided_at": now,
-            "source": f"{upload.name}:{row}",
+            "source": f"{checks.file}:{row}",
         }
         for pk, decision, reason, row in zip(
             evidence_pk[new], f["decision"][new], f["reason"][new], f[ROW][new], strict=True
         )
     ]
-    connection = session.connection()
-    for start in range(0, len(rows), BATCH):
-        connection.execute(insert(table_of(VerificationDecision)), rows[start : start + BATCH])
-    summary = ImportSummary(new=len(rows), unchanged=int(unchanged.sum()))
-    audit.record(
+    return store_new(
         session,
-        actor,
-        "evidence.verify",
-        f"contract:{contract_id}",
-        now,
-        {"file": upload.name, "new": summary.new, "unchanged": summary.unchanged},
+        VerificationDecision,
+        rows,
+        int(unchanged.sum()),
+        action="evidence.verify",
+        contract_id=contract_id,
+        file=checks.file,
+        actor=actor,
+        now=now,
     )
-    return summary
 
 
 def current_status(
