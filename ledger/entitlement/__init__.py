@@ -5,3 +5,18 @@ Public surface (see types.py for the frames):
     facts_from_rows(spec, participants, evidence, results) -> Facts
     evaluate_example(spec, example) -> EvaluatedExample   # for `outcomes spec test`
 """
+
+from ledger.entitlement.engine import compute_entitlement
+from ledger.entitlement.examples import evaluate_example
+from ledger.entitlement.rows import FactsError, Problem, facts_from_rows
+from ledger.entitlement.types import Entitlement, Facts
+
+__all__ = [
+    "Entitlement",
+    "Facts",
+    "FactsError",
+    "Problem",
+    "compute_entitlement",
+    "evaluate_example",
+    "facts_from_rows",
+]

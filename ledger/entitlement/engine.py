@@ -1,0 +1,243 @@
+"""`compute_entitlement`: spec version + facts -> entitlement lines and not-payable rows.
+
+The steps follow SEMANTICS 3 and 4 (docs/semantics.md): check evidence rows, turn measure rows
+into threshold claims, check claims, merge them into occurrences, prerequisites and the limit,
+price what is payable, add the cohort-level payments, then walk the caps in the canonical order
+and split between payers. Everything is vectorised over integer-coded columns; the only loops
+are over metrics, cohorts, payers and caps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from contract_specs.model import ContractSpec, to_minor
+from ledger.entitlement.caps import CUT_NAMES, CapLimits, CapOutcome, CapRows, apply_caps
+from ledger.entitlement.cohort import cohort_payments
+from ledger.entitlement.dates import day_number
+from ledger.entitlement.evidence import check_rows, things_of
+from ledger.entitlement.not_payable import not_payable_frame
+from ledger.entitlement.occurrences import Occurrences, check_claims, occurrences_of
+from ledger.entitlement.people import People, people_of
+from ledger.entitlement.schedules import every_metric
+from ledger.entitlement.shares import ShareTable, share_ids, share_table
+from ledger.entitlement.tariffs import prices_of
+from ledger.entitlement.thresholds import Claims, plain_claims, threshold_claims
+from ledger.entitlement.types import LINE_COLUMNS, Entitlement, Facts
+
+PAYER_COMMITMENT = len(CUT_NAMES)
+LINE_CUT_NAMES = (*CUT_NAMES, "payer_commitment")
+
+
+@dataclass(frozen=True)
+class Payable:
+    """Payable occurrences (individual, then cohort-level), in the canonical cap order."""
+
+    participant_id: np.ndarray  # object (str)
+    cohort: np.ndarray
+    provider: np.ndarray
+    position: np.ndarray  # metric position (cohort metrics after the individual ones)
+    n: np.ndarray
+    day: np.ndarray
+    price: np.ndarray
+    rule: np.ndarray  # index into `labels`, -1: no tariff in force
+    labels: tuple[str, ...]
+    evidence_ids: np.ndarray
+    person: np.ndarray  # participant number; -1 for cohort-level lines (no participant cap)
+    occurrence: np.ndarray  # index into Occurrences; -1 for cohort-level lines
+
+
+def compute_entitlement(spec: ContractSpec, facts: Facts) -> Entitlement:
+    """The entitlement of a spec version given the facts as of a cut-off (pure)."""
+    people = people_of(spec, facts.participants)
+    things = things_of(spec)
+    evidence = facts.evidence.reset_index(drop=True)
+    rows = check_rows(spec, evidence, people, things)
+    measure_claims, unused = threshold_claims(spec, rows, things)
+    claims = Claims.concat([plain_claims(rows, things), measure_claims])
+    claim_reason = check_claims(spec, claims, people)
+    occurrences = occurrences_of(spec, claims, claim_reason, len(people.ids))
+
+    payable = _payable(spec, facts, people, occurrences, claims, evidence)
+    table = share_table(spec)
+    numerators = table.numerators[share_ids(spec, table, payable.position, payable.day)]
+    outcome = apply_caps(
+        CapRows(payable.price, payable.person, payable.position, numerators, table.denominator),
+        _limits(spec, len(people.ids)),
+    )
+    lines = _lines(
+        spec,
+        payable,
+        numerators,
+        outcome,
+        table,
+        share_ids(spec, table, payable.position, payable.day),
+    )
+    not_payable = not_payable_frame(
+        spec,
+        evidence,
+        people,
+        rows,
+        unused,
+        claims,
+        claim_reason,
+        occurrences,
+        payable.occurrence,
+        outcome,
+        payable.price,
+    )
+    return Entitlement(lines=lines, not_payable=not_payable)
+
+
+def _evidence_ids(
+    occurrences: Occurrences, claims: Claims, evidence: pd.DataFrame, wanted: np.ndarray
+) -> np.ndarray:
+    """ ";"-joined sorted evidence ids of the wanted occurrences (most have exactly one row)."""
+    ids = evidence["evidence_id"].astype(str).to_numpy(dtype=object)
+    has = np.flatnonzero(occurrences.of_claim >= 0)
+    occurrence = occurrences.of_claim[has]
+    row_ids = ids[claims.row[has]]
+    joined = np.empty(len(occurrences.person), dtype=object)
+    counts = np.bincount(occurrence, minlength=len(occurrences.person))
+    single = counts[occurrence] == 1
+    joined[occurrence[single]] = row_ids[single]
+    if (~single).any():
+        many = (
+            pd.Series(row_ids[~single])
+            .groupby(occurrence[~single])
+            .agg(lambda s: ";".join(sorted(s)))
+        )
+        joined[many.index.to_numpy()] = many.to_numpy()
+    return joined[wanted]
+
+
+def _payable(
+    spec: ContractSpec,
+    facts: Facts,
+    people: People,
+    occurrences: Occurrences,
+    claims: Claims,
+    evidence: pd.DataFrame,
+) -> Payable:
+    chosen = np.flatnonzero(occurrences.reason == 0)
+    person = occurrences.person[chosen]
+    position = occurrences.metric[chosen]
+    day = occurrences.day[chosen]
+    prices = prices_of(spec, position, day, people.cohort_number[person])
+    labels = list(prices.labels)
+
+    payments = cohort_payments(spec, facts.results)
+    cohort_rule = np.arange(len(payments), dtype=np.int64) + len(labels)
+    labels.extend(p.label for p in payments)
+
+    def join(individual: np.ndarray, cohort: list[Any], dtype: Any = object) -> np.ndarray:
+        return np.concatenate([individual, np.array(cohort, dtype=dtype)])
+
+    participant_id = join(people.ids.to_numpy()[person], [f"cohort:{p.cohort}" for p in payments])
+    merged = Payable(
+        participant_id=participant_id,
+        cohort=join(people.cohort[person], [p.cohort for p in payments]),
+        provider=join(people.provider[person], ["" for _ in payments]),
+        position=join(position, [spec.metric_position(p.metric.id) for p in payments], np.int64),
+        n=join(occurrences.n[chosen], [1 for _ in payments], np.int64),
+        day=join(day, [day_number(p.evaluated_on) for p in payments], np.int64),
+        price=join(prices.price, [p.amount for p in payments], np.int64),
+        rule=np.concatenate([prices.rule, cohort_rule]),
+        labels=tuple(labels),
+        evidence_ids=join(
+            _evidence_ids(occurrences, claims, evidence, chosen), [p.result_id for p in payments]
+        ),
+        person=join(person, [-1 for _ in payments], np.int64),
+        occurrence=join(chosen, [-1 for _ in payments], np.int64),
+    )
+    # the canonical order: (achieved_on, metric position, participant id)
+    rank = np.empty(len(participant_id), dtype=np.int64)
+    rank[np.argsort(participant_id, kind="stable")] = np.arange(len(participant_id))
+    order = np.lexsort((rank, merged.position, merged.day))
+    reordered: dict[str, Any] = {
+        name: (value[order] if isinstance(value, np.ndarray) else value)
+        for name, value in merged.__dict__.items()
+    }
+    return Payable(**reordered)
+
+
+def _limits(spec: ContractSpec, people: int) -> CapLimits:
+    exponent = spec.contract.exponent
+
+    def minor(value: object) -> int | None:
+        return None if value is None else to_minor(value, exponent)  # type: ignore[arg-type]
+
+    every = every_metric(spec)
+    return CapLimits(
+        per_participant=minor(spec.caps.per_participant),
+        metric_amount=tuple(minor(m.caps.amount) for m in every),
+        metric_count=tuple(m.caps.count for m in every),
+        contract=minor(spec.caps.contract),
+        commitments=tuple(minor(p.commitment) for p in spec.payers),
+        people=people,
+    )
+
+
+def _lines(
+    spec: ContractSpec,
+    payable: Payable,
+    numerators: np.ndarray,
+    outcome: CapOutcome,
+    table: ShareTable,
+    shares: np.ndarray,
+) -> pd.DataFrame:
+    """One line per payable occurrence and payer with a non-zero share, zero amounts included."""
+    occurrence, payer = np.nonzero(numerators > 0)
+    paid = outcome.paid[occurrence, payer]
+    cut = np.where(
+        paid < outcome.parts[occurrence, payer], PAYER_COMMITMENT, outcome.cut[occurrence]
+    )
+    metric_ids = np.array([m.id for m in every_metric(spec)], dtype=object)
+    payer_ids = np.array(table.payers, dtype=object)
+    reason = _reasons(payable, table, shares[occurrence], payer, cut, occurrence)
+    return pd.DataFrame(
+        {
+            "participant_id": payable.participant_id[occurrence],
+            "cohort": payable.cohort[occurrence],
+            "provider": payable.provider[occurrence],
+            "metric": metric_ids[payable.position[occurrence]],
+            "occurrence": payable.n[occurrence],
+            "payer": payer_ids[payer],
+            "amount": paid.astype(np.int64),
+            "price": payable.price[occurrence],
+            "achieved_on": payable.day[occurrence].astype("datetime64[D]"),
+            "evidence_ids": payable.evidence_ids[occurrence],
+            "cut_by": np.array(LINE_CUT_NAMES, dtype=object)[cut],
+            "reason": reason,
+        },
+        columns=list(LINE_COLUMNS),
+    )
+
+
+def _reasons(
+    payable: Payable,
+    table: ShareTable,
+    share: np.ndarray,
+    payer: np.ndarray,
+    cut: np.ndarray,
+    occurrence: np.ndarray,
+) -> np.ndarray:
+    """The rule behind each line, written once per distinct (rule, shares, payer, cut)."""
+    if len(occurrence) == 0:
+        return np.zeros(0, dtype=object)
+    keys = np.stack([payable.rule[occurrence], share, payer, cut], axis=1)
+    distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+    texts = []
+    for rule, share_id, payer_index, cut_code in distinct.tolist():
+        payer_id = table.payers[payer_index]
+        percent = table.maps[share_id][payer_id]
+        text = payable.labels[rule] if rule >= 0 else "no tariff in force"
+        text += f"; share {payer_id} {percent}%"
+        if cut_code:
+            text += f"; cut by {LINE_CUT_NAMES[cut_code]}"
+        texts.append(text)
+    return np.array(texts, dtype=object)[inverse.reshape(-1)]

@@ -1,0 +1,161 @@
+"""Every evidence row that counts for nothing, with its reason and the numbers behind it.
+
+A row counts when one of its claims belongs to an occurrence that is payable and is paid
+something, or is payable at a zero price. Otherwise it keeps the reason of its own checks, or of
+the claim on the first metric in the spec (a measure row can back several milestones).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from contract_specs.model import ContractSpec, Measure, Metric
+from ledger.entitlement.caps import CONTRACT, METRIC_AMOUNT, METRIC_COUNT, PARTICIPANT, CapOutcome
+from ledger.entitlement.dates import after, day_number
+from ledger.entitlement.evidence import Rows
+from ledger.entitlement.occurrences import Occurrences
+from ledger.entitlement.people import People
+from ledger.entitlement.reasons import CODE, COUNTS, NAME
+from ledger.entitlement.thresholds import Claims
+from ledger.entitlement.types import NOT_PAYABLE_COLUMNS
+
+_SLOTS = 32  # more than there are reasons: a (metric position, reason) pair in one integer
+_CAP_REASON = {
+    PARTICIPANT: CODE["participant_cap_reached"],
+    METRIC_AMOUNT: CODE["metric_cap_reached"],
+    METRIC_COUNT: CODE["metric_cap_reached"],
+    CONTRACT: CODE["contract_cap_reached"],
+}
+
+
+def _paid_nothing(outcome: CapOutcome, price: np.ndarray) -> np.ndarray:
+    """The not-payable reason of each payable occurrence after the caps (COUNTS when paid)."""
+    reason = np.full(len(price), COUNTS, dtype=np.int8)
+    nothing = (outcome.paid.sum(axis=1) == 0) & (price > 0)
+    by_cap = np.zeros(len(price), dtype=np.int8)
+    for cut, code in _CAP_REASON.items():
+        by_cap[outcome.cut == cut] = code
+    reason[nothing] = np.where(
+        outcome.amount[nothing] == 0, by_cap[nothing], CODE["payer_commitment_exhausted"]
+    )
+    return reason
+
+
+def not_payable_frame(
+    spec: ContractSpec,
+    evidence: pd.DataFrame,
+    people: People,
+    rows: Rows,
+    unused: np.ndarray,
+    claims: Claims,
+    claim_reason: np.ndarray,
+    occurrences: Occurrences,
+    payable_occurrence: np.ndarray,
+    outcome: CapOutcome,
+    price: np.ndarray,
+) -> pd.DataFrame:
+    """The not_payable frame (types.NOT_PAYABLE_COLUMNS), sorted by evidence id."""
+    occurrence_reason = occurrences.reason.copy()
+    individual = payable_occurrence >= 0
+    occurrence_reason[payable_occurrence[individual]] = _paid_nothing(outcome, price)[individual]
+
+    reason = rows.reason.copy()
+    reason[unused] = CODE["threshold_not_reached"]
+    deciding = rows.thing.copy()  # which metric's rules decided the row's fate
+    claim_code = claim_reason
+    if len(occurrence_reason):
+        of_occurrence = occurrence_reason[np.maximum(occurrences.of_claim, 0)]
+        claim_code = np.where(claim_reason != COUNTS, claim_reason, of_occurrence)
+    key = np.where(claim_code == COUNTS, -1, claims.metric * _SLOTS + claim_code)
+    best = np.full(len(reason), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, claims.row, key)
+    claimed = best != np.iinfo(np.int64).max
+    reason[claimed] = np.where(best[claimed] < 0, COUNTS, best[claimed] % _SLOTS)
+    deciding[claimed] = np.where(best[claimed] < 0, deciding[claimed], best[claimed] // _SLOTS)
+
+    chosen = np.flatnonzero(reason != COUNTS)
+    frame = pd.DataFrame(
+        {
+            "evidence_id": evidence["evidence_id"].to_numpy()[chosen],
+            "participant_id": evidence["participant_id"].to_numpy()[chosen],
+            "metric": evidence["metric"].to_numpy()[chosen],
+            "achieved_on": evidence["achieved_on"].to_numpy()[chosen],
+            "reason": np.array(NAME, dtype=object)[reason[chosen]],
+            "detail": _details(spec, people, rows, chosen, reason[chosen], deciding[chosen]),
+        },
+        columns=list(NOT_PAYABLE_COLUMNS),
+    )
+    return frame.sort_values("evidence_id", kind="stable", ignore_index=True)
+
+
+def _details(
+    spec: ContractSpec,
+    people: People,
+    rows: Rows,
+    chosen: np.ndarray,
+    reason: np.ndarray,
+    thing: np.ndarray,
+) -> np.ndarray:
+    """A short text with the numbers behind each reason (no personal data)."""
+    detail = np.empty(len(chosen), dtype=object)
+    if len(chosen) == 0:
+        return detail
+    combos = np.unique(np.stack([reason, thing], axis=1), axis=0)
+    for code, number in combos.tolist():
+        these = (reason == code) & (thing == number)
+        detail[these] = _detail(spec, people, rows, chosen[these], NAME[code], int(number))
+    return detail
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)
+
+
+def _detail(
+    spec: ContractSpec, people: People, rows: Rows, chosen: np.ndarray, reason: str, number: int
+) -> np.ndarray | str:
+    items: list[Metric | Measure] = [*spec.metrics, *spec.measures]
+    item = items[number] if 0 <= number < len(items) else None
+    name = item.id if item is not None else "?"
+    achieved = "achieved " + _dates(rows.day[chosen])
+    if reason == "not_enrolled":
+        return "no enrolled participant with this id"
+    if reason == "unknown_metric":
+        return "the spec has no metric or measure with this id"
+    if reason in ("not_verified", "rejected", "revoked"):
+        return f"{name} counts only verified evidence" if reason == "not_verified" else reason
+    if reason == "evidence_type_not_accepted":
+        return f"{name} accepts {', '.join(item.evidence_types) if item else ''}"
+    if reason == "before_start":
+        return achieved + " before start " + _dates(people.start[rows.person[chosen]])
+    if reason == "outside_window" and isinstance(item, Metric) and item.window is not None:
+        end = after(people.start[rows.person[chosen]], item.window)
+        return achieved + f" after the {name} window ends " + _dates(end)
+    if reason == "after_last_outcome_date" and spec.contract.last_outcome_date:
+        last = np.full(len(chosen), day_number(spec.contract.last_outcome_date))
+        return achieved + " after the last outcome date " + _dates(last)
+    if reason == "condition_not_met":
+        return f"the participant does not meet the conditions of {name}"
+    if reason == "prerequisite_not_met":
+        needs = ", ".join(p.metric for p in getattr(item, "prerequisites", ()))
+        return f"{name} needs an earlier valid {needs} (with its minimum gap)"
+    if reason == "quantity_missing":
+        return f"a row of measure {name} needs a quantity"
+    if reason == "threshold_not_reached":
+        return f"cumulative {name} since start reached no milestone with this row"
+    if reason == "limit_per_participant":
+        limit = getattr(item, "max_per_participant", 1)
+        return f"{name} pays at most {limit} per participant"
+    if reason == "participant_cap_reached" and spec.caps.per_participant is not None:
+        return f"participant cap {spec.caps.per_participant} reached"
+    if reason == "contract_cap_reached" and spec.caps.contract is not None:
+        return f"contract cap {spec.caps.contract} reached"
+    if reason == "metric_cap_reached" and item is not None and hasattr(item, "caps"):
+        caps = item.caps
+        amount = "" if caps.amount is None else f" {caps.amount}"
+        count = "" if caps.count is None else f" {caps.count} occurrences"
+        return f"{name} cap{amount}{count} reached"
+    if reason == "payer_commitment_exhausted":
+        return "the commitments of the payers sharing this outcome are exhausted"
+    return reason

@@ -1,0 +1,484 @@
+"""A reference entitlement, written the obvious way: row by row, plain Python, ints and Fractions.
+
+It follows docs/semantics.md (SEMANTICS.md sections 3 and 4 plus the rules the project decided)
+and shares no code with `ledger.entitlement`: only the spec model (`Schedule.at`,
+`Duration.after/before`, `to_minor`). The property tests check that the vectorised engine
+produces exactly the same lines and not-payable rows.
+
+Inputs are typed rows (dicts): participants with `datetime.date` start dates and typed attributes,
+evidence with `achieved_on` a date and `quantity` a Decimal in the measure's unit (or None),
+results with Decimal-like strings for observed/comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+from typing import Any
+
+from contract_specs.model import (
+    AgeAtStart,
+    CohortMetric,
+    ContractSpec,
+    Direction,
+    Flag,
+    Metric,
+    OneOf,
+    PerUnitAboveThreshold,
+    Rule,
+    Schedule,
+    SlidingScale,
+    Tiers,
+    Verification,
+    to_minor,
+)
+
+Row = Mapping[str, Any]
+
+
+@dataclass
+class RefLine:
+    participant_id: str
+    cohort: str
+    provider: str
+    metric: str
+    occurrence: int
+    payer: str
+    amount: int
+    price: int
+    achieved_on: date
+    evidence_ids: str
+    cut_by: str
+
+    def key(self) -> tuple[str, str, int, str]:
+        return (self.participant_id, self.metric, self.occurrence, self.payer)
+
+
+@dataclass
+class RefResult:
+    lines: list[RefLine] = field(default_factory=list)
+    not_payable: dict[str, str] = field(default_factory=dict)  # evidence_id -> reason
+
+
+@dataclass
+class _Occurrence:
+    participant_id: str
+    metric: str
+    achieved_on: date
+    evidence_ids: list[str]
+    position: int
+    price: int = 0
+    n: int = 0
+    cohort: str = ""
+    provider: str = ""
+    has_participant_cap: bool = True
+    shares: Mapping[str, Decimal] = field(default_factory=dict)
+    # outcome of the caps
+    amount: int = 0
+    cut_by: str = ""
+    parts: dict[str, int] = field(default_factory=dict)
+    paid: dict[str, int] = field(default_factory=dict)
+    reason: str = ""  # not-payable reason when paid nothing
+
+
+def age_on(birth: date, day: date) -> int:
+    years = day.year - birth.year
+    if (day.month, day.day) < (birth.month, birth.day):
+        years -= 1
+    return years
+
+
+def rule_holds(rule: Rule, person: Row, start: date) -> bool:
+    value = person.get(rule.attribute)
+    if value is None:
+        return False
+    if isinstance(rule, AgeAtStart):
+        age = age_on(value, start)
+        return (rule.min is None or age >= rule.min) and (rule.max is None or age <= rule.max)
+    if isinstance(rule, Flag):
+        return bool(value) == rule.value
+    if isinstance(rule, OneOf):
+        return str(value) in rule.values
+    raise TypeError(rule)
+
+
+def value_at(schedule: Schedule[Any] | None, day: date) -> Any:
+    return None if schedule is None else schedule.at(day)
+
+
+def shares_on(
+    spec: ContractSpec, override: Schedule[Any] | None, day: date
+) -> Mapping[str, Decimal]:
+    found = value_at(override, day)
+    if found is None:
+        found = spec.payer_shares.at(day)
+    if found is None:
+        found = spec.payer_shares.entries[0].value
+    return found
+
+
+def split(amount: int, shares: Mapping[str, Decimal], payer_order: Sequence[str]) -> dict[str, int]:
+    parts = {}
+    for payer in payer_order:
+        share = Fraction(shares.get(payer, Decimal(0)))
+        if share > 0:
+            parts[payer] = floor(amount * share / 100)
+    left = amount - sum(parts.values())
+    while left > 0:
+        for payer in parts:
+            if left == 0:
+                break
+            parts[payer] += 1
+            left -= 1
+    return parts
+
+
+def topo_order(metrics: Sequence[Metric]) -> list[Metric]:
+    by_id = {m.id: m for m in metrics}
+    done: list[str] = []
+
+    def visit(metric: Metric) -> None:
+        if metric.id in done:
+            return
+        for prerequisite in metric.prerequisites:
+            visit(by_id[prerequisite.metric])
+        done.append(metric.id)
+
+    for metric in metrics:
+        visit(metric)
+    return [by_id[i] for i in done]
+
+
+def reference_entitlement(
+    spec: ContractSpec, participants: Sequence[Row], evidence: Sequence[Row], results: Sequence[Row]
+) -> RefResult:
+    out = RefResult()
+    exponent = spec.contract.exponent
+    people = {p["participant_id"]: p for p in participants}
+    metrics = {m.id: m for m in spec.metrics}
+    measures = {m.id: m for m in spec.measures}
+    position = {m.id: i for i, m in enumerate(spec.metrics)}
+    last_date = spec.contract.last_outcome_date
+
+    # --- rows: status, type, quantity, start ---------------------------------------------------
+    pairs: list[tuple[str, str, date]] = []  # (evidence_id, metric, occurrence date)
+    measure_rows: dict[tuple[str, str], list[Row]] = {}
+    row_of: dict[str, Row] = {}
+    for row in evidence:
+        eid = row["evidence_id"]
+        row_of[eid] = row
+        person = people.get(row["participant_id"])
+        if person is None:
+            out.not_payable[eid] = "not_enrolled"
+            continue
+        thing: Any = metrics.get(row["metric"]) or measures.get(row["metric"])
+        if thing is None:
+            out.not_payable[eid] = "unknown_metric"
+            continue
+        status = row.get("status") or "verified"
+        if status == "rejected":
+            out.not_payable[eid] = "rejected"
+            continue
+        if status == "revoked":
+            out.not_payable[eid] = "revoked"
+            continue
+        if status != "verified" and not (
+            status == "pending" and thing.verification == Verification.AUTOMATIC
+        ):
+            out.not_payable[eid] = "not_verified"
+            continue
+        if thing.evidence_types and (row.get("evidence_type") or "") not in thing.evidence_types:
+            out.not_payable[eid] = "evidence_type_not_accepted"
+            continue
+        is_measure = row["metric"] in measures and row["metric"] not in metrics
+        if is_measure and row.get("quantity") is None:
+            out.not_payable[eid] = "quantity_missing"
+            continue
+        if row["achieved_on"] < person["start_date"]:
+            out.not_payable[eid] = "before_start"
+            continue
+        if is_measure:
+            measure_rows.setdefault((row["participant_id"], row["metric"]), []).append(row)
+        else:
+            pairs.append((eid, row["metric"], row["achieved_on"]))
+
+    # --- thresholds: first date the cumulative quantity reaches each milestone -------------------
+    for (_, measure_id), rows in measure_rows.items():
+        days = sorted({r["achieved_on"] for r in rows})
+        used: set[str] = set()
+        for metric in spec.metrics:
+            if metric.threshold is None or metric.threshold.measure != measure_id:
+                continue
+            total = Decimal(0)
+            for day in days:
+                total += sum(
+                    (Decimal(str(r["quantity"])) for r in rows if r["achieved_on"] == day),
+                    Decimal(0),
+                )
+                if total >= metric.threshold.quantity:
+                    for r in rows:
+                        if r["achieved_on"] <= day:
+                            pairs.append((r["evidence_id"], metric.id, day))
+                            used.add(r["evidence_id"])
+                    break
+        for r in rows:
+            if r["evidence_id"] not in used:
+                out.not_payable[r["evidence_id"]] = "threshold_not_reached"
+
+    # --- per pair: window, last outcome date, conditions ---------------------------------------
+    pair_reason: dict[tuple[str, str], str] = {}
+    groups: dict[tuple[str, str, date], list[str]] = {}
+    for eid, metric_id, day in pairs:
+        row = row_of[eid]
+        person = people[row["participant_id"]]
+        metric = metrics[metric_id]
+        start = person["start_date"]
+        reason = ""
+        if metric.window is not None and day > metric.window.after(start):
+            reason = "outside_window"
+        elif last_date is not None and day > last_date:
+            reason = "after_last_outcome_date"
+        elif not all(rule_holds(rule, person, start) for rule in metric.conditions):
+            reason = "condition_not_met"
+        if reason:
+            pair_reason[(eid, metric_id)] = reason
+        else:
+            groups.setdefault((row["participant_id"], metric_id, day), []).append(eid)
+
+    occurrences = {
+        key: _Occurrence(key[0], key[1], key[2], sorted(ids), position[key[1]])
+        for key, ids in groups.items()
+    }
+
+    # --- prerequisites, in dependency order -----------------------------------------------------
+    valid_dates: dict[tuple[str, str], list[date]] = {}
+    for metric in topo_order(spec.metrics):
+        for occ in occurrences.values():
+            if occ.metric != metric.id:
+                continue
+            ok = True
+            for prerequisite in metric.prerequisites:
+                latest = prerequisite.min_gap.before(occ.achieved_on)
+                earlier = valid_dates.get((occ.participant_id, prerequisite.metric), [])
+                if not any(d <= latest for d in earlier):
+                    ok = False
+            if ok:
+                valid_dates.setdefault((occ.participant_id, metric.id), []).append(occ.achieved_on)
+            else:
+                occ.reason = "prerequisite_not_met"
+
+    # --- limit per participant, tariff ---------------------------------------------------------
+    payable: list[_Occurrence] = []
+    by_person_metric: dict[tuple[str, str], list[_Occurrence]] = {}
+    for occ in occurrences.values():
+        if not occ.reason:
+            by_person_metric.setdefault((occ.participant_id, occ.metric), []).append(occ)
+    for (pid, metric_id), occs in by_person_metric.items():
+        metric = metrics[metric_id]
+        person = people[pid]
+        occs.sort(key=lambda o: o.achieved_on)
+        for n, occ in enumerate(occs, start=1):
+            if n > metric.max_per_participant:
+                occ.reason = "limit_per_participant"
+                continue
+            occ.n = n
+            occ.cohort = person["cohort"]
+            occ.provider = person["provider"]
+            cohort = next((c for c in spec.cohorts if c.id == person["cohort"]), None)
+            price = value_at(cohort.tariffs.get(metric_id) if cohort else None, occ.achieved_on)
+            if price is None:
+                price = metric.tariff.at(occ.achieved_on)
+            occ.price = 0 if price is None else to_minor(price, exponent)
+            occ.shares = shares_on(spec, metric.payer_shares, occ.achieved_on)
+            payable.append(occ)
+
+    payable.extend(_cohort_occurrences(spec, results))
+
+    # --- caps, in the canonical order ------------------------------------------------------------
+    payable.sort(key=lambda o: (o.achieved_on, o.position, o.participant_id))
+    all_metrics: dict[str, Any] = {**metrics, **{m.id: m for m in spec.cohort_metrics}}
+    metric_amount_left = {k: m.caps.amount for k, m in all_metrics.items()}
+    metric_amount_left = {
+        k: (None if v is None else to_minor(v, exponent)) for k, v in metric_amount_left.items()
+    }
+    metric_count_left = {k: m.caps.count for k, m in all_metrics.items()}
+    person_cap = spec.caps.per_participant
+    person_left: dict[str, int] = {}
+    contract_left = None if spec.caps.contract is None else to_minor(spec.caps.contract, exponent)
+    commitment_left = {
+        p.party: (None if p.commitment is None else to_minor(p.commitment, exponent))
+        for p in spec.payers
+    }
+    payer_order = [p.party for p in spec.payers]
+    for occ in payable:
+        count_left = metric_count_left[occ.metric]
+        if count_left is not None and count_left == 0:
+            occ.amount, occ.cut_by = 0, "metric_count_cap"
+        else:
+            limits = []
+            if occ.has_participant_cap and person_cap is not None:
+                pleft = person_left.setdefault(occ.participant_id, to_minor(person_cap, exponent))
+                limits.append(("participant_cap", pleft))
+            if metric_amount_left[occ.metric] is not None:
+                limits.append(("metric_amount_cap", metric_amount_left[occ.metric]))
+            if contract_left is not None:
+                limits.append(("contract_cap", contract_left))
+            occ.amount = occ.price
+            for _, left in limits:
+                if left < occ.amount:
+                    occ.amount = left
+            if occ.amount < occ.price:
+                occ.cut_by = next(name for name, left in limits if left == occ.amount)
+        occ.parts = split(occ.amount, occ.shares, payer_order)
+        for payer, part in occ.parts.items():
+            left = commitment_left[payer]
+            occ.paid[payer] = part if left is None else min(part, left)
+            if left is not None:
+                commitment_left[payer] = left - occ.paid[payer]
+        consumed = sum(occ.paid.values())
+        if occ.has_participant_cap and person_cap is not None:
+            person_left[occ.participant_id] -= consumed
+        if metric_amount_left[occ.metric] is not None:
+            metric_amount_left[occ.metric] -= consumed  # type: ignore[operator]
+        if contract_left is not None:
+            contract_left -= consumed
+        if consumed > 0 and count_left is not None:
+            metric_count_left[occ.metric] = count_left - 1
+        if consumed == 0 and occ.price > 0:
+            occ.reason = {
+                "metric_count_cap": "metric_cap_reached",
+                "metric_amount_cap": "metric_cap_reached",
+                "participant_cap": "participant_cap_reached",
+                "contract_cap": "contract_cap_reached",
+                "": "payer_commitment_exhausted",
+            }[occ.cut_by if occ.amount == 0 else ""]
+        for payer, part in occ.parts.items():
+            cut = "payer_commitment" if occ.paid[payer] < part else occ.cut_by
+            out.lines.append(
+                RefLine(
+                    occ.participant_id,
+                    occ.cohort,
+                    occ.provider,
+                    occ.metric,
+                    occ.n,
+                    payer,
+                    occ.paid[payer],
+                    occ.price,
+                    occ.achieved_on,
+                    ";".join(occ.evidence_ids),
+                    cut,
+                )
+            )
+
+    # --- evidence rows that count for nothing ----------------------------------------------------
+    # A row counts when any occurrence it belongs to is paid something (or is payable at a zero
+    # price); otherwise it keeps the reason of its first metric in the spec.
+    fate: dict[str, list[tuple[int, str]]] = {}
+    for (eid, metric_id), reason in pair_reason.items():
+        fate.setdefault(eid, []).append((position[metric_id], reason))
+    for occ in occurrences.values():
+        for eid in occ.evidence_ids:
+            fate.setdefault(eid, []).append((occ.position, occ.reason))
+    for eid, outcomes in fate.items():
+        if all(reason for _, reason in outcomes):
+            out.not_payable[eid] = min(outcomes)[1]
+    return out
+
+
+# --- cohort-level metrics (SEMANTICS 4) -----------------------------------------------------------
+
+
+def effect_and_improvement(metric: CohortMetric, result: Row) -> tuple[Fraction, Fraction]:
+    observed = Fraction(Decimal(str(result["observed"])))
+    comparison = Fraction(Decimal(str(result["comparison"])))
+    if comparison == 0:
+        return Fraction(0), Fraction(0)
+    if metric.direction == Direction.LOWER_IS_BETTER:
+        gain = comparison - observed
+    else:
+        gain = observed - comparison
+    effect = gain / comparison * 100
+    improvement = abs(gain) * int(result["units"]) if gain > 0 else Fraction(0)
+    return effect, improvement
+
+
+def rule_amount(metric: CohortMetric, result: Row) -> Fraction:
+    effect, improvement = effect_and_improvement(metric, result)
+    rule = metric.rule
+    if isinstance(rule, PerUnitAboveThreshold):
+        if effect >= Fraction(rule.threshold_percent):
+            return Fraction(rule.price) * improvement
+        return Fraction(0)
+    if isinstance(rule, Tiers):
+        reached = [b for b in rule.bands if Fraction(b.min_effect_percent) <= effect]
+        if not reached:
+            return Fraction(0)
+        band = max(reached, key=lambda b: b.min_effect_percent)
+        if band.payment is not None:
+            return Fraction(band.payment)
+        return Fraction(band.price or 0) * improvement
+    if isinstance(rule, SlidingScale):
+        lower, upper = Fraction(rule.lower_percent), Fraction(rule.upper_percent)
+        if effect <= lower:
+            return Fraction(0)
+        if effect >= upper:
+            return Fraction(rule.maximum)
+        return Fraction(rule.maximum) * (effect - lower) / (upper - lower)
+    raise TypeError(rule)
+
+
+def half_up(amount: Fraction, exponent: int) -> int:
+    return floor(amount * 10**exponent + Fraction(1, 2))
+
+
+def _cohort_occurrences(spec: ContractSpec, results: Sequence[Row]) -> list[_Occurrence]:
+    exponent = spec.contract.exponent
+    by_id = {m.id: m for m in spec.cohort_metrics}
+    current: dict[tuple[str, str], Row] = {}
+    for result in results:
+        metric = by_id.get(result["metric"])
+        if metric is None:
+            continue
+        if (result["cohort"] == "pool") != metric.pooled:
+            continue
+        if not metric.pooled and result["cohort"] not in metric.cohorts:
+            continue
+        key = (result["metric"], result["cohort"])
+        old = current.get(key)
+        if old is None or (result["evaluated_on"], result["result_id"]) > (
+            old["evaluated_on"],
+            old["result_id"],
+        ):
+            current[key] = result
+    gross = {key: half_up(rule_amount(by_id[key[0]], r), exponent) for key, r in current.items()}
+    occurrences = []
+    for (metric_id, cohort), result in current.items():
+        metric = by_id[metric_id]
+        amount = gross[(metric_id, cohort)]
+        covered = set(metric.cohorts) if cohort == "pool" else {cohort}
+        already = sum(
+            value
+            for (other, other_cohort), value in gross.items()
+            if other in metric.net_of and (other_cohort in covered or other_cohort == "pool")
+        )
+        amount = max(0, amount - already)
+        occurrences.append(
+            _Occurrence(
+                participant_id=f"cohort:{cohort}",
+                metric=metric_id,
+                achieved_on=result["evaluated_on"],
+                evidence_ids=[result["result_id"]],
+                position=spec.metric_position(metric_id),
+                price=amount,
+                n=1,
+                cohort=cohort,
+                provider="",
+                has_participant_cap=False,
+                shares=shares_on(spec, metric.payer_shares, result["evaluated_on"]),
+            )
+        )
+    return occurrences
