@@ -7,20 +7,25 @@ active (a draft is loaded inactive and never becomes active: load it again as ac
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from contract_specs.canonical import canonical_json
+from contract_specs.findings import SpecError
+from contract_specs.loader import parse_spec_text, read_spec_file
 from contract_specs.model import ContractSpec
 from ledger import audit
 from ledger.errors import NoActiveSpec, UnknownContract
 from ledger.tables import ContractRow, PartyRow, SpecVersion
 
-# Builds the typed spec from a stored document (contract_specs.loader does it in production).
+# Builds the typed spec from a stored document (default: spec_from_document).
 SpecParser = Callable[[Mapping[str, Any]], ContractSpec]
 
 
@@ -167,7 +172,7 @@ def typed_spec(row: SpecVersion, parse: SpecParser | None = None) -> ContractSpe
     """The typed spec of a stored version, parsed from its document (cached by content hash)."""
     cached = _PARSED.get(row.content_hash)
     if cached is None:
-        cached = (parse or _default_parser())(row.document)
+        cached = (parse or spec_from_document)(row.document)
         _PARSED[row.content_hash] = cached
     return cached
 
@@ -177,9 +182,30 @@ def remember(spec: ContractSpec) -> None:
     _PARSED[spec.content_hash] = spec
 
 
-def _default_parser() -> SpecParser:
-    # contract_specs.loader is written beside this package; imported only when needed
-    import importlib
+def spec_document(text: str, source: str, spec: ContractSpec) -> dict[str, Any]:
+    """What a spec version stores: the author's text (to rebuild the typed spec exactly) and
+    the canonical JSON its content hash is taken over (to read without the loader)."""
+    return {
+        "source": Path(source).name,
+        "text": text,
+        "canonical": json.loads(canonical_json(spec)),
+    }
 
-    loader = importlib.import_module("contract_specs.loader")
-    return loader.spec_from_document  # type: ignore[no-any-return]
+
+def spec_from_document(document: Mapping[str, Any]) -> ContractSpec:
+    """Rebuild the typed spec of a stored version from the author's text."""
+    return parse_spec_text(document["text"], document["source"])
+
+
+def load_spec_file(
+    session: Session, path: Path, *, actor: str, now: datetime, active: bool = True
+) -> Registered:
+    """Check a spec file and register it (SpecError carrying every finding when it has errors)."""
+    checked = read_spec_file(path)
+    if checked.spec is None:
+        raise SpecError(checked.source, list(checked.findings))
+    text = path.read_text(encoding="utf-8")
+    document = spec_document(text, str(path), checked.spec)
+    registered = register_spec(session, checked.spec, document, actor=actor, now=now, active=active)
+    remember(checked.spec)
+    return registered

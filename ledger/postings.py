@@ -1,0 +1,199 @@
+"""Posting entitlement into the ledger: for every key, what is owed now minus what was posted.
+
+A key is (participant, metric, occurrence, payer). Reconciling a period as of a cut-off posts,
+for every key whose entitlement differs from the sum of its postings so far, one posting of the
+difference (SEMANTICS.md 5): an `outcome_payment` for a key's first posting, an `adjustment`
+after. Re-running posts nothing. Postings are only ever inserted.
+
+The caller (reconciliation) owns periods: it passes a `check_period` callback that raises for a
+closed period, and may pass `period_of` so that a late item says which period it corrects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from contract_specs.model import from_minor
+from ledger.contracts import active_version, spec_version, typed_spec
+from ledger.entitlement import compute_entitlement
+from ledger.entitlement.types import Entitlement
+from ledger.facts import load_facts, utc
+from ledger.tables import Posting, table_of
+from ledger.uploads import store_new
+
+KEY = ["participant_id", "metric", "occurrence", "payer"]
+OUTCOME_PAYMENT = "outcome_payment"
+ADJUSTMENT = "adjustment"
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What a run posted: how many postings and their sum per payer (minor units)."""
+
+    contract_id: str
+    period: str
+    run_id: str
+    spec_version: int
+    postings: int
+    by_payer: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_payer.values())
+
+
+def post_entitlement(
+    session: Session,
+    contract_id: str,
+    period: str,
+    as_of: datetime,
+    run_id: str,
+    spec_version_number: int | None = None,
+    *,
+    actor: str = "ledger",
+    now: datetime | None = None,
+    check_period: Callable[[str], None] | None = None,
+    period_of: Callable[[date], str] | None = None,
+    entitlement: Entitlement | None = None,
+) -> PostResult:
+    """Post entitlement as of `as_of` minus postings so far into `period`, all or nothing.
+
+    `entitlement` may be given (already computed by the caller, or hand-made in tests);
+    otherwise it is computed from the facts as of `as_of` under the spec version (default:
+    the one in force).
+    """
+    if check_period is not None:
+        check_period(period)
+    _lock_contract(session, contract_id)
+    row = (
+        active_version(session, contract_id)
+        if spec_version_number is None
+        else spec_version(session, contract_id, spec_version_number)
+    )
+    spec = typed_spec(row)
+    if entitlement is None:
+        entitlement = compute_entitlement(spec, load_facts(session, contract_id, as_of, spec))
+    owed = entitlement.lines
+    diff = differences(owed, posted_so_far(session, contract_id))
+    moment = utc(now or datetime.now().astimezone())
+    rows = [
+        _posting(
+            item,
+            contract_id,
+            row.version,
+            period,
+            run_id,
+            moment,
+            spec.contract.exponent,
+            period_of,
+        )
+        for item in diff.to_dict("records")
+    ]
+    store_new(
+        session,
+        Posting,
+        rows,
+        0,
+        action="ledger.post",
+        contract_id=contract_id,
+        file=f"run:{run_id}",
+        actor=actor,
+        now=moment,
+    )
+    by_payer: dict[str, int] = {}
+    for item in rows:
+        by_payer[item["payer"]] = by_payer.get(item["payer"], 0) + item["amount"]
+    return PostResult(contract_id, period, run_id, row.version, len(rows), by_payer)
+
+
+def posted_so_far(session: Session, contract_id: str) -> pd.DataFrame:
+    """Per key: the sum of its postings, how many there are and the last period posted to."""
+    table = table_of(Posting)
+    key = [table.c[name] for name in KEY]
+    rows = session.connection().execute(
+        select(*key, func.sum(table.c.amount), func.count(), func.max(table.c.period))
+        .where(table.c.contract_id == contract_id)
+        .group_by(*key)
+    )
+    frame = pd.DataFrame(rows.all(), columns=[*KEY, "posted", "postings", "last_period"])
+    return frame.astype({"occurrence": "int64", "posted": "int64", "postings": "int64"})
+
+
+def differences(lines: pd.DataFrame, posted: pd.DataFrame) -> pd.DataFrame:
+    """Keys whose entitlement differs from what was posted, with the difference `amount`.
+
+    A key posted before but absent from the entitlement is owed nothing now."""
+    owed = lines.astype({"occurrence": "int64", "amount": "int64"})
+    merged = owed.merge(posted, on=KEY, how="outer", indicator=True)
+    merged["owed"] = merged["amount"].fillna(0).astype("int64")
+    merged["posted"] = merged["posted"].fillna(0).astype("int64")
+    merged["postings"] = merged["postings"].fillna(0).astype("int64")
+    merged["amount"] = merged["owed"] - merged["posted"]
+    changed = merged[merged["amount"] != 0]
+    return changed.sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def _posting(
+    item: dict[str, Any],
+    contract_id: str,
+    version: int,
+    period: str,
+    run_id: str,
+    moment: datetime,
+    exponent: int,
+    period_of: Callable[[date], str] | None,
+) -> dict[str, Any]:
+    first = item["postings"] == 0
+    achieved = item.get("achieved_on")
+    achieved_on = None if achieved is None or pd.isna(achieved) else pd.Timestamp(achieved).date()
+    rule = item.get("reason")
+    rule = "" if rule is None or pd.isna(rule) else str(rule)
+    if first:
+        reason = rule
+        corrects = period_of(achieved_on) if period_of and achieved_on else None
+    else:
+        owed, posted = (from_minor(int(item[k]), exponent) for k in ("owed", "posted"))
+        why = rule if item["_merge"] != "right_only" else "no longer owed"
+        reason = f"entitlement now {owed}, posted so far {posted}: {why}"
+        corrects = item["last_period"]
+    cut_by = item.get("cut_by")
+    if isinstance(cut_by, str) and cut_by:
+        reason = f"{reason} (cut by {cut_by})"
+    evidence_ids = item.get("evidence_ids")
+    return {
+        "posting_id": uuid.uuid4().hex,
+        "contract_id": contract_id,
+        "spec_version": version,
+        "period": period,
+        "participant_id": item["participant_id"],
+        "metric": item["metric"],
+        "occurrence": int(item["occurrence"]),
+        "payer": item["payer"],
+        "amount": int(item["amount"]),
+        "kind": OUTCOME_PAYMENT if first else ADJUSTMENT,
+        "reason": reason,
+        "achieved_on": achieved_on,
+        "evidence_ids": evidence_ids if isinstance(evidence_ids, str) else "",
+        "run_id": run_id,
+        "posted_at": moment,
+        "corrects_period": corrects if corrects and corrects != period else None,
+    }
+
+
+def _lock_contract(session: Session, contract_id: str) -> None:
+    # Two runs for one contract must never both post the same difference. On PostgreSQL a
+    # transaction-scoped advisory lock serialises them; SQLite transactions here begin
+    # IMMEDIATE (ledger.db), which already lets only one writer in at a time.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"postings:{contract_id}"}
+        )
