@@ -46,5 +46,5 @@ def test_every_schema_key_is_documented() -> None:
 
 
 def test_the_check_notices_a_missing_key() -> None:
-    schema = {"properties": {"contract": {"properties": {"brand_new_key": {}}}}}
+    schema: dict[str, Any] = {"properties": {"contract": {"properties": {"brand_new_key": {}}}}}
     assert undocumented(schema, "`contract`") == ["brand_new_key ($.contract.brand_new_key)"]
