@@ -1,9 +1,175 @@
-"""`outcomes contract|participants|evidence|ledger ...`: load facts and read the ledger."""
+"""`outcomes contract|participants|evidence|results|ledger ...`: load facts and read the ledger.
+
+Each command opens one unit of work, calls one service function and prints its result. Errors
+a user can fix are printed one per line (`FILE:ROW: column: reason`) with exit code 1.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
 import click
+from sqlmodel import Session
+
+from api.cli.spec_cmds import finding_line
+from contract_specs.findings import SpecError
+from ledger.contracts import ActiveSpec, active_spec, load_spec_file
+from ledger.db import ensure_schema, make_engine, unit_of_work
+from ledger.enrolment import import_participants
+from ledger.errors import LedgerError, RejectedUpload
+from ledger.evidence import import_evidence
+from ledger.explain import explain_participant, render
+from ledger.export import write_csv
+from ledger.results import import_results
+from ledger.uploads import ImportSummary
+from ledger.verification import import_decisions
+
+actor_option = click.option(
+    "--actor", default="cli", show_default=True, help="Who is doing this (kept in the ledger)."
+)
+existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One unit of work on the configured database (created on first use), errors as text."""
+    engine = make_engine()
+    try:
+        ensure_schema(engine)
+        with unit_of_work(engine) as session:
+            yield session
+    except RejectedUpload as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except SpecError as exc:
+        for finding in exc.findings:
+            click.echo(finding_line(exc.source, finding), err=True)
+        sys.exit(1)
+    except LedgerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _import(run: Callable[[Session], ImportSummary]) -> None:
+    with _session() as session:
+        summary = run(session)
+    click.echo(str(summary))
+
+
+class SpecImport(Protocol):
+    def __call__(
+        self,
+        session: Session,
+        contract_id: str,
+        active: ActiveSpec,
+        path: Path,
+        *,
+        actor: str,
+        now: datetime,
+    ) -> ImportSummary: ...
+
+
+def _import_command(group: click.Group, name: str, what: str, service: SpecImport) -> None:
+    """Register `<group> <name> CONTRACT FILE`: one import under the spec in force."""
+
+    @group.command(name, help=f"{what} (.csv or .xlsx): all rows, or none.")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.argument("file", type=existing_file)
+    @actor_option
+    def command(contract_id: str, file: Path, actor: str) -> None:
+        _import(
+            lambda s: service(
+                s, contract_id, active_spec(s, contract_id), file, actor=actor, now=_now()
+            )
+        )
 
 
 def register(main: click.Group) -> None:
-    del main
+    @main.group()
+    def contract() -> None:
+        """Contract specs in the ledger."""
+
+    @contract.command("load")
+    @click.argument("file", type=existing_file)
+    @click.option("--draft", is_flag=True, help="Store the version without putting it in force.")
+    @actor_option
+    def contract_load(file: Path, draft: bool, actor: str) -> None:
+        """Validate FILE and register it as its contract's next spec version."""
+        with _session() as session:
+            done = load_spec_file(session, file, actor=actor, now=_now(), active=not draft)
+        state = "in force" if done.active else "draft"
+        if done.created:
+            click.echo(f"{done.contract_id}: version {done.version} loaded ({state})")
+        else:
+            click.echo(f"{done.contract_id}: unchanged, same as version {done.version}")
+
+    @main.group()
+    def participants() -> None:
+        """Participants of a contract."""
+
+    @main.group()
+    def evidence() -> None:
+        """Evidence of outcomes, and its verification."""
+
+    @main.group()
+    def results() -> None:
+        """Cohort-level results from evaluators."""
+
+    _import_command(participants, "import", "Enrol the participants in FILE", import_participants)
+    _import_command(evidence, "import", "Submit the evidence rows in FILE", import_evidence)
+    _import_command(results, "import", "Submit the cohort results in FILE", import_results)
+
+    @evidence.command("verify")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.argument("file", type=existing_file)
+    @actor_option
+    def evidence_verify(contract_id: str, file: Path, actor: str) -> None:
+        """Record the decisions in FILE (evidence_id, decision, reason): all rows, or none."""
+        _import(lambda s: import_decisions(s, contract_id, file, actor=actor, now=_now()))
+
+    @main.group()
+    def ledger() -> None:
+        """Read the ledger."""
+
+    @ledger.command("export")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+    def ledger_export(contract_id: str, fmt: str, out: Path | None) -> None:
+        """Every posting of CONTRACT, one row each, in the order they were posted."""
+        del fmt  # csv is the only format; the option keeps the documented command line
+        with _session() as session:
+            if out is None:
+                write_csv(session, contract_id, sys.stdout)
+            else:
+                with out.open("w", newline="", encoding="utf-8") as handle:
+                    count = write_csv(session, contract_id, handle)
+                click.echo(f"{count} postings written to {out}", err=True)
+
+    @ledger.command("explain")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.argument("participant_id", metavar="PARTICIPANT")
+    @click.option(
+        "--as-of",
+        type=click.DateTime(),
+        help="Cut-off (UTC) for what counts; default: now.",
+    )
+    def ledger_explain(contract_id: str, participant_id: str, as_of: datetime | None) -> None:
+        """Why PARTICIPANT was paid what, and why anything was not paid."""
+        with _session() as session:
+            story = explain_participant(session, contract_id, participant_id, as_of or _now())
+        for line in render(story):
+            click.echo(line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from ledger.db import unit_of_work
 from ledger.enrolment import import_participants
 from ledger.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS, Entitlement
 from ledger.evidence import import_evidence
+from ledger.export import write_csv
 from ledger.postings import PostResult, post_entitlement
 from ledger.tables import Posting
 from ledger.verification import import_decisions
@@ -93,6 +95,11 @@ def test_first_posting_then_nothing_then_adjustments(
         reasons = [r.reason for r in session.scalars(select(Posting).order_by(Posting.id))]
     assert reasons[0] == "job_entry at tariff"
     assert reasons[3] == "entitlement now 0.00, posted so far 2000.00: no longer owed"
+    out = io.StringIO()
+    with unit_of_work(engine) as session:
+        assert write_csv(session, "dwp-test", out) == 5
+    amounts = [line.split(",")[8] for line in out.getvalue().splitlines()[1:]]
+    assert amounts == ["2800.00", "700.00", "-800.00", "-2000.00", "-700.00"]
 
 
 def test_a_closed_period_refuses_and_posts_nothing(

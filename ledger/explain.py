@@ -1,0 +1,237 @@
+"""Why was this paid, and why not? (SEMANTICS.md 6) for one participant of a contract.
+
+Per metric: the postings made (amount, kind, period, run, the rule and spec version behind them),
+the evidence behind them with every verification decision (who, when, why), and every evidence
+row that counts for nothing with the engine's reason as of the cut-off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from contract_specs.model import ContractSpec, from_minor
+from ledger.contracts import active_spec, require_contract, spec_version, typed_spec
+from ledger.entitlement import compute_entitlement
+from ledger.errors import UnknownParticipant
+from ledger.facts import load_facts, utc
+from ledger.tables import Evidence, Participant, Posting, VerificationDecision, table_of
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    actor: str
+    decided_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    evidence_id: str
+    achieved_on: date
+    evidence_type: str
+    submitted_at: datetime
+    submitted_by: str
+    decisions: tuple[Decision, ...]
+    not_payable: str  # "" when it counts; else the engine's reason and detail
+
+
+@dataclass(frozen=True)
+class PostingItem:
+    posting_id: str
+    period: str
+    payer: str
+    amount: Decimal
+    kind: str
+    occurrence: int
+    reason: str
+    evidence_ids: tuple[str, ...]
+    spec_version: int
+    rule: str  # the metric's name in that spec version
+    run_id: str
+    posted_at: datetime
+
+
+@dataclass(frozen=True)
+class MetricStory:
+    metric: str
+    name: str
+    paid: Decimal
+    postings: tuple[PostingItem, ...]
+    evidence: tuple[EvidenceItem, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    contract_id: str
+    participant_id: str
+    currency: str
+    as_of: datetime
+    metrics: tuple[MetricStory, ...]
+
+
+def explain_participant(
+    session: Session, contract_id: str, participant_id: str, as_of: datetime
+) -> Explanation:
+    """Everything the ledger can say about one participant's payments, as of `as_of`."""
+    contract = require_contract(session, contract_id)
+    as_of = utc(as_of)
+    exists = session.scalars(
+        select(col(Participant.id)).where(
+            col(Participant.contract_id) == contract_id,
+            col(Participant.participant_id) == participant_id,
+        )
+    ).first()
+    if exists is None:
+        raise UnknownParticipant(contract_id, participant_id)
+    current = active_spec(session, contract_id)
+    unpaid = _not_payable(session, contract_id, participant_id, as_of, current.spec)
+    evidence = _evidence(session, contract_id, participant_id, unpaid)
+    postings = _postings(session, contract_id, participant_id, current.spec.contract.exponent)
+    names = {m.id: m.name for m in current.spec.metrics}
+    names.update({m.id: m.name for m in current.spec.measures})
+    metrics = sorted({*(e[0] for e in evidence), *(p[0] for p in postings)})
+    stories = tuple(
+        MetricStory(
+            metric=metric,
+            name=names.get(metric, metric),
+            paid=sum((p.amount for m, p in postings if m == metric), Decimal(0)),
+            postings=tuple(p for m, p in postings if m == metric),
+            evidence=tuple(e for m, e in evidence if m == metric),
+        )
+        for metric in metrics
+    )
+    return Explanation(contract_id, participant_id, contract.currency, as_of, stories)
+
+
+def _not_payable(
+    session: Session, contract_id: str, participant_id: str, as_of: datetime, spec: ContractSpec
+) -> dict[str, str]:
+    # caps are shared across the contract, so the whole contract's entitlement is computed
+    entitlement = compute_entitlement(spec, load_facts(session, contract_id, as_of, spec))
+    frame = entitlement.not_payable
+    mine = frame[frame["participant_id"] == participant_id]
+    return {
+        str(eid): f"{reason}: {detail}" if detail else str(reason)
+        for eid, reason, detail in zip(
+            mine["evidence_id"], mine["reason"], mine["detail"], strict=True
+        )
+    }
+
+
+def _evidence(
+    session: Session, contract_id: str, participant_id: str, unpaid: dict[str, str]
+) -> list[tuple[str, EvidenceItem]]:
+    rows = session.scalars(
+        select(Evidence)
+        .where(
+            col(Evidence.contract_id) == contract_id, col(Evidence.participant_id) == participant_id
+        )
+        .order_by(col(Evidence.achieved_on), col(Evidence.evidence_id))
+    ).all()
+    decisions = table_of(VerificationDecision)
+    history: dict[int, list[Decision]] = {}
+    if rows:
+        found = session.connection().execute(
+            select(
+                decisions.c.evidence_pk,
+                decisions.c.decision,
+                decisions.c.actor,
+                decisions.c.decided_at,
+                decisions.c.reason,
+            )
+            .where(decisions.c.evidence_pk.in_([r.id for r in rows]))
+            .order_by(decisions.c.decided_at, decisions.c.id)
+        )
+        for pk, decision, actor, at, reason in found:
+            history.setdefault(pk, []).append(Decision(decision, actor, at, reason))
+    return [
+        (
+            r.metric,
+            EvidenceItem(
+                r.evidence_id,
+                r.achieved_on,
+                r.evidence_type,
+                r.submitted_at,
+                r.submitted_by,
+                tuple(history.get(r.id or 0, ())),
+                unpaid.get(r.evidence_id, ""),
+            ),
+        )
+        for r in rows
+    ]
+
+
+def _postings(
+    session: Session, contract_id: str, participant_id: str, exponent: int
+) -> list[tuple[str, PostingItem]]:
+    rows = session.scalars(
+        select(Posting)
+        .where(
+            col(Posting.contract_id) == contract_id, col(Posting.participant_id) == participant_id
+        )
+        .order_by(col(Posting.posted_at), col(Posting.id))
+    ).all()
+    rules: dict[tuple[int, str], str] = {}
+    for r in rows:
+        if (r.spec_version, r.metric) not in rules:
+            spec = typed_spec(spec_version(session, contract_id, r.spec_version))
+            names = {m.id: m.name for m in spec.metrics}
+            rules[(r.spec_version, r.metric)] = names.get(r.metric, r.metric)
+    return [
+        (
+            r.metric,
+            PostingItem(
+                r.posting_id,
+                r.period,
+                r.payer,
+                from_minor(r.amount, exponent),
+                r.kind,
+                r.occurrence,
+                r.reason,
+                tuple(filter(None, r.evidence_ids.split(";"))),
+                r.spec_version,
+                rules[(r.spec_version, r.metric)],
+                r.run_id,
+                r.posted_at,
+            ),
+        )
+        for r in rows
+    ]
+
+
+def render(explanation: Explanation) -> list[str]:
+    """The explanation as lines of text for the CLI."""
+    out = [
+        f"{explanation.participant_id} in {explanation.contract_id}, "
+        f"as of {explanation.as_of:%Y-%m-%d %H:%M} UTC"
+    ]
+    if not explanation.metrics:
+        out.append("  no evidence and no postings")
+    for story in explanation.metrics:
+        out.append(f"{story.metric} ({story.name}): paid {story.paid} {explanation.currency}")
+        for p in story.postings:
+            out.append(
+                f"  posting {p.posting_id} {p.period} {p.kind} {p.payer} {p.amount} "
+                f"(occurrence {p.occurrence}; rule '{p.rule}', spec v{p.spec_version}; "
+                f"run {p.run_id} at {p.posted_at:%Y-%m-%d %H:%M}): {p.reason}"
+            )
+            if p.evidence_ids:
+                out.append(f"    from evidence {', '.join(p.evidence_ids)}")
+        for e in story.evidence:
+            out.append(
+                f"  evidence {e.evidence_id} achieved {e.achieved_on} "
+                f"({e.evidence_type or 'no type'}), submitted by {e.submitted_by} "
+                f"at {e.submitted_at:%Y-%m-%d %H:%M}"
+            )
+            for d in e.decisions:
+                why = f": {d.reason}" if d.reason else ""
+                out.append(f"    {d.decision} by {d.actor} at {d.decided_at:%Y-%m-%d %H:%M}{why}")
+            if e.not_payable:
+                out.append(f"    not paid: {e.not_payable}")
+    return out
