@@ -27,6 +27,7 @@ from contract_specs.model import (
     Rule,
 )
 from ledger.contracts import ActiveSpec, require_contract
+from ledger.entitlement.people import people_of, rule_holds
 from ledger.errors import RejectedUpload
 from ledger.tables import Participant, table_of
 from ledger.uploads import (
@@ -108,12 +109,17 @@ def check_rows(checks: RowChecks, spec: ContractSpec) -> pd.DataFrame:
     _check_cohort(checks, typed, spec)
     for attribute in spec.attributes:
         typed[attribute.name] = _attribute(checks, attribute)
+    # the same rule evaluation as the engine's metric conditions, on the rows still standing
+    standing = typed[~checks.bad]
+    people = people_of(spec, standing)
     for cohort in spec.cohorts:
-        mine = (typed["cohort"] == cohort.id) & ~checks.bad
+        mine = standing["cohort"] == cohort.id
         for rule in cohort.eligibility:
-            failed, asks = failing_rule(typed, rule)
+            holds = pd.Series(rule_holds(rule, people), index=standing.index)
             checks.flag(
-                mine & failed, rule.attribute, f"not eligible for cohort {cohort.id}: {asks}"
+                mine & ~holds,
+                rule.attribute,
+                f"not eligible for cohort {cohort.id}: {what_rule_asks(rule)}",
             )
     return typed
 
@@ -186,29 +192,14 @@ def _check_capacity(
         )
 
 
-def age_at_start(born: pd.Series, start: pd.Series) -> pd.Series:
-    """Whole years of age on the start date (NA when either date is missing)."""
-    before_birthday = (start.dt.month * 100 + start.dt.day) < (born.dt.month * 100 + born.dt.day)
-    return (start.dt.year - born.dt.year - before_birthday.astype("Int64")).astype("Int64")
-
-
-def failing_rule(typed: pd.DataFrame, rule: Rule) -> tuple[pd.Series, str]:
-    """Rows that fail an eligibility rule (a missing value fails), and what the rule asks."""
-    values = typed[rule.attribute]
+def what_rule_asks(rule: Rule) -> str:
+    """An eligibility rule in words, for the message of a refused row."""
     if isinstance(rule, AgeAtStart):
-        age = age_at_start(values, typed["start_date"])
-        ok = pd.Series(True, index=typed.index, dtype="boolean")
-        if rule.min is not None:
-            ok &= age >= rule.min
-        if rule.max is not None:
-            ok &= age <= rule.max
         band = f"{'' if rule.min is None else rule.min}-{'' if rule.max is None else rule.max}"
-        return ~ok.fillna(False).astype(bool), f"age at start must be {band} ({rule.attribute})"
+        return f"age at start must be {band} ({rule.attribute})"
     if isinstance(rule, Flag):
-        ok = (values == rule.value).fillna(False).astype(bool)
-        return ~ok, f"{rule.attribute} must be {str(rule.value).lower()}"
-    ok = values.isin(rule.values).fillna(False).astype(bool)
-    return ~ok, f"{rule.attribute} must be one of {', '.join(rule.values)}"
+        return f"{rule.attribute} must be {str(rule.value).lower()}"
+    return f"{rule.attribute} must be one of {', '.join(rule.values)}"
 
 
 def participant_records(typed: pd.DataFrame, spec: ContractSpec) -> list[dict[str, Any]]:
