@@ -36,10 +36,12 @@ SQLModel.metadata.naming_convention = {
 }
 
 __all__ = [
+    "ApiToken",
     "AuditLog",
     "CohortResult",
     "ContractRow",
     "Evidence",
+    "IdempotentRequest",
     "Participant",
     "PartyRow",
     "Posting",
@@ -234,6 +236,44 @@ class AuditLog(SQLModel, table=True):
     subject: str
     at: datetime
     details: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token of the HTTP API: a role and a party, optionally one contract.
+
+    Only the sha256 of the secret is kept; the secret is shown once when the token is made.
+    Tokens are credentials, not facts: revoking one sets `revoked_at`.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: str = Field(primary_key=True, max_length=32)
+    secret_sha256: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=20)
+    party_id: str = Field(max_length=100)
+    contract_id: str | None = Field(default=None, max_length=100)
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None
+
+
+class IdempotentRequest(SQLModel, table=True):
+    """A write the API has answered under an `Idempotency-Key`: a retry gets the same answer.
+
+    Stored in the same transaction as the write, so a key exists only for a write that happened.
+    """
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # who may replay it: the token's party and role (one party's keys never collide with another's)
+    scope: str = Field(max_length=130)
+    key: str = Field(max_length=200)
+    request_sha256: str = Field(max_length=64)
+    status: int
+    response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime
 
 
 def table_of(model: type[SQLModel]) -> Table:
