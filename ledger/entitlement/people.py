@@ -48,7 +48,7 @@ def rule_holds(rule: Rule, people: People) -> np.ndarray:
     known = column.notna().to_numpy()
     if isinstance(rule, AgeAtStart):
         birth = day_numbers(column)
-        known &= birth != NO_DAY
+        known = known & (birth != NO_DAY)
         age = age_in_years(np.where(known, birth, 0), people.start)
         holds = np.ones(len(age), dtype=bool)
         if rule.min is not None:

@@ -315,14 +315,15 @@ def reference_entitlement(
     }
     payer_order = [p.party for p in spec.payers]
     for occ in payable:
+        if occ.has_participant_cap and person_cap is not None:
+            person_left.setdefault(occ.participant_id, to_minor(person_cap, exponent))
         count_left = metric_count_left[occ.metric]
         if count_left is not None and count_left == 0:
             occ.amount, occ.cut_by = 0, "metric_count_cap"
         else:
             limits = []
             if occ.has_participant_cap and person_cap is not None:
-                pleft = person_left.setdefault(occ.participant_id, to_minor(person_cap, exponent))
-                limits.append(("participant_cap", pleft))
+                limits.append(("participant_cap", person_left[occ.participant_id]))
             if metric_amount_left[occ.metric] is not None:
                 limits.append(("metric_amount_cap", metric_amount_left[occ.metric]))
             if contract_left is not None:
@@ -335,10 +336,10 @@ def reference_entitlement(
                 occ.cut_by = next(name for name, left in limits if left == occ.amount)
         occ.parts = split(occ.amount, occ.shares, payer_order)
         for payer, part in occ.parts.items():
-            left = commitment_left[payer]
-            occ.paid[payer] = part if left is None else min(part, left)
-            if left is not None:
-                commitment_left[payer] = left - occ.paid[payer]
+            commitment = commitment_left[payer]
+            occ.paid[payer] = part if commitment is None else min(part, commitment)
+            if commitment is not None:
+                commitment_left[payer] = commitment - occ.paid[payer]
         consumed = sum(occ.paid.values())
         if occ.has_participant_cap and person_cap is not None:
             person_left[occ.participant_id] -= consumed

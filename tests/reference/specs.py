@@ -34,9 +34,8 @@ def schedule(*entries: tuple[date, object]) -> Schedule:
 
 def prices(*entries: tuple[date, str] | str) -> Schedule[Decimal]:
     """A tariff: one price from START, or (from, price) pairs."""
-    if len(entries) == 1 and isinstance(entries[0], str):
-        return schedule((START, Decimal(entries[0])))
-    return schedule(*((day, Decimal(price)) for day, price in entries))  # type: ignore[misc]
+    pairs = [(START, e) if isinstance(e, str) else e for e in entries]
+    return schedule(*((day, Decimal(price)) for day, price in pairs))
 
 
 def shares(**percent: str) -> Mapping[str, Decimal]:
