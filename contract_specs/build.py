@@ -26,8 +26,10 @@ from contract_specs.model import (
     Example,
     ExpectedLine,
     ExpectedNotPayable,
+    FeeKind,
     Flag,
     Frequency,
+    Investment,
     Measure,
     Metric,
     MetricCaps,
@@ -37,13 +39,17 @@ from contract_specs.model import (
     PaymentRule,
     PerUnitAboveThreshold,
     Prerequisite,
+    ReturnCap,
     Role,
     Rule,
     Schedule,
+    ServiceFee,
     SlidingScale,
     Threshold,
     Tier,
     Tiers,
+    Tranche,
+    TrancheKind,
     Verification,
 )
 
@@ -72,6 +78,7 @@ def build_spec(doc: Doc) -> ContractSpec:
         ),
         examples=tuple(_example(e) for e in doc.get("examples", [])),
         version=doc.get("version"),
+        investment=_investment(doc["investment"]) if "investment" in doc else None,
     )
 
 
@@ -234,6 +241,44 @@ def _cohort_metric(m: Doc) -> CohortMetric:
         caps=_caps(m.get("caps")),
         payer_shares=_shares(m["payer_shares"]) if "payer_shares" in m else None,
         description=m.get("description", ""),
+    )
+
+
+def _percent(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+def _tranche(t: Doc) -> Tranche:
+    cap = t.get("cap", {})
+    return Tranche(
+        id=t["id"],
+        kind=TrancheKind(t["kind"]),
+        investor=t["investor"],
+        commitment=Decimal(t["commitment"]),
+        rank=t["rank"],
+        coupon_percent=_percent(t.get("coupon_percent")),
+        target_return_percent=_percent(t.get("target_return_percent")),
+        cap=ReturnCap(
+            multiple=_percent(cap.get("multiple")), irr_percent=_percent(cap.get("irr_percent"))
+        ),
+        description=t.get("description", ""),
+    )
+
+
+def _investment(i: Doc) -> Investment:
+    return Investment(
+        vehicle=i["vehicle"],
+        tranches=tuple(_tranche(t) for t in i["tranches"]),
+        service_fees=tuple(
+            ServiceFee(
+                provider=f["provider"],
+                kind=FeeKind(f["kind"]),
+                amount=_money(f.get("amount")),
+                percent=_percent(f.get("percent")),
+                description=f.get("description", ""),
+            )
+            for f in i.get("service_fees", [])
+        ),
     )
 
 

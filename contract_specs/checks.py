@@ -23,6 +23,7 @@ from contract_specs.checks_dates import (
     check_schedule_order,
 )
 from contract_specs.checks_examples import check_examples
+from contract_specs.checks_investment import check_investment
 from contract_specs.checks_refs import check_cycles, check_ids, check_references
 from contract_specs.docwalk import Names, entries
 from contract_specs.findings import Finding, error
@@ -47,6 +48,7 @@ def semantic_findings(document: Any) -> list[Finding]:
     found.extend(check_caps_below_prices(document))
     found.extend(check_coverage(document))
     found.extend(check_examples(document, names))
+    found.extend(check_investment(document, names))
     return found
 
 

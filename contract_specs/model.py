@@ -382,6 +382,87 @@ class Example:
     description: str = ""
 
 
+# --- investor finance (optional): the vehicle, its tranches and the provider's fees ------------
+
+
+class TrancheKind(StrEnum):
+    SENIOR_LOAN = "senior_loan"
+    JUNIOR_LOAN = "junior_loan"
+    EQUITY = "equity"
+    RECYCLABLE_GRANT = "recyclable_grant"
+    GUARANTEE = "guarantee"
+
+
+class FeeKind(StrEnum):
+    FIXED = "fixed"
+    DEFERRED = "deferred"
+    OUTCOME_LINKED = "outcome_linked"
+
+
+@dataclass(frozen=True)
+class ReturnCap:
+    """The most a tranche may ever receive: a multiple of capital drawn and/or an IRR."""
+
+    multiple: Decimal | None = None
+    irr_percent: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Tranche:
+    """One investor's slice of the vehicle. Lower `rank` is paid first in the waterfall.
+
+    `coupon_percent` (loans) and `target_return_percent` (equity's preferred return) both accrue
+    as simple yearly interest on the capital outstanding; only equity takes the upside left
+    after every tranche's return and capital are paid, up to its cap.
+    """
+
+    id: str
+    kind: TrancheKind
+    investor: str
+    commitment: Decimal
+    rank: int
+    coupon_percent: Decimal | None = None
+    target_return_percent: Decimal | None = None
+    cap: ReturnCap = ReturnCap()
+    description: str = ""
+
+    @property
+    def return_percent(self) -> Decimal:
+        """The yearly rate that accrues on capital outstanding (0 when none is declared)."""
+        return self.coupon_percent or self.target_return_percent or Decimal(0)
+
+    @property
+    def takes_upside(self) -> bool:
+        return self.kind is TrancheKind.EQUITY
+
+
+@dataclass(frozen=True)
+class ServiceFee:
+    """What the vehicle pays a provider: a fixed fee paid from capital, a deferred fee paid from
+    outcome income, or a percentage of outcome income (outcome-linked)."""
+
+    provider: str
+    kind: FeeKind
+    amount: Decimal | None = None
+    percent: Decimal | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Investment:
+    """The investment vehicle: who put money in on what terms, and the provider's fees."""
+
+    vehicle: str
+    tranches: tuple[Tranche, ...]
+    service_fees: tuple[ServiceFee, ...] = ()
+
+    def tranche(self, tranche_id: str) -> Tranche:
+        for tranche in self.tranches:
+            if tranche.id == tranche_id:
+                return tranche
+        raise KeyError(tranche_id)
+
+
 @dataclass(frozen=True)
 class ContractSpec:
     contract: Contract
@@ -399,6 +480,8 @@ class ContractSpec:
     version: int | None = None
     # sha256 of the canonical JSON of the document (see contract_specs.canonical)
     content_hash: str = ""
+    # investor finance (optional `investment:` section)
+    investment: Investment | None = None
 
     def metric(self, metric_id: str) -> Metric:
         for metric in self.metrics:
