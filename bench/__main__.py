@@ -45,14 +45,17 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="outcomes-bench-") as temporary:
             folder = options.out / str(size) if options.out else Path(temporary)
             began = time.perf_counter()
-            data = generate(
-                options.spec,
-                size,
-                options.seed,
-                None,
-                drop,
-                extra_providers=options.extra_providers,
-            )
+            try:
+                data = generate(
+                    options.spec,
+                    size,
+                    options.seed,
+                    None,
+                    drop,
+                    extra_providers=options.extra_providers,
+                )
+            except ValueError as error:  # a drop that does not fit the spec
+                parser.error(str(error))
             generated = time.perf_counter()
             paths = write_csv(data, folder)
             written = time.perf_counter()

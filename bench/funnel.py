@@ -14,7 +14,7 @@ whose prerequisite row is flawed is marked too, since its prerequisite is then n
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,7 @@ from bench.people import Mask, People, rule_holds
 from bench.profiles import DEFAULT_PROFILE, Profile
 from contract_specs.model import ContractSpec, Duration, Frequency, Metric, Prerequisite
 from ledger.entitlement.dates import after, day_number
+from reconciliation.errors import PeriodError
 from reconciliation.periods import parse_period
 
 # Why a row was recorded wrongly on purpose; index 0 is "not flawed".
@@ -208,10 +209,25 @@ def _with_flaws(
     return MetricOutcomes(metric, achieved, reached.day, recorded, reached.due, flaw)
 
 
+def check_drop(drop: PlantDrop, spec: ContractSpec, providers: Sequence[str]) -> None:
+    """ValueError naming every part of `drop` that does not fit the spec, and what to give."""
+    problems = []
+    if drop.provider not in providers:
+        problems.append(f"plant_drop.provider {drop.provider!r}: use one of {', '.join(providers)}")
+    if drop.metric not in {m.id for m in spec.metrics}:
+        problems.append(f"plant_drop.metric {drop.metric!r}: use a metric id of the spec")
+    try:
+        parse_period(drop.from_quarter, Frequency.QUARTERLY, "plant_drop.from_quarter")
+    except PeriodError as error:
+        problems += [str(problem) for problem in error.problems]
+    if not 0 <= drop.percent <= 100:
+        problems.append(f"plant_drop.percent {drop.percent}: give a percentage from 0 to 100")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
 def _dropped(drop: PlantDrop, people: People, due: Days, rng: np.random.Generator) -> Mask:
     """Where the planted drop takes an outcome away."""
-    if drop.provider not in people.providers:
-        raise ValueError(f"plant_drop.provider {drop.provider!r}: not one of {people.providers}")
     at_provider = people.provider == people.providers.index(drop.provider)
     quarter = parse_period(drop.from_quarter, Frequency.QUARTERLY, "plant_drop.from_quarter")
     from_quarter = due >= day_number(quarter.start)

@@ -15,11 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bench.__main__ import main as bench_main
 from bench.funnel import PlantDrop
 from bench.generate import GeneratedData, Shares, generate, parse_size, write_csv
 from bench.profiles import Profile
 from contract_specs.loader import load_spec, parse_spec_text
 from contract_specs.model import AgeAtStart, ContractSpec, Duration, Flag
+from ledger.entitlement import compute_entitlement, facts_from_rows
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "contract_specs" / "examples"
 FCF = EXAMPLES / "fair-chance-fund-ambition.yaml"
@@ -316,6 +318,38 @@ def test_a_planted_drop_lowers_one_providers_rate_from_the_quarter(fcf: Contract
     assert rate(dropped, "ambition-extra-1", late=True) == rate(base, "ambition-extra-1", True)
 
 
+def _status(data: GeneratedData) -> pd.Series:
+    """Each row's status once both decision files are imported (pending when undecided)."""
+    status = pd.Series("pending", index=data.evidence["evidence_id"].astype(str))
+    status[data.decisions["evidence_id"]] = data.decisions["decision"].astype(str).to_numpy()
+    status[data.revocations["evidence_id"]] = "revoked"
+    return status
+
+
+def test_the_engine_pays_no_planted_row(fcf: ContractSpec) -> None:
+    data = generate(fcf, 1_500, seed=2, shares=Shares(flawed=0.05, ineligible=0.05))
+    ineligible = set(data.planted.loc[data.planted["file"] == "participants", "id"])
+    people = [
+        {k: (v.date() if isinstance(v, pd.Timestamp) else v) for k, v in row.items()}
+        for row in data.participants.astype({"cohort": str, "provider": str}).to_dict("records")
+        if row["participant_id"] not in ineligible  # refused at enrolment
+    ]
+    evidence = data.evidence.drop(columns="reference").astype(str).assign(quantity="")
+    evidence["status"] = _status(data).to_numpy()
+    facts = facts_from_rows(fcf, people, evidence.to_dict("records"), [])
+    reasons = compute_entitlement(fcf, facts).not_payable.set_index("evidence_id")["reason"]
+    planted = data.planted.loc[data.planted["file"] == "evidence", "id"]
+    assert len(planted) > 50
+    assert set(planted) <= set(reasons.index)
+    # a verified row of an enrolled participant planted too early fails on its gap alone
+    rows = evidence.set_index("evidence_id")
+    early = data.planted.loc[data.planted["flaw"] == "too_early", "id"]
+    counted = (rows["status"][early] == "verified") & ~rows["participant_id"][early].isin(
+        ineligible
+    )
+    assert set(reasons[early[counted.to_numpy()]]) == {"prerequisite_not_met"}
+
+
 @pytest.mark.parametrize(
     ("text", "size"), [("10k", 10_000), ("100k", 100_000), ("1M", 1_000_000), ("250", 250)]
 )
@@ -327,3 +361,25 @@ def test_sizes(text: str, size: int) -> None:
 def test_bad_sizes_say_what_to_write(text: str) -> None:
     with pytest.raises(ValueError, match="10k, 100k, 1m"):
         parse_size(text)
+
+
+def test_the_bench_command_prints_one_row_per_size(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench_main(["--spec", str(FCF), "--size", "300", "--size", "500"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [row[0] for row in rows] == ["300", "500"]
+
+
+def test_the_bench_command_refuses_a_bad_drop(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench_main(["--size", "300", "--drop", "ambition:accommodation_sustained_3m"])
+    assert exit_.value.code == 2
+    assert "PROVIDER:METRIC:QUARTER:PERCENT" in capsys.readouterr().err
+
+
+def test_a_drop_that_does_not_fit_the_spec_names_every_problem(fcf: ContractSpec) -> None:
+    drop = PlantDrop("nobody", "no_such_metric", "2016-13", 150)
+    with pytest.raises(ValueError) as error:
+        generate(fcf, 100, plant_drop=drop)
+    message = str(error.value)
+    for place in ("provider 'nobody'", "metric 'no_such_metric'", "from_quarter", "percent"):
+        assert place in message
