@@ -50,6 +50,7 @@ from contract_specs.model import (
     Tiers,
     Tranche,
     TrancheKind,
+    Trigger,
     Verification,
 )
 
@@ -79,6 +80,7 @@ def build_spec(doc: Doc) -> ContractSpec:
         examples=tuple(_example(e) for e in doc.get("examples", [])),
         version=doc.get("version"),
         investment=_investment(doc["investment"]) if "investment" in doc else None,
+        triggers=tuple(_trigger(t) for t in doc.get("triggers", [])),
     )
 
 
@@ -319,4 +321,17 @@ def _example(e: Doc) -> Example:
         ),
         totals={p: Decimal(v) for p, v in expect.get("totals", {}).items()},
         description=e.get("description", ""),
+    )
+
+
+def _trigger(t: Doc) -> Trigger:
+    return Trigger(
+        id=t["id"],
+        name=t["name"],
+        metric=t["metric"],
+        of=t["of"],
+        below_percent=_money(t.get("below_percent")),
+        above_percent=_money(t.get("above_percent")),
+        consecutive_periods=t.get("consecutive_periods", 1),
+        description=t.get("description", ""),
     )

@@ -25,6 +25,7 @@ from contract_specs.checks_dates import (
 from contract_specs.checks_examples import check_examples
 from contract_specs.checks_investment import check_investment
 from contract_specs.checks_refs import check_cycles, check_ids, check_references
+from contract_specs.checks_triggers import check_triggers
 from contract_specs.docwalk import Names, entries
 from contract_specs.findings import Finding, error
 
@@ -49,6 +50,7 @@ def semantic_findings(document: Any) -> list[Finding]:
     found.extend(check_coverage(document))
     found.extend(check_examples(document, names))
     found.extend(check_investment(document, names))
+    found.extend(check_triggers(document, names))
     return found
 
 

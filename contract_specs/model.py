@@ -463,6 +463,26 @@ class Investment:
         raise KeyError(tranche_id)
 
 
+# --- management triggers (optional): what a provider's progress report flags -----------------
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Flag when `metric`'s rate among those it fell due for (after an occurrence of `of`, plus
+    the gap `metric` requires after `of`, if any) is below (or above) a percentage for
+    `consecutive_periods` periods in a row, e.g. "3-month sustainment below 70% of entries for
+    two consecutive periods"."""
+
+    id: str
+    name: str
+    metric: str
+    of: str
+    below_percent: Decimal | None = None
+    above_percent: Decimal | None = None
+    consecutive_periods: int = 1
+    description: str = ""
+
+
 @dataclass(frozen=True)
 class ContractSpec:
     contract: Contract
@@ -482,6 +502,8 @@ class ContractSpec:
     content_hash: str = ""
     # investor finance (optional `investment:` section)
     investment: Investment | None = None
+    # management triggers the provider report flags (optional `triggers:` section)
+    triggers: tuple[Trigger, ...] = ()
 
     def metric(self, metric_id: str) -> Metric:
         for metric in self.metrics:
