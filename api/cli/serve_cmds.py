@@ -1,0 +1,104 @@
+"""`outcomes serve`, `outcomes token ...` and `outcomes openapi`: the HTTP API from the shell."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from ledger.db import ensure_schema, make_engine, unit_of_work
+from ledger.errors import LedgerError
+from ledger.tokens import create_token, list_tokens, revoke_token
+
+ROLES = ("intermediary", "commissioner", "investor", "provider", "evaluator")
+
+
+def openapi_document() -> dict[str, object]:
+    """The app's OpenAPI document as data (the same one `/schema/openapi.json` serves)."""
+    from api.app import create_app
+
+    schema = create_app().openapi_schema.to_schema()
+    return json.loads(json.dumps(schema, sort_keys=True, default=str))
+
+
+def openapi_text() -> str:
+    """The OpenAPI document as the text kept in docs/openapi.json."""
+    return json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
+
+
+def register(main: click.Group) -> None:
+    @main.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=8000, show_default=True, type=int)
+    @click.option("--workers", default=1, show_default=True, type=int)
+    def serve(host: str, port: int, workers: int) -> None:
+        """Serve the HTTP API (OUTCOMES_DATABASE_URL) with uvicorn."""
+        import uvicorn
+
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+    @main.group()
+    def token() -> None:
+        """Bearer tokens of the HTTP API."""
+
+    @token.command("create")
+    @click.option("--role", required=True, type=click.Choice(ROLES))
+    @click.option("--party", required=True, help="The party id, as the contract's spec names it.")
+    @click.option("--contract", default=None, help="Limit the token to this contract.")
+    @click.option("--actor", default="cli", show_default=True, help="Who is doing this.")
+    def token_create(role: str, party: str, contract: str | None, actor: str) -> None:
+        """Make a token and print its secret (shown this once only)."""
+        engine = make_engine()
+        try:
+            ensure_schema(engine)
+            with unit_of_work(engine) as session:
+                made = create_token(
+                    session, role, party, contract, actor=actor, now=datetime.now(UTC)
+                )
+        except LedgerError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            engine.dispose()
+        click.echo(f"token {made.caller.token_id} for {made.caller.actor}", err=True)
+        click.echo("the secret below is shown once: keep it safe", err=True)
+        click.echo(made.secret)
+
+    @token.command("revoke")
+    @click.argument("token_id")
+    @click.option("--actor", default="cli", show_default=True, help="Who is doing this.")
+    def token_revoke(token_id: str, actor: str) -> None:
+        """Revoke the token TOKEN_ID: it stops working at once."""
+        engine = make_engine()
+        try:
+            with unit_of_work(engine) as session:
+                done = revoke_token(session, token_id, actor=actor, now=datetime.now(UTC))
+        except LedgerError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            engine.dispose()
+        click.echo(f"token {token_id} {'revoked' if done else 'was already revoked'}")
+
+    @token.command("list")
+    def token_list() -> None:
+        """Every token: id, role, party, contract, state (never a secret)."""
+        engine = make_engine()
+        try:
+            with unit_of_work(engine) as session:
+                rows = list_tokens(session)
+        finally:
+            engine.dispose()
+        for row in rows:
+            state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+            click.echo(f"{row.id} {row.role}:{row.party_id} {row.contract_id or '*'} {state}")
+
+    @main.command("openapi")
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+    def openapi(out: Path | None) -> None:
+        """Write the API's OpenAPI document (docs/openapi.json is kept this way)."""
+        if out is None:
+            click.echo(openapi_text(), nl=False)
+        else:
+            out.write_text(openapi_text(), encoding="utf-8")
+            click.echo(f"OpenAPI written to {out}", err=True)

@@ -1,0 +1,317 @@
+"""Contracts and their spec versions: check a spec, load a version, read and compare versions.
+
+A spec is sent as the raw body: JSON when the Content-Type says json, YAML otherwise. Loading
+is for intermediaries: a new contract only when its spec names the caller as an intermediary,
+an existing one only when the caller already is one of its intermediaries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter, RawBody
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from api.auth import allow, reach, visible
+from api.controllers.params import IdempotencyKey
+from api.controllers.responses import READ, WRITE
+from api.controllers.writes import idempotent, now, request_hash, upload_file
+from api.dto import (
+    ComparisonOut,
+    ContractOut,
+    DifferenceOut,
+    FindingOut,
+    PartyOut,
+    RegisteredOut,
+    ValidationOut,
+    VersionDetail,
+    VersionOut,
+)
+from api.errors import ApiProblem, not_found
+from contract_specs.canonical import canonical_json
+from contract_specs.findings import SpecError, child_step
+from contract_specs.loader import CheckedSpec, check_spec_text, read_spec_file
+from contract_specs.model import ContractSpec, Role
+from ledger.contracts import active_version, load_spec_file, spec_version, typed_spec
+from ledger.db import unit_of_work
+from ledger.errors import NoActiveSpec
+from ledger.tables import ContractRow, PartyRow, SpecVersion
+from ledger.tokens import Caller
+
+Draft = Annotated[
+    bool,
+    QueryParameter(description="Store the version without putting it in force."),
+]
+
+
+def _source(request: Request[Any, Any, Any]) -> str:
+    kind = request.headers.get("content-type", "")
+    return "spec.json" if "json" in kind.lower() else "spec.yaml"
+
+
+def _text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiProblem(
+            422,
+            "invalid_spec",
+            "the spec is not UTF-8 text",
+            [{"path": "$", "message": "save the file as UTF-8 and send it again"}],
+        ) from None
+
+
+def _findings(checked: CheckedSpec) -> ValidationOut:
+    def out(items: Any) -> list[FindingOut]:
+        return [FindingOut(f.path, f.message, f.line) for f in items]
+
+    spec = checked.spec
+    return ValidationOut(
+        valid=spec is not None,
+        contract_id=spec.contract.id if spec else None,
+        content_hash=spec.content_hash if spec else None,
+        errors=out(checked.errors),
+        warnings=out(checked.warnings),
+    )
+
+
+def _contract_out(session: Session, row: ContractRow) -> ContractOut:
+    try:
+        version: int | None = active_version(session, row.id).version
+    except NoActiveSpec:
+        version = None
+    parties = session.scalars(
+        select(PartyRow).where(col(PartyRow.contract_id) == row.id).order_by(col(PartyRow.party_id))
+    ).all()
+    return ContractOut(
+        row.id,
+        row.name,
+        row.currency,
+        version,
+        [PartyOut(p.party_id, p.role, p.name) for p in parties],
+    )
+
+
+def _version_out(row: SpecVersion) -> VersionOut:
+    return VersionOut(row.version, row.content_hash, row.active, row.loaded_at, row.loaded_by)
+
+
+def _stored_version(session: Session, contract_id: str, version: int) -> SpecVersion:
+    try:
+        return spec_version(session, contract_id, version)
+    except KeyError:
+        raise not_found(f"version {version} of contract {contract_id!r}") from None
+
+
+def _may_load(session: Session, caller: Caller, contract_id: str, spec: ContractSpec) -> None:
+    if spec.contract.id != contract_id:
+        raise ApiProblem(
+            422,
+            "invalid_spec",
+            "the spec is for another contract than the one in the URL",
+            [
+                {
+                    "path": "$.contract.id",
+                    "message": f"is {spec.contract.id!r}, the URL says "
+                    f"{contract_id!r}: send it to /api/contracts/{spec.contract.id}/versions",
+                }
+            ],
+        )
+    if session.get(ContractRow, contract_id) is not None:
+        reach(session, caller, contract_id)
+        return
+    if caller.contract_id not in (None, contract_id):
+        raise not_found(f"contract {contract_id!r}")
+    if caller.party_id not in {p.id for p in spec.parties_with(Role.INTERMEDIARY)}:
+        raise ApiProblem(
+            403,
+            "forbidden",
+            "a new contract's spec must name you as its intermediary",
+            [
+                {
+                    "path": "$.parties",
+                    "message": f"add party {caller.party_id!r} with role "
+                    "intermediary, or ask that contract's intermediary to load it",
+                }
+            ],
+        )
+
+
+def differences(before: Any, after: Any, path: str = "$") -> list[DifferenceOut]:
+    """Every JSON path where two JSON documents differ, in document order."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[DifferenceOut] = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            here = path + child_step(key)
+            if key not in after:
+                found.append(DifferenceOut(here, before=before[key]))
+            elif key not in before:
+                found.append(DifferenceOut(here, after=after[key]))
+            else:
+                found.extend(differences(before[key], after[key], here))
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [
+            d
+            for index, (a, b) in enumerate(zip(before, after, strict=True))
+            for d in differences(a, b, path + child_step(index))
+        ]
+    return [] if before == after else [DifferenceOut(path, before, after)]
+
+
+class ContractsController(Controller):
+    """Contracts the caller is a party of, and their spec versions."""
+
+    path = "/api"
+    tags = ("contracts",)
+
+    @post(
+        "/specs/validate",
+        operation_id="validateSpec",
+        summary="Check a spec (YAML, or JSON with a json Content-Type) without storing it",
+        responses=READ,
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def validate(self, body: RawBody, request: Request[Any, Any, Any]) -> ValidationOut:
+        """Every error and warning at once, each at its JSON path and source line."""
+        return _findings(check_spec_text(_text(body), _source(request)))
+
+    @get("/contracts", operation_id="listContracts", responses=READ, sync_to_thread=True)
+    def list_contracts(
+        self, caller: NamedDependency[Caller], engine: NamedDependency[Engine]
+    ) -> list[ContractOut]:
+        """The contracts that name the caller's party in the caller's role."""
+        with unit_of_work(engine) as session:
+            return [
+                _contract_out(session, reach(session, caller, c)) for c in visible(session, caller)
+            ]
+
+    @get(
+        "/contracts/{contract_id:str}",
+        operation_id="getContract",
+        responses=READ,
+        sync_to_thread=True,
+    )
+    def get_contract(
+        self,
+        contract_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        engine: NamedDependency[Engine],
+    ) -> ContractOut:
+        """A contract: its currency, the version in force and its parties."""
+        with unit_of_work(engine) as session:
+            return _contract_out(session, reach(session, caller, contract_id))
+
+    @get(
+        "/contracts/{contract_id:str}/versions",
+        operation_id="listSpecVersions",
+        responses=READ,
+        sync_to_thread=True,
+    )
+    def list_versions(
+        self,
+        contract_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        engine: NamedDependency[Engine],
+    ) -> list[VersionOut]:
+        """Every spec version of the contract, oldest first (drafts included)."""
+        with unit_of_work(engine) as session:
+            reach(session, caller, contract_id)
+            rows = session.scalars(
+                select(SpecVersion)
+                .where(col(SpecVersion.contract_id) == contract_id)
+                .order_by(col(SpecVersion.version))
+            ).all()
+            return [_version_out(row) for row in rows]
+
+    @post(
+        "/contracts/{contract_id:str}/versions",
+        operation_id="loadSpecVersion",
+        summary="Load a spec as the contract's next version (YAML, or JSON)",
+        responses=WRITE,
+        guards=[allow(Role.INTERMEDIARY)],
+        sync_to_thread=True,
+    )
+    def load(
+        self,
+        contract_id: FromPath[str],
+        body: RawBody,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        engine: NamedDependency[Engine],
+        draft: Draft = False,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[RegisteredOut]:
+        """201 with the new version number; 200 when the same content is already a version."""
+        source = _source(request)
+        _text(body)
+        fingerprint = request_hash("POST", request.url.path, str(draft), source, body)
+        with unit_of_work(engine) as session:
+
+            def write() -> tuple[int, Any]:
+                with upload_file(source, body) as path:
+                    checked = read_spec_file(path)
+                    if checked.spec is None:
+                        raise SpecError(source, list(checked.findings))
+                    _may_load(session, caller, contract_id, checked.spec)
+                    done = load_spec_file(
+                        session, path, actor=caller.actor, now=now(), active=not draft
+                    )
+                out = RegisteredOut(done.contract_id, done.version, done.created, done.active)
+                return (201 if done.created else 200), asdict(out)
+
+            return idempotent(session, caller, idempotency_key, fingerprint, write)
+
+    @get(
+        "/contracts/{contract_id:str}/versions/{version:int}",
+        operation_id="getSpecVersion",
+        responses=READ,
+        sync_to_thread=True,
+    )
+    def get_version(
+        self,
+        contract_id: FromPath[str],
+        version: FromPath[int],
+        caller: NamedDependency[Caller],
+        engine: NamedDependency[Engine],
+    ) -> VersionDetail:
+        """One version: the author's text and the canonical JSON its hash is taken over."""
+        with unit_of_work(engine) as session:
+            reach(session, caller, contract_id)
+            row = _stored_version(session, contract_id, version)
+            return VersionDetail(
+                **asdict(_version_out(row)),
+                source=str(row.document.get("source", "")),
+                text=str(row.document.get("text", "")),
+                canonical=json.loads(canonical_json(typed_spec(row))),
+            )
+
+    @get(
+        "/contracts/{contract_id:str}/versions/{version:int}/compare/{other:int}",
+        operation_id="compareSpecVersions",
+        responses=READ,
+        sync_to_thread=True,
+    )
+    def compare(
+        self,
+        contract_id: FromPath[str],
+        version: FromPath[int],
+        other: FromPath[int],
+        caller: NamedDependency[Caller],
+        engine: NamedDependency[Engine],
+    ) -> ComparisonOut:
+        """What changed from `version` to `other`: each JSON path with its value before and
+        after (over the canonical JSON, so layout and key order never show as changes)."""
+        with unit_of_work(engine) as session:
+            reach(session, caller, contract_id)
+            docs = [
+                json.loads(canonical_json(typed_spec(_stored_version(session, contract_id, v))))
+                for v in (version, other)
+            ]
+        return ComparisonOut(contract_id, version, other, differences(*docs))

@@ -1,0 +1,24 @@
+"""Liveness and readiness: open to anyone, says nothing about any contract."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from sqlalchemy import Engine, text
+
+from api.dto import HealthOut
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ("health",)
+
+    @get("/", operation_id="health", security=[], sync_to_thread=True)
+    def health(self, engine: NamedDependency[Engine]) -> Response[HealthOut]:
+        """200 when the database answers, 503 when it does not."""
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # any failure to reach the database means "not ready"
+            return Response(HealthOut("unavailable", "unreachable"), status_code=503)
+        return Response(HealthOut("ok", "ok"), status_code=200)

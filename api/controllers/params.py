@@ -1,0 +1,28 @@
+"""Parameter markers shared by the controllers (explicit, as Litestar 2.22+ wants them)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, HeaderParameter
+
+from api.dto import UploadForm
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        description="A fresh random id per write; a retry with the same id is answered from "
+        "the first response and writes nothing again.",
+    ),
+]
+
+Multipart = Annotated[
+    UploadForm,
+    Body(
+        media_type=RequestEncodingType.MULTI_PART,
+        description="One .csv or .xlsx file in the part named `file`.",
+    ),
+]

@@ -1,0 +1,193 @@
+"""What every write endpoint shares: idempotency keys, and turning a request into an upload file.
+
+Idempotency: a write sent with an `Idempotency-Key` header is answered once; the key, a hash of
+the request and the response are stored in the same transaction as the write, so a retry gets
+the stored response (header `Idempotent-Replayed: true`) and never writes twice. The same key
+with a different request is refused (422); two requests racing with one key end with one
+written and the other told to retry (409).
+
+Uploads: the ledger's import services read a .csv or .xlsx file. A multipart upload is written
+to a private temporary folder under its own (sanitised) name; JSON rows are written as a csv
+whose file row n is JSON row n - 2, so that the services give the same row errors either way
+and the API maps them back to JSON paths.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from litestar import Response
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from api.errors import ApiProblem
+from ledger.errors import RejectedUpload, RowError
+from ledger.tables import IdempotentRequest
+from ledger.tokens import Caller
+
+T = TypeVar("T")
+REPLAYED = "Idempotent-Replayed"
+JSON_ROWS_FILE = "rows.csv"
+MAX_KEY = 200
+
+
+def now() -> datetime:
+    """The time of a write (UTC)."""
+    return datetime.now(UTC)
+
+
+def request_hash(*parts: bytes | str) -> str:
+    """A digest of what makes two requests the same request (method, path, content)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def idempotent(
+    session: Session,
+    caller: Caller,
+    key: str | None,
+    fingerprint: str,
+    write: Callable[[], tuple[int, Any]],
+) -> Response[Any]:
+    """Run `write` (returning status and JSON-ready body) once per key, inside `session`."""
+    if key is None:
+        status, body = write()
+        return Response(body, status_code=status)
+    if not key or len(key) > MAX_KEY:
+        raise ApiProblem(
+            400,
+            "bad_request",
+            f"Idempotency-Key must be 1 to {MAX_KEY} characters",
+            [{"field": "Idempotency-Key", "message": "use a fresh random id (a UUID) per write"}],
+        )
+    scope = f"{caller.role.value}:{caller.party_id}"
+    stored = session.scalars(
+        select(IdempotentRequest).where(
+            col(IdempotentRequest.scope) == scope, col(IdempotentRequest.key) == key
+        )
+    ).first()
+    if stored is not None:
+        if stored.request_sha256 != fingerprint:
+            raise ApiProblem(
+                422,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request: use a new key",
+                [{"field": "Idempotency-Key", "message": "already used for another request"}],
+            )
+        return Response(
+            stored.response["body"], status_code=stored.status, headers={REPLAYED: "true"}
+        )
+    status, body = write()
+    session.add(
+        IdempotentRequest(
+            scope=scope,
+            key=key,
+            request_sha256=fingerprint,
+            status=status,
+            response={"body": body},
+            created_at=now(),
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ApiProblem(
+            409,
+            "conflict",
+            "another request with this Idempotency-Key is being handled: retry it shortly",
+        ) from None
+    return Response(body, status_code=status)
+
+
+# --- upload files -----------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(filename: str | None) -> str:
+    """The uploaded file's own name, without folders or odd characters (kept for row errors)."""
+    name = _UNSAFE.sub("_", Path(filename or "").name).strip("._")
+    return name or "upload"
+
+
+@contextmanager
+def upload_file(name: str, content: bytes) -> Iterator[Path]:
+    """The uploaded content as a file in a private temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="outcomes-upload-") as folder:
+        path = Path(folder) / safe_name(name)
+        path.write_bytes(content)
+        yield path
+
+
+def cell_text(value: Any, place: str) -> str:
+    """A JSON value as the text a csv cell would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | str | Decimal):
+        return str(value).strip()
+    if isinstance(value, float):
+        # the shortest text that reads back as the same float: 250.5, never 250.49999
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise ApiProblem(
+        422,
+        "invalid",
+        "a row value must be a string, number, boolean or null",
+        [{"path": place, "message": "is a list or an object: send a single value"}],
+    )
+
+
+def rows_csv(rows: list[dict[str, Any]]) -> bytes:
+    """JSON rows as csv text (columns in the order they first appear); row i is file row i+2."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    lines: list[list[str]] = [list(columns)]
+    for index, row in enumerate(rows):
+        lines.append([cell_text(row.get(c), f"$.rows[{index}].{c}") for c in columns])
+    return _csv_bytes(lines)
+
+
+def _csv_bytes(lines: list[list[str]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerows(lines)
+    return buffer.getvalue().encode("utf-8")
+
+
+def json_rows_problem(exc: RejectedUpload) -> ApiProblem:
+    """A rejected import of JSON rows, each problem at the JSON path of its row and field."""
+    details = [{"path": _row_path(e), "message": e.message} for e in exc.errors]
+    return ApiProblem(422, "rejected_upload", str(exc), details)
+
+
+def _row_path(error: RowError) -> str:
+    column = error.column if error.column not in ("row", "file") else ""
+    suffix = f".{column}" if column else ""
+    if error.row <= 1:
+        return f"$.rows[*]{suffix}"
+    return f"$.rows[{error.row - 2}]{suffix}"
+
+
+def merge_rejections(own: list[RowError], found: tuple[RowError, ...]) -> list[RowError]:
+    """The caller's own findings and the service's, one per row and column (the caller's
+    wording wins where both found the same place)."""
+    seen = {(e.row, e.column) for e in own}
+    return [*own, *(e for e in found if (e.row, e.column) not in seen)]

@@ -1,0 +1,187 @@
+"""What the API reads and writes: separate request and response shapes, plain dataclasses.
+
+Money leaves the API as a decimal string in the contract's currency (`"1500.00"`), never as a
+JSON number, so no client parses it into a float by accident. Dates are ISO dates, times are
+ISO timestamps in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from litestar.datastructures import UploadFile
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RowsIn:
+    """Rows of an import as JSON objects, keyed by the same column names as the csv/xlsx file.
+
+    Send decimals (quantities, observed values) as strings ("250.50") to keep them exact.
+    """
+
+    rows: list[dict[str, Any]]
+
+
+@dataclass
+class UploadForm:
+    """A multipart upload: one .csv or .xlsx file in the part named `file`."""
+
+    file: UploadFile
+
+
+# --- contracts and specs ----------------------------------------------------------------------
+
+
+@dataclass
+class PartyOut:
+    id: str
+    role: str
+    name: str
+
+
+@dataclass
+class ContractOut:
+    id: str
+    name: str
+    currency: str
+    active_version: int | None
+    parties: list[PartyOut]
+
+
+@dataclass
+class VersionOut:
+    version: int
+    content_hash: str
+    active: bool
+    loaded_at: datetime
+    loaded_by: str
+
+
+@dataclass
+class VersionDetail(VersionOut):
+    source: str = ""
+    text: str = ""
+    canonical: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FindingOut:
+    path: str
+    message: str
+    line: int | None = None
+
+
+@dataclass
+class ValidationOut:
+    """The outcome of checking a spec: every error and warning, each at its JSON path."""
+
+    valid: bool
+    contract_id: str | None
+    content_hash: str | None
+    errors: list[FindingOut]
+    warnings: list[FindingOut]
+
+
+@dataclass
+class RegisteredOut:
+    contract_id: str
+    version: int
+    created: bool
+    active: bool
+
+
+@dataclass
+class DifferenceOut:
+    """One place where two versions differ (`before` or `after` is absent when added/removed)."""
+
+    path: str
+    before: Any = None
+    after: Any = None
+
+
+@dataclass
+class ComparisonOut:
+    contract_id: str
+    version: int
+    other: int
+    differences: list[DifferenceOut]
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportOut:
+    """What an import stored: new rows, and rows already stored exactly as sent."""
+
+    new: int
+    unchanged: int
+
+
+# --- ledger -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PostingOut:
+    """One posting, with the columns of `outcomes ledger export` (amount a decimal string)."""
+
+    posting_id: str
+    contract: str
+    spec_version: int
+    period: str
+    participant_id: str
+    metric: str
+    occurrence: int
+    payer: str
+    amount: str
+    kind: str
+    reason: str
+    achieved_on: date | None
+    evidence_ids: list[str]
+    run_id: str
+    posted_at: datetime
+
+
+@dataclass
+class PostingsPage:
+    items: list[PostingOut]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass
+class HealthOut:
+    status: str
+    database: str
+
+
+# --- errors (documented in the OpenAPI; built by api.errors) ----------------------------------
+
+
+@dataclass
+class ErrorDetail:
+    """Where one problem is (`path`, `row` and `column`, or `field`) and what to do about it."""
+
+    message: str
+    path: str | None = None
+    row: int | None = None
+    column: str | None = None
+    field: str | None = None
+
+
+@dataclass
+class ErrorBody:
+    status: int
+    code: str
+    message: str
+    details: list[ErrorDetail]
+
+
+@dataclass
+class ErrorOut:
+    error: ErrorBody

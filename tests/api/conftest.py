@@ -1,0 +1,102 @@
+"""An API over a real, migrated database (SQLite, and PostgreSQL when configured) with two
+contracts: `dwp-test`, whose parties hold one token per role, and `rival`, whose parties are
+all different, so every token can be tried against a contract that is not its party's."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import Engine
+
+from api.app import create_app
+from contract_specs.model import ContractSpec, Party, Role
+from ledger.contracts import register_spec, remember
+from ledger.db import unit_of_work
+from ledger.tokens import create_token
+from tests.conftest import small_spec
+
+OWN = "dwp-test"
+RIVAL = "rival"
+LITESTAR_DEPRECATIONS = "error::litestar.exceptions.LitestarDeprecationWarning"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Litestar 2.22+ deprecations must fail the API tests, not scroll past as warnings
+    for item in items:
+        if "tests/api/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.filterwarnings(LITESTAR_DEPRECATIONS))
+
+
+def own_spec() -> ContractSpec:
+    """The small spec with an evaluator and a second provider among its parties."""
+    spec = small_spec()
+    parties = (
+        *spec.parties,
+        Party("uni", Role.EVALUATOR, "University"),
+        Party("bravo", Role.PROVIDER, "Bravo Services"),
+    )
+    return dataclasses.replace(spec, parties=parties, content_hash="api-own")
+
+
+def rival_spec() -> ContractSpec:
+    """Another contract whose parties share no id with dwp-test's."""
+    spec = small_spec()
+    return dataclasses.replace(
+        spec,
+        contract=dataclasses.replace(spec.contract, id=RIVAL, name="Rival contract"),
+        parties=(
+            Party("council", Role.COMMISSIONER, "Council"),
+            Party("beta", Role.PROVIDER, "Beta"),
+            Party("bank", Role.INVESTOR, "Bank"),
+            Party("boss", Role.INTERMEDIARY, "Other manager"),
+            Party("eval2", Role.EVALUATOR, "Other evaluator"),
+        ),
+        content_hash="api-rival",
+    )
+
+
+# the party of dwp-test that holds each role's token
+PARTY_OF = {
+    Role.INTERMEDIARY: "manager",
+    Role.COMMISSIONER: "dwp",
+    Role.INVESTOR: "fund",
+    Role.PROVIDER: "acme",
+    Role.EVALUATOR: "uni",
+}
+
+
+@pytest.fixture
+def world(engine: Engine, now: datetime) -> dict[Role, str]:
+    """Both contracts loaded, and one token secret per role for dwp-test's parties."""
+    secrets: dict[Role, str] = {}
+    with unit_of_work(engine) as session:
+        for spec in (own_spec(), rival_spec()):
+            register_spec(session, spec, {"test_spec": spec.contract.id}, actor="test", now=now)
+            remember(spec)
+        for role, party in PARTY_OF.items():
+            secrets[role] = create_token(
+                session, role.value, party, None, actor="test", now=now
+            ).secret
+    return secrets
+
+
+@pytest.fixture
+def client(engine: Engine, world: dict[Role, str]) -> Iterator[TestClient]:
+    """A test client of the app on the test database."""
+    with TestClient(create_app(engine=engine)) as test_client:
+        yield test_client
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The Authorization header for a token secret."""
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def as_role(world: dict[Role, str]) -> dict[Role, dict[str, str]]:
+    """Authorization headers per role (dwp-test's parties)."""
+    return {role: bearer(secret) for role, secret in world.items()}
