@@ -1,0 +1,162 @@
+"""Returns on dated cash flows: XIRR, money multiple, capital outstanding, per investor and
+overall.
+
+The XIRR solver is our own (no library gave exactness we could check and a None for "no
+answer"): it solves sum(cf / (1 + r) ** (days / 365)) = 0 for the rate r > -1 with Newton's
+method from 10%, and falls back to bisection over a bracket found by scanning when Newton
+leaves the domain or does not converge. A rate is not money: floats are fine here. With no
+cash yet, or flows all of one sign, the IRR is undefined and the answer is None.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from contract_specs.model import Investment, to_minor
+from ledger.finance.flows import CashFlow, CashKind, Component, investor_flows, total
+
+DatedAmount = tuple[date, int]
+TOLERANCE = 1e-10
+# rates scanned for a sign change when Newton fails: from -99.99% to +10,000% a year
+_SCAN = [-0.9999, -0.99, -0.9, -0.75, -0.5, -0.25, -0.1, 0.0, 0.05, 0.1, 0.25, 0.5, 1.0]
+_SCAN += [2.0, 5.0, 10.0, 100.0]
+
+
+def _npv(rate: float, flows: Sequence[tuple[float, float]]) -> float:
+    try:
+        return sum(cf / (1 + rate) ** years for years, cf in flows)
+    except (OverflowError, ZeroDivisionError):  # a rate near -100% over many years
+        return math.nan
+
+
+def _slope(rate: float, flows: Sequence[tuple[float, float]]) -> float:
+    try:
+        return sum(-years * cf / (1 + rate) ** (years + 1) for years, cf in flows)
+    except (OverflowError, ZeroDivisionError):
+        return math.nan
+
+
+def xirr(flows: Sequence[DatedAmount]) -> float | None:
+    """The annual internal rate of return of dated amounts (actual/365), or None when there is
+    none: no flows, or no flow of each sign."""
+    if not any(a > 0 for _, a in flows) or not any(a < 0 for _, a in flows):
+        return None
+    first = min(day for day, _ in flows)
+    scale = max(abs(a) for _, a in flows)
+    years = [((day - first).days / 365, a / scale) for day, a in flows]
+    rate = _newton(years)
+    return rate if rate is not None else _bisect(years)
+
+
+def _newton(flows: Sequence[tuple[float, float]]) -> float | None:
+    rate = 0.1
+    for _ in range(100):
+        value, slope = _npv(rate, flows), _slope(rate, flows)
+        if not (math.isfinite(value) and math.isfinite(slope)) or slope == 0:
+            return None
+        step = value / slope
+        rate -= step
+        if rate <= -1:
+            return None
+        if abs(step) < TOLERANCE:
+            return rate if abs(_npv(rate, flows)) < 1e-7 else None
+    return None
+
+
+def _bisect(flows: Sequence[tuple[float, float]]) -> float | None:
+    values = [(r, v) for r in _SCAN if math.isfinite(v := _npv(r, flows))]
+    for (lo, f_lo), (hi, f_hi) in itertools.pairwise(values):
+        if f_lo == 0:
+            return lo
+        if f_lo * f_hi < 0:
+            for _ in range(200):
+                mid = (lo + hi) / 2
+                f_mid = _npv(mid, flows)
+                if f_lo * f_mid <= 0:
+                    hi = mid
+                else:
+                    lo, f_lo = mid, f_mid
+                if hi - lo < TOLERANCE:
+                    break
+            return (lo + hi) / 2
+    return None
+
+
+def multiple(received: int, paid_in: int) -> Decimal | None:
+    """Money multiple (received / paid in) to 4 decimals; None before any money was paid in."""
+    if paid_in <= 0:
+        return None
+    return (Decimal(received) / Decimal(paid_in)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Returns:
+    """Returns to date of one tranche, one investor, or the whole vehicle ("all")."""
+
+    subject: str
+    investor: str
+    committed: int
+    drawn: int
+    distributed: int
+    capital_returned: int
+    irr: float | None
+    money_multiple: Decimal | None
+
+    @property
+    def capital_outstanding(self) -> int:
+        return self.drawn - self.capital_returned
+
+    @property
+    def gain(self) -> int:
+        """Distributed minus drawn: negative is a loss so far."""
+        return self.distributed - self.drawn
+
+
+def returns_of(
+    subject: str,
+    investor: str,
+    committed: int,
+    tranche_ids: Sequence[str],
+    flows: Sequence[CashFlow],
+    on: date,
+) -> Returns:
+    """Returns of the given tranches on `on` from the vehicle's flows."""
+    own = [f for f in flows if f.tranche in tranche_ids and f.on <= on]
+    drawn = total(own, CashKind.CAPITAL_DRAWN)
+    distributed = total(own, CashKind.DISTRIBUTION)
+    return Returns(
+        subject=subject,
+        investor=investor,
+        committed=committed,
+        drawn=drawn,
+        distributed=distributed,
+        capital_returned=total(own, CashKind.DISTRIBUTION, component=Component.CAPITAL),
+        irr=xirr(investor_flows(own, tranche_ids)),
+        money_multiple=multiple(distributed, drawn),
+    )
+
+
+def returns_table(
+    investment: Investment, flows: Sequence[CashFlow], on: date, exponent: int
+) -> list[Returns]:
+    """Per tranche, per investor (when an investor holds several tranches) and overall."""
+    rows: list[Returns] = []
+    for t in investment.tranches:
+        rows.append(
+            returns_of(t.id, t.investor, to_minor(t.commitment, exponent), [t.id], flows, on)
+        )
+    investors = list(dict.fromkeys(t.investor for t in investment.tranches))
+    for investor in investors:
+        held = [t for t in investment.tranches if t.investor == investor]
+        if len(held) > 1:
+            committed = sum(to_minor(t.commitment, exponent) for t in held)
+            rows.append(returns_of(investor, investor, committed, [t.id for t in held], flows, on))
+    every = [t.id for t in investment.tranches]
+    committed = sum(to_minor(t.commitment, exponent) for t in investment.tranches)
+    rows.append(returns_of("all", "", committed, every, flows, on))
+    return rows
