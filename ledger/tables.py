@@ -38,6 +38,7 @@ SQLModel.metadata.naming_convention = {
 __all__ = [
     "ApiToken",
     "AuditLog",
+    "CashTransaction",
     "CohortResult",
     "ContractRow",
     "Evidence",
@@ -275,6 +276,33 @@ class IdempotentRequest(SQLModel, table=True):
     response: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime
 
+
+class CashTransaction(SQLModel, table=True):
+    """A dated, append-only cash transaction of the investment vehicle (see ledger.cash).
+
+    `amount` is positive minor units in the direction `kind` says (negative only to correct an
+    earlier transaction); `reference` identifies it within the contract, so importing the same
+    file twice stores nothing new.
+    """
+
+    __tablename__ = "cash_transactions"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "reference"),
+        Index("ix_cash_contract_date", "contract_id", "transacted_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(foreign_key="contracts.id", max_length=100)
+    reference: str = Field(max_length=120)
+    transacted_on: date
+    kind: str = Field(max_length=20)
+    tranche: str = Field(default="", max_length=100)
+    party: str = Field(default="", max_length=100)
+    component: str = Field(default="", max_length=20)
+    amount: int = Field(sa_type=BigInteger)
+    recorded_at: datetime
+    recorded_by: str
+    source: str
 
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a table model (for bulk inserts and column-wise selects)."""
