@@ -10,7 +10,7 @@ million evidence rows take seconds, not minutes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -86,7 +86,6 @@ class GeneratedData:
     revocations: pd.DataFrame
     submitted_on: pd.DataFrame
     planted: pd.DataFrame
-    outcomes: Sequence[MetricOutcomes] = field(default=(), repr=False)
 
 
 def parse_size(text: str) -> int:
@@ -128,6 +127,7 @@ def generate(
     )
     outcomes = simulate(spec, people, seed, profiles, shares.flawed, plant_drop)
     evidence, flaw = _evidence(spec, people, outcomes, stream(seed, "evidence"))
+    del outcomes  # a few hundred MB at a million participants, not needed any more
     submitted = _submitted_on(evidence, stream(seed, "submitted"), shares.late)
     decisions, revocations = _decisions(spec, evidence, stream(seed, "decisions"), shares)
     planted = pd.concat(
@@ -158,7 +158,6 @@ def generate(
         revocations=revocations,
         submitted_on=submitted,
         planted=planted.astype({"file": "str", "id": "str", "flaw": "str"}),
-        outcomes=outcomes,
     )
 
 

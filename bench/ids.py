@@ -12,8 +12,11 @@ import numpy.typing as npt
 
 def numbered(prefix: str, numbers: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.str_]:
     """`prefix` followed by each number zero-padded to `width` digits ("E0000042")."""
-    head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    digits = (numbers[:, None] // powers % 10 + ord("0")).astype(np.uint8)
-    text = np.hstack([np.broadcast_to(head, (numbers.size, head.size)), digits])
-    return np.ascontiguousarray(text).view(f"S{head.size + width}").ravel().astype(str)
+    size = len(prefix) + width
+    text = np.empty((numbers.size, size), dtype=np.uint8)
+    text[:, : len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    rest = numbers.copy()
+    for column in range(size - 1, len(prefix) - 1, -1):  # digits from the right, in place
+        text[:, column] = rest % 10 + ord("0")
+        rest //= 10
+    return text.view(f"S{size}").ravel().astype(str)

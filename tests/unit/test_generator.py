@@ -12,12 +12,14 @@ import re
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from bench.__main__ import main as bench_main
 from bench.funnel import PlantDrop
 from bench.generate import GeneratedData, Shares, generate, parse_size, write_csv
+from bench.ids import numbered
 from bench.profiles import Profile
 from contract_specs.loader import load_spec, parse_spec_text
 from contract_specs.model import AgeAtStart, ContractSpec, Duration, Flag
@@ -383,3 +385,15 @@ def test_a_drop_that_does_not_fit_the_spec_names_every_problem(fcf: ContractSpec
     message = str(error.value)
     for place in ("provider 'nobody'", "metric 'no_such_metric'", "from_quarter", "percent"):
         assert place in message
+
+
+def test_ids_are_the_prefix_and_the_zero_padded_number() -> None:
+    numbers = np.array([1, 9, 10, 4_321, 9_999_999])
+    assert numbered("E", numbers, 7).tolist() == [f"E{n:07d}" for n in numbers.tolist()]
+
+
+def test_a_start_quarter_split_places_starts_in_the_weighted_quarters(fcf: ContractSpec) -> None:
+    data = generate(fcf, 2_000, start_quarter_split=[0, 1, 0, 3])
+    quarters = data.participants["start_date"].dt.quarter.value_counts(normalize=True)
+    assert set(quarters.index) == {2, 4}
+    assert quarters[4] == pytest.approx(0.75, abs=0.04)
