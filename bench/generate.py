@@ -69,7 +69,8 @@ class Shares:
     late: float = 0.07
     # recorded wrongly on purpose (too early for a gap; separately, outside the window)
     flawed: float = 0.02
-    # participants who fail their cohort's eligibility (0 unless an error test asks)
+    # participants who fail their cohort's eligibility (0 unless an error test asks); their
+    # evidence stays in the evidence file, so an import of it meets "not enrolled" rows too
     ineligible: float = 0.0
 
 
@@ -113,6 +114,8 @@ def generate(
 
     `start_quarter_split` weighs the quarters of each enrolment window (None: uniform);
     `plant_drop` makes one provider's outcome rate fall from a quarter on."""
+    if participants < 1:
+        raise ValueError(f"participants {participants}: generate at least 1")
     spec = spec_path if isinstance(spec_path, ContractSpec) else load_spec(Path(spec_path))
     providers = spec_providers(spec, extra_providers)
     if plant_drop is not None:
