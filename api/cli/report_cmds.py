@@ -1,0 +1,115 @@
+"""`outcomes report commissioner|provider CONTRACT --period P --format F --out FILE`.
+
+Each command builds one report in one read-only unit of work and writes it: xlsx (every table,
+charts), csv (the report's main table) or json (everything in one document). A request a user
+got wrong (period, payer, provider) is printed one problem per line with exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import click
+from sqlmodel import Session
+
+from api.cli.ledger_cmds import _session
+from reporting.commissioner import commissioner_report
+from reporting.errors import ReportError
+from reporting.provider import provider_report
+from reporting.report import Report
+from reporting.write_text import write_csv, write_json
+from reporting.write_xlsx import write_xlsx
+
+FORMATS = ("xlsx", "csv", "json")
+
+
+def write_report(report: Report, fmt: str, out: Path) -> None:
+    """Write `report` to `out` in `fmt` (xlsx, csv or json)."""
+    if fmt == "xlsx":
+        write_xlsx(report, out)
+        return
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        if fmt == "csv":
+            write_csv(report, handle)
+        else:
+            write_json(report, handle)
+
+
+def _run(build: Callable[[Session], Report], fmt: str, out: Path) -> None:
+    with _session() as session:
+        try:
+            report = build(session)
+        except ReportError as error:  # every problem on its own line, not one joined error
+            for line in error.lines():
+                click.echo(line, err=True)
+            sys.exit(1)
+    write_report(report, fmt, out)
+    click.echo(f"{report.title}: written to {out}", err=True)
+
+
+def _options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(
+        (
+            click.argument("contract_id", metavar="CONTRACT"),
+            click.option("--period", required=True, help="e.g. 2025-Q3 or 2025-07"),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(FORMATS),
+                default="xlsx",
+                show_default=True,
+                help="xlsx: every table and charts; csv: the main table; json: everything",
+            ),
+            click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path)),
+            click.option(
+                "--as-of",
+                type=click.DateTime(),
+                help="Cut-off (UTC); default: fixed by the ledger (see docs/reports.md).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def register(main: click.Group) -> None:
+    @main.group()
+    def report() -> None:
+        """Reports for commissioners and providers."""
+
+    @report.command("commissioner")
+    @_options
+    @click.option("--payer", required=True, help="The outcome payer's party id.")
+    def commissioner(
+        contract_id: str,
+        period: str,
+        fmt: str,
+        out: Path,
+        as_of: datetime | None,
+        payer: str,
+    ) -> None:
+        """What PAYER owes for the period and why: summary, lines, not payable, received."""
+        _run(lambda s: commissioner_report(s, contract_id, period, payer, as_of), fmt, out)
+
+    @report.command("provider")
+    @_options
+    @click.option("--provider", help="A provider's party id; default: the whole contract.")
+    @click.option("--min-group", default=10, show_default=True, help="Smallest group shown.")
+    def provider(
+        contract_id: str,
+        period: str,
+        fmt: str,
+        out: Path,
+        as_of: datetime | None,
+        provider: str | None,
+        min_group: int,
+    ) -> None:
+        """Progress, funnel, deadlines, flags and what works for whom."""
+        _run(
+            lambda s: provider_report(s, contract_id, period, provider, as_of, min_group),
+            fmt,
+            out,
+        )

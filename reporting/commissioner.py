@@ -1,0 +1,98 @@
+"""The commissioner's payment report for one payer and period (issue "Reports").
+
+Summary (claim, adjustments, to date, received, outstanding, commitment and caps remaining,
+verdict), the lines (every posting, summing to the claim), the evidence that earned nothing,
+money received and how it matched, and payments by period against the payer's limit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from contract_specs.model import ContractSpec
+from ledger.contracts import active_spec, spec_version, typed_spec
+from ledger.entitlement import compute_entitlement
+from ledger.facts import load_facts, utc
+from reporting import sources
+from reporting.money_in import money_in
+from reporting.payer_summary import money_received, payer_summary, payments_by_period
+from reporting.payment_lines import not_payable_lines, payment_lines
+from reporting.report import Chart, ChartKind, Report, report_for
+from reporting.request import checked_request, end_of
+
+
+def commissioner_report(
+    session: Session,
+    contract_id: str,
+    period_id: str,
+    payer: str,
+    as_of: datetime | None = None,
+) -> Report:
+    """The payment report of `payer` for `period_id`, as the ledger stood at the cut-off.
+
+    The cut-off defaults to the latest posting into the period (the run the claim came from),
+    else the end of the period: never the clock, so the same ledger gives the same report.
+    """
+    active = active_spec(session, contract_id)
+    spec = active.spec
+    period = checked_request(spec, period_id, payer=payer)
+    cut_off = utc(as_of or sources.last_posted(session, contract_id, period.id) or end_of(period))
+    postings = sources.postings(session, contract_id, cut_off)
+    people = sources.participants(session, contract_id, cut_off)
+    evidence = sources.evidence(session, contract_id, cut_off, spec)
+    versions: dict[int, ContractSpec] = {active.version: spec}
+
+    def spec_of(version: int) -> ContractSpec:
+        if version not in versions:
+            versions[version] = typed_spec(spec_version(session, contract_id, version))
+        return versions[version]
+
+    mine = postings[(postings["payer"] == payer) & (postings["period"] == period.id)]
+    ids = {i for text in mine["evidence_ids"] for i in str(text or "").split(";") if i}
+    lines = payment_lines(
+        postings, people, payer, period.id, spec_of, sources.references(session, contract_id, ids)
+    )
+    entitlement = compute_entitlement(spec, load_facts(session, contract_id, cut_off, spec))
+    money = money_in(session, spec, period, payer, cut_off)
+    tables = (
+        payer_summary(spec, postings, payer, period, money),
+        lines,
+        not_payable_lines(entitlement.not_payable, evidence, people, period.start, period.end),
+        money_received(money, payer),
+        payments_by_period(spec, postings, payer, period),
+    )
+    party = spec.party(payer).name
+    title = f"Payment report: {spec.contract.name}, {party}, {period.id}"
+    cover = (
+        ("Report", f"what {party} owes for {period.id} and why, line by line"),
+        ("Contract", f"{spec.contract.name} ({contract_id})"),
+        ("Payer", f"{party} ({payer})"),
+        ("Period", f"{period.id}: {period.start.isoformat()} to {period.end.isoformat()}"),
+        ("Cut-off", f"{cut_off:%Y-%m-%d %H:%M:%S} UTC: postings and evidence known by then"),
+        ("Spec version", f"{active.version} (lines show the version each was posted under)"),
+        ("Currency", f"{spec.contract.currency}; amounts are exact, lines sum to the claim"),
+    )
+    charts = (
+        Chart(
+            ChartKind.LINE,
+            "Cumulative payments against the limit",
+            "payments_by_period",
+            "period",
+            ("cumulative", "limit"),
+            spec.contract.currency,
+        ),
+    )
+    return report_for(
+        spec,
+        "commissioner",
+        title,
+        period.id,
+        cut_off,
+        active.version,
+        cover,
+        tables,
+        "lines",
+        charts,
+    )

@@ -1,0 +1,168 @@
+"""The lines of a payer's claim for a period, and the evidence that earned nothing. Pure.
+
+Every posting for the payer in the period is one line, with what a commissioner needs to check
+it: who (pseudonymous id, cohort, provider), what (metric, occurrence, achieved on, evidence and
+its references), the tariff in force, the amount, the kind, the reason and the spec version.
+The lines sum exactly to the period's claim because they are the postings the claim sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+
+import pandas as pd
+
+from contract_specs.model import ContractSpec, to_minor
+from ledger.postings import KEY
+from reporting.report import Column, Kind, Table, as_date
+
+COHORT_LINE = "cohort:"  # cohort-level lines carry "cohort:<id>" (or "cohort:pool")
+
+LINE_COLUMNS = (
+    Column("posting_id"),
+    Column("participant_id"),
+    Column("cohort"),
+    Column("provider"),
+    Column("metric"),
+    Column("occurrence", Kind.INTEGER),
+    Column("achieved_on", Kind.DATE),
+    Column("evidence_ids"),
+    Column("evidence_references"),
+    Column("tariff", Kind.MONEY),
+    Column("amount", Kind.MONEY),
+    Column("kind"),
+    Column("reason"),
+    Column("corrects_period"),
+    Column("spec_version", Kind.INTEGER),
+)
+NOT_PAYABLE_COLUMNS = (
+    Column("evidence_id"),
+    Column("participant_id"),
+    Column("cohort"),
+    Column("provider"),
+    Column("metric"),
+    Column("achieved_on", Kind.DATE),
+    Column("submitted_on", Kind.DATE),
+    Column("reason"),
+    Column("detail"),
+)
+
+
+def tariff_in_force(spec: ContractSpec, cohort: str, metric: str, day: date) -> int | None:
+    """The price (minor units) of `metric` on `day` for `cohort`: the cohort's override when it
+    has a price in force that day, else the metric's own; None for a cohort-level metric."""
+    try:
+        found = spec.metric(metric)
+    except KeyError:
+        return None
+    override = None
+    for item in spec.cohorts:
+        if item.id == cohort and metric in item.tariffs:
+            override = item.tariffs[metric].at(day)
+    price = override if override is not None else found.tariff.at(day)
+    return None if price is None else to_minor(price, spec.contract.exponent)
+
+
+def payment_lines(
+    postings: pd.DataFrame,
+    people: pd.DataFrame,
+    payer: str,
+    period: str,
+    spec_of: Callable[[int], ContractSpec],
+    references: Mapping[str, str],
+) -> Table:
+    """The payer's postings in `period`, one line each, ordered by participant and metric."""
+    mine = postings[(postings["payer"] == payer) & (postings["period"] == period)]
+    cohort_of = dict(zip(people["participant_id"], people["cohort"], strict=True))
+    provider_of = dict(zip(people["participant_id"], people["provider"], strict=True))
+    # a key posted before and no longer owed is posted without a date: the key's first
+    # posting says when the outcome was achieved, and so which tariff it was paid at
+    dated = postings.dropna(subset=["achieved_on"]).drop_duplicates(KEY)
+    achieved_of = {
+        tuple(k): v
+        for k, v in zip(
+            dated[KEY].itertuples(index=False, name=None), dated["achieved_on"], strict=True
+        )
+    }
+    tariffs: dict[tuple[int, str, str, date], int | None] = {}
+    rows = []
+    for p in mine.itertuples(index=False):
+        pid = str(p.participant_id)
+        cohort = pid[len(COHORT_LINE) :] if pid.startswith(COHORT_LINE) else cohort_of.get(pid, "")
+        day = as_date(p.achieved_on) or as_date(
+            achieved_of.get((pid, p.metric, p.occurrence, p.payer))
+        )
+        ids = [i for i in str(p.evidence_ids or "").split(";") if i]
+        tariff = None
+        if day is not None:
+            key = (int(p.spec_version), cohort, str(p.metric), day)
+            if key not in tariffs:
+                tariffs[key] = tariff_in_force(spec_of(key[0]), cohort, key[2], day)
+            tariff = tariffs[key]
+        rows.append(
+            (
+                p.posting_id,
+                pid,
+                cohort,
+                provider_of.get(pid, ""),
+                p.metric,
+                int(p.occurrence),
+                day,
+                ";".join(ids),
+                "; ".join(references[i] for i in ids if i in references),
+                tariff,
+                int(p.amount),
+                p.kind,
+                p.reason,
+                p.corrects_period or "",
+                int(p.spec_version),
+            )
+        )
+    frame = pd.DataFrame(rows, columns=[c.name for c in LINE_COLUMNS], dtype="object")
+    frame = frame.sort_values(
+        ["participant_id", "metric", "occurrence", "posting_id"], kind="stable"
+    ).reset_index(drop=True)
+    return Table(
+        "lines",
+        "Lines",
+        LINE_COLUMNS,
+        frame,
+        "every posting for this payer in the period; they sum to the claim",
+    )
+
+
+def not_payable_lines(
+    not_payable: pd.DataFrame, evidence: pd.DataFrame, people: pd.DataFrame, start: date, end: date
+) -> Table:
+    """Evidence achieved or submitted in the period that earns nothing, with the reason why."""
+    submitted = dict(zip(evidence["evidence_id"], evidence["submitted_at"], strict=True))
+    cohort_of = dict(zip(people["participant_id"], people["cohort"], strict=True))
+    provider_of = dict(zip(people["participant_id"], people["provider"], strict=True))
+    rows = []
+    for n in not_payable.itertuples(index=False):
+        achieved, sent = as_date(n.achieved_on), as_date(submitted.get(n.evidence_id))
+        if not any(day is not None and start <= day <= end for day in (achieved, sent)):
+            continue
+        rows.append(
+            (
+                n.evidence_id,
+                n.participant_id,
+                cohort_of.get(n.participant_id, ""),
+                provider_of.get(n.participant_id, ""),
+                n.metric,
+                achieved,
+                sent,
+                n.reason,
+                n.detail,
+            )
+        )
+    frame = pd.DataFrame(rows, columns=[c.name for c in NOT_PAYABLE_COLUMNS], dtype="object")
+    frame = frame.sort_values(["participant_id", "metric", "evidence_id"]).reset_index(drop=True)
+    return Table(
+        "not_payable",
+        "Not payable",
+        NOT_PAYABLE_COLUMNS,
+        frame,
+        "evidence achieved or submitted in the period that earns nothing, and why",
+    )

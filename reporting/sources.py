@@ -1,0 +1,152 @@
+"""Reading what a report needs from the ledger, as plain frames (column-wise SQL, no ORM rows).
+
+Everything is read as of a cut-off. A provider's frames are filtered in the query itself, so a
+provider report never holds another provider's participants, evidence or postings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import Session
+
+from contract_specs.model import ContractSpec, Verification
+from ledger.tables import CohortResult, Evidence, Participant, Posting, table_of
+from ledger.verification import current_status
+
+POSTING_COLUMNS = (
+    "posting_id",
+    "spec_version",
+    "period",
+    "participant_id",
+    "metric",
+    "occurrence",
+    "payer",
+    "amount",
+    "kind",
+    "reason",
+    "achieved_on",
+    "evidence_ids",
+    "corrects_period",
+    "posted_at",
+)
+PARTICIPANT_COLUMNS = ("participant_id", "cohort", "provider", "start_date", "attributes")
+EVIDENCE_COLUMNS = (
+    "evidence_id",
+    "participant_id",
+    "metric",
+    "achieved_on",
+    "submitted_at",
+    "status",
+    "reference",
+)
+
+
+def last_posted(session: Session, contract_id: str, period: str) -> datetime | None:
+    """When the latest posting into `period` was made (the run a payment report shows)."""
+    table = table_of(Posting)
+    found = session.connection().execute(
+        select(func.max(table.c.posted_at)).where(
+            table.c.contract_id == contract_id, table.c.period == period
+        )
+    )
+    value = found.scalar()
+    return value if isinstance(value, datetime) else None
+
+
+def _of_provider(
+    column: ColumnElement[str], contract_id: str, provider: str
+) -> ColumnElement[bool]:
+    """`column` (a participant id) names one of `provider`'s participants."""
+    people = table_of(Participant)
+    return column.in_(
+        select(people.c.participant_id).where(
+            people.c.contract_id == contract_id, people.c.provider == provider
+        )
+    )
+
+
+def postings(
+    session: Session, contract_id: str, cut_off: datetime, provider: str | None = None
+) -> pd.DataFrame:
+    """Postings made at or before `cut_off` (a provider's own participants only, if given)."""
+    table = table_of(Posting)
+    query = select(*(table.c[name] for name in POSTING_COLUMNS)).where(
+        table.c.contract_id == contract_id, table.c.posted_at <= cut_off
+    )
+    if provider is not None:
+        query = query.where(_of_provider(table.c.participant_id, contract_id, provider))
+    rows = session.connection().execute(query.order_by(table.c.posted_at, table.c.id))
+    frame = pd.DataFrame(rows.all(), columns=list(POSTING_COLUMNS))
+    return frame.astype({"amount": "int64", "occurrence": "int64", "spec_version": "int64"})
+
+
+def participants(
+    session: Session, contract_id: str, cut_off: datetime, provider: str | None = None
+) -> pd.DataFrame:
+    """Participants enrolled at or before `cut_off`; `attributes` is the stored mapping."""
+    table = table_of(Participant)
+    query = select(*(table.c[name] for name in PARTICIPANT_COLUMNS)).where(
+        table.c.contract_id == contract_id, table.c.enrolled_at <= cut_off
+    )
+    if provider is not None:
+        query = query.where(table.c.provider == provider)
+    rows = session.connection().execute(query.order_by(table.c.participant_id))
+    frame = pd.DataFrame(rows.all(), columns=list(PARTICIPANT_COLUMNS))
+    frame["start_date"] = pd.to_datetime(frame["start_date"].astype("object"))
+    return frame
+
+
+def evidence(
+    session: Session,
+    contract_id: str,
+    cut_off: datetime,
+    spec: ContractSpec,
+    provider: str | None = None,
+) -> pd.DataFrame:
+    """Evidence submitted at or before `cut_off` with its status then (as ledger.facts says:
+    the latest decision, else verified for automatic metrics and pending for the rest)."""
+    table = table_of(Evidence)
+    query = select(
+        table.c.id, *(table.c[name] for name in EVIDENCE_COLUMNS if name != "status")
+    ).where(table.c.contract_id == contract_id, table.c.submitted_at <= cut_off)
+    if provider is not None:
+        query = query.where(_of_provider(table.c.participant_id, contract_id, provider))
+    rows = session.connection().execute(query.order_by(table.c.evidence_id)).all()
+    decided = current_status(session, contract_id, cut_off)
+    automatic = {m.id for m in spec.metrics if m.verification is Verification.AUTOMATIC}
+    automatic |= {m.id for m in spec.measures if m.verification is Verification.AUTOMATIC}
+    frame = pd.DataFrame(
+        [
+            (
+                r.evidence_id,
+                r.participant_id,
+                r.metric,
+                r.achieved_on,
+                r.submitted_at,
+                decided.get(r.id, "verified" if r.metric in automatic else "pending"),
+                r.reference,
+            )
+            for r in rows
+        ],
+        columns=list(EVIDENCE_COLUMNS),
+    )
+    frame["achieved_on"] = pd.to_datetime(frame["achieved_on"].astype("object"))
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"].astype("object"))
+    return frame
+
+
+def references(session: Session, contract_id: str, ids: Iterable[str]) -> dict[str, str]:
+    """Evidence id (or cohort result id) -> the reference its submitter gave."""
+    wanted = set(ids)
+    found: dict[str, str] = {}
+    for model, key in ((Evidence, "evidence_id"), (CohortResult, "result_id")):
+        table = table_of(model)
+        rows = session.connection().execute(
+            select(table.c[key], table.c.reference).where(table.c.contract_id == contract_id)
+        )
+        found.update({k: r for k, r in rows if k in wanted and r})
+    return found

@@ -1,0 +1,182 @@
+"""Writing a report as an Excel workbook, streamed (openpyxl write-only mode).
+
+A cover sheet says what the report is; each table gets its own sheet with a frozen header row,
+an auto-filter, widths that fit, the contract's currency format on money and a defined name
+(the table's name) so a formula or a pivot can find it. Rows are streamed, so a report of
+hundreds of thousands of lines runs in bounded memory (STACK.md pitfall 7). Money is written as
+an exact Decimal, never a float.
+
+openpyxl stamps the save time into docProps/core.xml and the zip entries; both are set from the
+report's cut-off instead, so the same ledger gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from contract_specs.model import from_minor
+from reporting.report import Column, Kind, Report, Table, as_date, is_missing
+from reporting.write_text import table_rows
+from reporting.xlsx_charts import add_chart
+
+SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "JPY": "¥"}
+DATE_FORMAT = "yyyy-mm-dd"
+PERCENT_FORMAT = "0.0%"
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+WIDTHS = {Kind.MONEY: 16, Kind.DATE: 12, Kind.INTEGER: 11, Kind.PERCENT: 10, Kind.BOOLEAN: 9}
+MAX_WIDTH = 60
+SAMPLE_ROWS = 200  # rows looked at to size a text column (the rest are streamed unseen)
+
+
+def money_format(currency: str, exponent: int) -> str:
+    """The Excel number format of an amount in `currency`, e.g. '"£"#,##0.00' for GBP."""
+    digits = "#,##0" + ("." + "0" * exponent if exponent else "")
+    symbol = SYMBOLS.get(currency)
+    return f'"{symbol}"{digits}' if symbol else f'{digits} "{currency}"'
+
+
+def write_xlsx(report: Report, out: Path) -> None:
+    """Write the report as a workbook at `out` (replaced if it exists)."""
+    workbook = Workbook(write_only=True)
+    money = money_format(report.currency, report.exponent)
+    _cover(workbook, report)
+    sheets: dict[str, WriteOnlyWorksheet] = {}
+    for table in report.tables:
+        sheet = workbook.create_sheet(_sheet_title(table))
+        sheets[table.name] = sheet
+        last = _layout(sheet, table)
+        workbook.defined_names[table.name] = DefinedName(
+            table.name, attr_text=f"{quote_sheetname(sheet.title)}!$A$1:${last}"
+        )
+        for chart in (c for c in report.charts if c.table == table.name):
+            add_chart(sheet, table, chart, anchor=f"{get_column_letter(len(table.columns) + 2)}2")
+        sheet.append(_header(sheet, table))
+        for row in table_rows(table):
+            sheet.append(_cells(sheet, table.columns, row, report.exponent, money))
+    moment = report.cut_off.replace(tzinfo=None)
+    workbook.properties.created = moment
+    workbook.properties.creator = "outcomes-ledger"
+    raw = out.with_name(out.name + ".partial")
+    workbook.save(raw)
+    _pin_times(raw, out, moment)
+
+
+def _sheet_title(table: Table) -> str:
+    # Excel forbids []:*?/\ in sheet titles and allows at most 31 characters
+    return re.sub(r"[\[\]:*?/\\]", "-", table.title)[:31]
+
+
+def _layout(sheet: WriteOnlyWorksheet, table: Table) -> str:
+    """Widths, frozen header and filter (all set before the first row); the last cell."""
+    rows = len(table.frame) + 1
+    last = f"{get_column_letter(len(table.columns))}${rows}"
+    for number, column in enumerate(table.columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = _width(table, column)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{last.replace('$', '')}"
+    return last
+
+
+def _width(table: Table, column: Column) -> float:
+    header = len(column.name) + 3  # room for the filter button
+    if column.kind in WIDTHS:
+        return max(header, WIDTHS[column.kind])
+    sample = table.frame[column.name].head(SAMPLE_ROWS)
+    longest = max((len(str(v)) for v in sample if not is_missing(v)), default=0)
+    return min(max(header, longest + 2), MAX_WIDTH)
+
+
+def _header(sheet: WriteOnlyWorksheet, table: Table) -> list[WriteOnlyCell]:
+    cells = []
+    for column in table.columns:
+        cell = WriteOnlyCell(sheet, value=column.name)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cells.append(cell)
+    return cells
+
+
+def _cells(
+    sheet: WriteOnlyWorksheet,
+    columns: tuple[Column, ...],
+    row: tuple[object, ...],
+    exponent: int,
+    money: str,
+) -> Iterator[object]:
+    for column, value in zip(columns, row, strict=True):
+        if is_missing(value) or value == "":
+            yield None
+        elif column.kind is Kind.MONEY:
+            cell = WriteOnlyCell(sheet, value=from_minor(int(value), exponent))  # type: ignore[call-overload]
+            cell.number_format = money
+            yield cell
+        elif column.kind is Kind.DATE:
+            cell = WriteOnlyCell(sheet, value=as_date(value))
+            cell.number_format = DATE_FORMAT
+            yield cell
+        elif column.kind is Kind.PERCENT:
+            cell = WriteOnlyCell(sheet, value=Decimal(str(value)) / 100)
+            cell.number_format = PERCENT_FORMAT
+            yield cell
+        elif column.kind is Kind.INTEGER:
+            yield int(value)  # type: ignore[call-overload]
+        elif column.kind is Kind.BOOLEAN:
+            yield bool(value)
+        else:
+            yield str(value)
+
+
+def _cover(workbook: Workbook, report: Report) -> None:
+    sheet = workbook.create_sheet("Cover")
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 70
+    title = WriteOnlyCell(sheet, value=report.title)
+    title.font = Font(bold=True, size=14)
+    sheet.append([title])
+    sheet.append([])
+    for label, value in report.cover:
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font = Font(bold=True)
+        text = WriteOnlyCell(sheet, value=value)
+        text.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.append([cell, text])
+    sheet.append([])
+    sheet.append(["Sheets"])
+    for table in report.tables:
+        sheet.append([_sheet_title(table), table.note or table.title])
+
+
+_CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def _pin_times(raw: Path, out: Path, moment: datetime) -> None:
+    """Copy the saved zip to `out` with every timestamp set to `moment` (streamed)."""
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    when = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, 0)
+    try:
+        with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                pinned = zipfile.ZipInfo(info.filename, date_time=when)
+                pinned.compress_type = zipfile.ZIP_DEFLATED
+                pinned.external_attr = info.external_attr
+                if info.filename == "docProps/core.xml":
+                    data = _CORE_TIMES.sub(rb"\g<1>" + stamp + rb"\g<3>", source.read(info))
+                    target.writestr(pinned, data)
+                    continue
+                with source.open(info) as reader, target.open(pinned, "w") as writer:
+                    shutil.copyfileobj(reader, writer, 1 << 20)
+    finally:
+        raw.unlink(missing_ok=True)

@@ -1,0 +1,138 @@
+"""The commissioner's payment report on the hand-checked ledger (tests/integration/
+test_reports_world.py): golden values computed by hand, sums against the ledger export, the
+three formats, and the errors a user can cause."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from ledger.db import unit_of_work
+from ledger.export import write_csv as export_csv
+from reporting.commissioner import commissioner_report
+from reporting.errors import ReportError
+from reporting.report import Report
+from reporting.write_text import write_csv, write_json
+from tests.integration.test_reports_world import CONTRACT, build_ledger
+
+
+def report(engine: Engine, period: str = "2015-Q2", payer: str = "council") -> Report:
+    with unit_of_work(engine) as session:
+        return commissioner_report(session, CONTRACT, period, payer)
+
+
+@pytest.fixture
+def ledger(engine: Engine, tmp_path: Path) -> Engine:
+    build_ledger(engine, tmp_path)
+    return engine
+
+
+def as_json(made: Report) -> dict[str, object]:
+    out = io.StringIO()
+    write_json(made, out)
+    return json.loads(out.getvalue())  # type: ignore[no-any-return]
+
+
+def test_the_lines_are_every_posting_of_the_payer_in_the_period(ledger: Engine) -> None:
+    doc = as_json(report(ledger))
+    lines = doc["tables"]["lines"]  # type: ignore[index]
+    got = [
+        (x["participant_id"], x["metric"], x["amount"], x["kind"], x["tariff"], x["provider"])
+        for x in lines
+    ]
+    assert got == [
+        ("P1", "sustained_3m", "1200.00", "outcome_payment", "1500.00", "north-care"),
+        ("P2", "entry", "-400.00", "adjustment", "500.00", "north-care"),
+        ("P5", "sustained_3m", "1200.00", "outcome_payment", "1500.00", "south-care"),
+    ]
+    first = lines[0]
+    assert (first["cohort"], first["achieved_on"], first["evidence_ids"]) == (
+        "c1",
+        "2015-05-01",
+        "E2",
+    )
+    assert first["evidence_references"] == "LL-E2"
+    assert first["spec_version"] == 1
+    assert lines[1]["corrects_period"] == "2015-Q1"
+
+
+def test_the_summary_adds_up_by_hand(ledger: Engine) -> None:
+    summary = {r["item"]: r for r in as_json(report(ledger))["tables"]["summary"]}  # type: ignore[index]
+    amounts = {item: row["amount"] for item, row in summary.items()}
+    assert amounts["Claim this period"] == "2000.00"
+    assert amounts["of which outcome payments"] == "2400.00"
+    assert amounts["of which adjustments"] == "-400.00"
+    assert amounts["Claimed to date"] == "3200.00"
+    assert amounts["Commitment"] == "10000.00"
+    assert amounts["Commitment remaining"] == "6800.00"
+    # all payers to date: Q1 1,500.00 + Q2 (2,000.00 + 500.00)
+    assert amounts["Contract cap remaining"] == "46000.00"
+    # nothing recorded about money received yet: said, not shown as zero
+    assert amounts["Money received to date"] is None
+    assert "no remittances" in summary["Money received to date"]["note"]
+
+
+def test_the_lines_sum_to_the_claim_and_to_the_ledger_export(ledger: Engine) -> None:
+    for payer in ("council", "top-up"):
+        for period in ("2015-Q1", "2015-Q2"):
+            doc = as_json(report(ledger, period, payer))
+            tables: dict[str, list[dict[str, str]]] = doc["tables"]  # type: ignore[assignment]
+            lines = sum((Decimal(x["amount"]) for x in tables["lines"]), Decimal(0))
+            summary = {r["item"]: r["amount"] for r in tables["summary"]}
+            out = io.StringIO()
+            with unit_of_work(ledger) as session:
+                export_csv(session, CONTRACT, out)
+            exported = sum(
+                Decimal(row["amount"])
+                for row in csv.DictReader(io.StringIO(out.getvalue()))
+                if row["payer"] == payer and row["period"] == period
+            )
+            assert lines == Decimal(summary["Claim this period"]) == exported
+
+
+def test_not_payable_lists_evidence_of_the_period_that_earns_nothing(ledger: Engine) -> None:
+    rows = as_json(report(ledger))["tables"]["not_payable"]  # type: ignore[index]
+    assert [(r["evidence_id"], r["participant_id"], r["reason"]) for r in rows] == [
+        ("E4", "P2", "prerequisite_not_met"),
+        ("E8", "P6", "rejected"),
+    ]
+
+
+def test_payments_by_period_run_against_the_commitment(ledger: Engine) -> None:
+    rows = as_json(report(ledger))["tables"]["payments_by_period"]  # type: ignore[index]
+    assert [(r["period"], r["claimed"], r["cumulative"], r["limit"]) for r in rows] == [
+        ("2015-Q1", "1200.00", "1200.00", "10000.00"),
+        ("2015-Q2", "2000.00", "3200.00", "10000.00"),
+    ]
+
+
+def test_csv_is_the_lines_table_and_both_text_formats_are_byte_identical(ledger: Engine) -> None:
+    texts = []
+    for _ in range(2):
+        made = report(ledger)
+        out_csv, out_json = io.StringIO(), io.StringIO()
+        write_csv(made, out_csv)
+        write_json(made, out_json)
+        texts.append((out_csv.getvalue(), out_json.getvalue()))
+    assert texts[0] == texts[1]
+    rows = list(csv.DictReader(io.StringIO(texts[0][0])))
+    assert sum(Decimal(r["amount"]) for r in rows) == Decimal("2000.00")
+
+
+def test_the_cut_off_is_the_run_that_made_the_claim(ledger: Engine) -> None:
+    made = report(ledger)
+    assert made.cut_off.isoformat().startswith("2015-07-05T09:00:00")
+
+
+def test_every_problem_with_the_request_is_named_at_once(ledger: Engine) -> None:
+    with pytest.raises(ReportError) as raised:
+        report(ledger, period="2015-07", payer="counsil")
+    places = [p.place for p in raised.value.problems]
+    assert places == ["--period", "--payer"]
+    assert "council" in str(raised.value)  # says which payers there are
