@@ -17,6 +17,7 @@ import pandas as pd
 
 from contract_specs.model import ContractSpec, to_minor
 from ledger.entitlement.caps import CUT_NAMES, CapLimits, CapOutcome, CapRows, apply_caps
+from ledger.entitlement.coding import distinct_rows
 from ledger.entitlement.cohort import cohort_payments
 from ledger.entitlement.dates import day_number
 from ledger.entitlement.evidence import check_rows, things_of
@@ -35,20 +36,21 @@ LINE_CUT_NAMES = (*CUT_NAMES, "payer_commitment")
 
 @dataclass(frozen=True)
 class Payable:
-    """Payable occurrences (individual, then cohort-level), in the canonical cap order."""
+    """Payable occurrences (individual, then cohort-level) sorted in the canonical cap order.
 
-    participant_id: np.ndarray  # object (str)
-    cohort: np.ndarray
-    provider: np.ndarray
+    The text columns stay in `texts`, unsorted; `source` points into them, so that millions of
+    strings are gathered once, when the lines are built."""
+
     position: np.ndarray  # metric position (cohort metrics after the individual ones)
     n: np.ndarray
     day: np.ndarray
     price: np.ndarray
     rule: np.ndarray  # index into `labels`, -1: no tariff in force
     labels: tuple[str, ...]
-    evidence_ids: np.ndarray
     person: np.ndarray  # participant number; -1 for cohort-level lines (no participant cap)
     occurrence: np.ndarray  # index into Occurrences; -1 for cohort-level lines
+    source: np.ndarray  # row of `texts`
+    texts: dict[str, np.ndarray]  # participant_id, cohort, provider, evidence_ids (object)
 
 
 def compute_entitlement(spec: ContractSpec, facts: Facts) -> Entitlement:
@@ -64,18 +66,11 @@ def compute_entitlement(spec: ContractSpec, facts: Facts) -> Entitlement:
 
     payable = _payable(spec, facts, people, occurrences, claims, evidence)
     table = share_table(spec)
-    numerators = table.numerators[share_ids(spec, table, payable.position, payable.day)]
+    shares = share_ids(spec, table, payable.position, payable.day)
+    numerators = table.numerators[shares]
     outcome = apply_caps(
         CapRows(payable.price, payable.person, payable.position, numerators, table.denominator),
         _limits(spec, len(people.ids)),
-    )
-    lines = _lines(
-        spec,
-        payable,
-        numerators,
-        outcome,
-        table,
-        share_ids(spec, table, payable.position, payable.day),
     )
     not_payable = not_payable_frame(
         spec,
@@ -90,7 +85,7 @@ def compute_entitlement(spec: ContractSpec, facts: Facts) -> Entitlement:
         outcome,
         payable.price,
     )
-    return Entitlement(lines=lines, not_payable=not_payable)
+    return Entitlement(_lines(spec, payable, numerators, outcome, table, shares), not_payable)
 
 
 def _evidence_ids(
@@ -100,14 +95,14 @@ def _evidence_ids(
     ids = evidence["evidence_id"].astype(str).to_numpy(dtype=object)
     has = np.flatnonzero(occurrences.of_claim >= 0)
     occurrence = occurrences.of_claim[has]
-    row_ids = ids[claims.row[has]]
+    rows = claims.row[has]
     joined = np.empty(len(occurrences.person), dtype=object)
     counts = np.bincount(occurrence, minlength=len(occurrences.person))
     single = counts[occurrence] == 1
-    joined[occurrence[single]] = row_ids[single]
+    joined[occurrence[single]] = ids[rows[single]]
     if (~single).any():
         many = (
-            pd.Series(row_ids[~single])
+            pd.Series(ids[rows[~single]])
             .groupby(occurrence[~single])
             .agg(lambda s: ";".join(sorted(s)))
         )
@@ -137,32 +132,36 @@ def _payable(
     def join(individual: np.ndarray, cohort: list[Any], dtype: Any = object) -> np.ndarray:
         return np.concatenate([individual, np.array(cohort, dtype=dtype)])
 
-    participant_id = join(people.ids.to_numpy()[person], [f"cohort:{p.cohort}" for p in payments])
-    merged = Payable(
-        participant_id=participant_id,
-        cohort=join(people.cohort[person], [p.cohort for p in payments]),
-        provider=join(people.provider[person], ["" for _ in payments]),
-        position=join(position, [spec.metric_position(p.metric.id) for p in payments], np.int64),
-        n=join(occurrences.n[chosen], [1 for _ in payments], np.int64),
-        day=join(day, [day_number(p.evaluated_on) for p in payments], np.int64),
-        price=join(prices.price, [p.amount for p in payments], np.int64),
-        rule=np.concatenate([prices.rule, cohort_rule]),
-        labels=tuple(labels),
-        evidence_ids=join(
+    cohort_ids = [f"cohort:{p.cohort}" for p in payments]
+    texts = {
+        "participant_id": join(people.ids.to_numpy()[person], cohort_ids),
+        "cohort": join(people.cohort[person], [p.cohort for p in payments]),
+        "provider": join(people.provider[person], ["" for _ in payments]),
+        "evidence_ids": join(
             _evidence_ids(occurrences, claims, evidence, chosen), [p.result_id for p in payments]
         ),
-        person=join(person, [-1 for _ in payments], np.int64),
-        occurrence=join(chosen, [-1 for _ in payments], np.int64),
-    )
-    # the canonical order: (achieved_on, metric position, participant id)
-    rank = np.empty(len(participant_id), dtype=np.int64)
-    rank[np.argsort(participant_id, kind="stable")] = np.arange(len(participant_id))
-    order = np.lexsort((rank, merged.position, merged.day))
-    reordered: dict[str, Any] = {
-        name: (value[order] if isinstance(value, np.ndarray) else value)
-        for name, value in merged.__dict__.items()
     }
-    return Payable(**reordered)
+    position = join(position, [spec.metric_position(p.metric.id) for p in payments], np.int64)
+    day = join(day, [day_number(p.evaluated_on) for p in payments], np.int64)
+    # the canonical order: (achieved_on, metric position, participant id); participant ids
+    # are ranked once per participant, not once per occurrence
+    every_id = join(people.ids.to_numpy(), cohort_ids)
+    id_rank = np.empty(len(every_id), dtype=np.int64)
+    id_rank[np.argsort(every_id, kind="stable")] = np.arange(len(every_id))
+    who = join(person, list(range(len(people.ids), len(every_id))), np.int64)
+    order = np.lexsort((id_rank[who], position, day))
+    return Payable(
+        position=position[order],
+        n=join(occurrences.n[chosen], [1 for _ in payments], np.int64)[order],
+        day=day[order],
+        price=join(prices.price, [p.amount for p in payments], np.int64)[order],
+        rule=np.concatenate([prices.rule, cohort_rule])[order],
+        labels=tuple(labels),
+        person=join(person, [-1 for _ in payments], np.int64)[order],
+        occurrence=join(chosen, [-1 for _ in payments], np.int64)[order],
+        source=order,
+        texts=texts,
+    )
 
 
 def _limits(spec: ContractSpec, people: int) -> CapLimits:
@@ -199,18 +198,19 @@ def _lines(
     metric_ids = np.array([m.id for m in every_metric(spec)], dtype=object)
     payer_ids = np.array(table.payers, dtype=object)
     reason = _reasons(payable, table, shares[occurrence], payer, cut, occurrence)
+    source = payable.source[occurrence]
     return pd.DataFrame(
         {
-            "participant_id": payable.participant_id[occurrence],
-            "cohort": payable.cohort[occurrence],
-            "provider": payable.provider[occurrence],
+            "participant_id": payable.texts["participant_id"][source],
+            "cohort": payable.texts["cohort"][source],
+            "provider": payable.texts["provider"][source],
             "metric": metric_ids[payable.position[occurrence]],
             "occurrence": payable.n[occurrence],
             "payer": payer_ids[payer],
             "amount": paid.astype(np.int64),
             "price": payable.price[occurrence],
             "achieved_on": payable.day[occurrence].astype("datetime64[D]"),
-            "evidence_ids": payable.evidence_ids[occurrence],
+            "evidence_ids": payable.texts["evidence_ids"][source],
             "cut_by": np.array(LINE_CUT_NAMES, dtype=object)[cut],
             "reason": reason,
         },
@@ -229,8 +229,7 @@ def _reasons(
     """The rule behind each line, written once per distinct (rule, shares, payer, cut)."""
     if len(occurrence) == 0:
         return np.zeros(0, dtype=object)
-    keys = np.stack([payable.rule[occurrence], share, payer, cut], axis=1)
-    distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+    codes, distinct = distinct_rows(payable.rule[occurrence], share, payer, cut)
     texts = []
     for rule, share_id, payer_index, cut_code in distinct.tolist():
         payer_id = table.payers[payer_index]
@@ -240,4 +239,4 @@ def _reasons(
         if cut_code:
             text += f"; cut by {LINE_CUT_NAMES[cut_code]}"
         texts.append(text)
-    return np.array(texts, dtype=object)[inverse.reshape(-1)]
+    return np.array(texts, dtype=object)[codes]

@@ -12,7 +12,8 @@ import pandas as pd
 
 from contract_specs.model import ContractSpec, Measure, Metric
 from ledger.entitlement.caps import CONTRACT, METRIC_AMOUNT, METRIC_COUNT, PARTICIPANT, CapOutcome
-from ledger.entitlement.dates import after, day_number
+from ledger.entitlement.coding import distinct_rows
+from ledger.entitlement.dates import after
 from ledger.entitlement.evidence import Rows
 from ledger.entitlement.occurrences import Occurrences
 from ledger.entitlement.people import People
@@ -89,6 +90,9 @@ def not_payable_frame(
     return frame.sort_values("evidence_id", kind="stable", ignore_index=True)
 
 
+_DATED = ("before_start", "outside_window", "after_last_outcome_date")
+
+
 def _details(
     spec: ContractSpec,
     people: People,
@@ -97,14 +101,26 @@ def _details(
     reason: np.ndarray,
     thing: np.ndarray,
 ) -> np.ndarray:
-    """A short text with the numbers behind each reason (no personal data)."""
-    detail = np.empty(len(chosen), dtype=object)
+    """A short text with the numbers behind each reason (no personal data): written once per
+    (reason, metric), except the reasons about dates, which show the row's own dates."""
     if len(chosen) == 0:
-        return detail
-    combos = np.unique(np.stack([reason, thing], axis=1), axis=0)
-    for code, number in combos.tolist():
-        these = (reason == code) & (thing == number)
-        detail[these] = _detail(spec, people, rows, chosen[these], NAME[code], int(number))
+        return np.empty(0, dtype=object)
+    codes, combos = distinct_rows(reason, thing)
+    items: list[Metric | Measure] = [*spec.metrics, *spec.measures]
+    texts = np.empty(len(combos), dtype=object)
+    dated = []
+    for k, (code, number) in enumerate(combos.tolist()):
+        item = items[number] if 0 <= number < len(items) else None
+        if NAME[code] in _DATED:
+            dated.append(k)
+        else:
+            texts[k] = _text(spec, NAME[code], item)
+    detail = texts[codes]
+    for k in dated:
+        these = np.flatnonzero(codes == k)
+        code, number = combos[k].tolist()
+        item = items[number] if 0 <= number < len(items) else None
+        detail[these] = _dated_text(spec, people, rows, chosen[these], NAME[code], item)
     return detail
 
 
@@ -112,49 +128,54 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)
 
 
-def _detail(
-    spec: ContractSpec, people: People, rows: Rows, chosen: np.ndarray, reason: str, number: int
-) -> np.ndarray | str:
-    items: list[Metric | Measure] = [*spec.metrics, *spec.measures]
-    item = items[number] if 0 <= number < len(items) else None
-    name = item.id if item is not None else "?"
+def _dated_text(
+    spec: ContractSpec,
+    people: People,
+    rows: Rows,
+    chosen: np.ndarray,
+    reason: str,
+    item: Metric | Measure | None,
+) -> np.ndarray:
     achieved = "achieved " + _dates(rows.day[chosen])
+    start = people.start[rows.person[chosen]]
+    if reason == "outside_window" and isinstance(item, Metric) and item.window is not None:
+        return achieved + f" after the {item.id} window ends " + _dates(after(start, item.window))
+    if reason == "after_last_outcome_date" and spec.contract.last_outcome_date:
+        last = spec.contract.last_outcome_date.isoformat()
+        return achieved + f" after the last outcome date {last}"
+    return achieved + " before start " + _dates(start)
+
+
+def _text(spec: ContractSpec, reason: str, item: Metric | Measure | None) -> str:
+    name = item.id if item is not None else "?"
     if reason == "not_enrolled":
         return "no enrolled participant with this id"
     if reason == "unknown_metric":
         return "the spec has no metric or measure with this id"
-    if reason in ("not_verified", "rejected", "revoked"):
-        return f"{name} counts only verified evidence" if reason == "not_verified" else reason
+    if reason == "not_verified":
+        return f"{name} counts only verified evidence"
+    if reason in ("rejected", "revoked"):
+        return f"the evidence was {reason}"
     if reason == "evidence_type_not_accepted":
         return f"{name} accepts {', '.join(item.evidence_types) if item else ''}"
-    if reason == "before_start":
-        return achieved + " before start " + _dates(people.start[rows.person[chosen]])
-    if reason == "outside_window" and isinstance(item, Metric) and item.window is not None:
-        end = after(people.start[rows.person[chosen]], item.window)
-        return achieved + f" after the {name} window ends " + _dates(end)
-    if reason == "after_last_outcome_date" and spec.contract.last_outcome_date:
-        last = np.full(len(chosen), day_number(spec.contract.last_outcome_date))
-        return achieved + " after the last outcome date " + _dates(last)
     if reason == "condition_not_met":
         return f"the participant does not meet the conditions of {name}"
-    if reason == "prerequisite_not_met":
-        needs = ", ".join(p.metric for p in getattr(item, "prerequisites", ()))
+    if reason == "prerequisite_not_met" and isinstance(item, Metric):
+        needs = ", ".join(p.metric for p in item.prerequisites)
         return f"{name} needs an earlier valid {needs} (with its minimum gap)"
     if reason == "quantity_missing":
         return f"a row of measure {name} needs a quantity"
     if reason == "threshold_not_reached":
         return f"cumulative {name} since start reached no milestone with this row"
-    if reason == "limit_per_participant":
-        limit = getattr(item, "max_per_participant", 1)
-        return f"{name} pays at most {limit} per participant"
-    if reason == "participant_cap_reached" and spec.caps.per_participant is not None:
+    if reason == "limit_per_participant" and isinstance(item, Metric):
+        return f"{name} pays at most {item.max_per_participant} per participant"
+    if reason == "participant_cap_reached":
         return f"participant cap {spec.caps.per_participant} reached"
-    if reason == "contract_cap_reached" and spec.caps.contract is not None:
+    if reason == "contract_cap_reached":
         return f"contract cap {spec.caps.contract} reached"
-    if reason == "metric_cap_reached" and item is not None and hasattr(item, "caps"):
-        caps = item.caps
-        amount = "" if caps.amount is None else f" {caps.amount}"
-        count = "" if caps.count is None else f" {caps.count} occurrences"
+    if reason == "metric_cap_reached" and isinstance(item, Metric):
+        amount = "" if item.caps.amount is None else f" {item.caps.amount}"
+        count = "" if item.caps.count is None else f" {item.caps.count} occurrences"
         return f"{name} cap{amount}{count} reached"
     if reason == "payer_commitment_exhausted":
         return "the commitments of the payers sharing this outcome are exhausted"
