@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from contract_specs.examples_runner import EvaluatedExample
 from contract_specs.model import ContractSpec, Example, ExpectedLine, ExpectedNotPayable, from_minor
 from ledger.entitlement.engine import compute_entitlement
+from ledger.entitlement.people import enrolment_refused, people_of
 from ledger.entitlement.rows import facts_from_rows
 
 
@@ -12,7 +15,10 @@ def evaluate_example(spec: ContractSpec, example: Example) -> EvaluatedExample:
     """The example's non-zero lines (amounts as Decimals, `cut_by` "" when no cap cut them) and
     every evidence row that counts for nothing."""
     facts = facts_from_rows(spec, example.participants, example.evidence, example.results)
-    entitlement = compute_entitlement(spec, facts)
+    # an example lists participants as a provider would upload them: enrolment refuses some
+    refused = enrolment_refused(spec, people_of(spec, facts.participants))
+    enrolled = replace(facts, participants=facts.participants[~refused].reset_index(drop=True))
+    entitlement = compute_entitlement(spec, enrolled)
     exponent = spec.contract.exponent
     paid = entitlement.lines[entitlement.lines["amount"] != 0]
     lines = tuple(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from contract_specs.model import AgeAtStart, ContractSpec, Flag, OneOf, Rule
-from ledger.entitlement.dates import NO_DAY, age_in_years, day_numbers
+from ledger.entitlement.dates import NO_DAY, age_in_years, day_number, day_numbers
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,23 @@ def rules_hold(rules: tuple[Rule, ...], people: People) -> np.ndarray:
     for rule in rules:
         holds &= rule_holds(rule, people)
     return holds
+
+
+def enrolment_refused(spec: ContractSpec, people: People) -> np.ndarray:
+    """Rows that enrolment would refuse (SEMANTICS 2): an unknown cohort, a start date outside the
+    cohort's enrolment window or on/after its cancellation, an eligibility rule that fails, or a
+    full cohort (earlier rows take the places). For rows that never went through enrolment, such
+    as a spec's examples; stored participants were checked when they were imported."""
+    refused = people.cohort_number < 0
+    for number, cohort in enumerate(spec.cohorts):
+        mine = people.cohort_number == number
+        outside = (people.start < day_number(cohort.enrolment_from)) | (
+            people.start > day_number(cohort.enrolment_to)
+        )
+        if cohort.cancelled_on is not None:
+            outside |= people.start >= day_number(cohort.cancelled_on)
+        refused |= mine & (outside | ~rules_hold(cohort.eligibility, people))
+        if cohort.capacity is not None:
+            taken = np.cumsum(mine & ~refused)
+            refused |= mine & ~refused & (taken > cohort.capacity)
+    return refused
