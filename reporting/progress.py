@@ -64,7 +64,9 @@ def progress(
     rows = []
     for cohort, members in groups:
         for metric in spec.metrics:
-            target = metric.target if cohort == ALL_COHORTS else metric.cohort_targets.get(cohort)
+            target = metric.cohort_targets.get(cohort)
+            if cohort == ALL_COHORTS or (target is None and len(spec.cohorts) == 1):
+                target = metric.target  # with one cohort, the contract's target is its own
             count = len(achieved.get(metric.id, set()) & members)
             money = {p: a for p, a in paid.get(metric.id, {}).items() if p in members}
             rows.append(

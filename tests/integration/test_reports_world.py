@@ -143,6 +143,7 @@ def at(year: int, month: int, day: int) -> datetime:
 
 def build_ledger(engine: Engine, folder: Path, *, q2: bool = True) -> World:
     """Load the spec, enrol, submit and verify evidence, and reconcile 2015-Q1 (and Q2)."""
+    folder.mkdir(parents=True, exist_ok=True)
     with unit_of_work(engine) as session:
         load_spec_file(session, _file(folder, "spec.yaml", SPEC), actor="test", now=at(2015, 1, 1))
     steps = [
