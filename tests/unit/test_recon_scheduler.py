@@ -1,4 +1,4 @@
-"""The scheduler with a controllable clock: what fires when, catch-up, and the database as referee."""
+"""The scheduler with a controllable clock: when it fires, catch-up, the database as referee."""
 
 import threading
 from datetime import date, datetime, timedelta
