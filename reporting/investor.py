@@ -1,0 +1,94 @@
+"""The investor report (issue "Investor finance"): capital committed and drawn, outcome income
+by period and payer, distributions, returns to date, the forecast and what it implies, and a
+line chart of cumulative cash in and out.
+
+Cash is counted to the end of the period asked for (or an earlier `as_of`); the forecast uses
+the facts the ledger knew at the cut-off (`as_of`, by default the end of the period). Never the
+clock, so the same ledger gives the same report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from contract_specs.model import ContractSpec, from_minor
+from ledger.cash import investment_of, load_cash
+from ledger.contracts import active_spec
+from ledger.entitlement import compute_entitlement
+from ledger.facts import load_facts, utc
+from ledger.finance.flows import CashFlow, CashKind
+from ledger.finance.forecast_caps import forecast
+from ledger.finance.projection import implied_returns
+from ledger.finance.returns import returns_table
+from reporting import investor_tables as tables
+from reporting.report import Chart, ChartKind, Report, report_for
+from reporting.request import checked_request, end_of
+
+
+def investor_report(
+    session: Session, contract_id: str, period_id: str, as_of: datetime | None = None
+) -> Report:
+    """The investor report of a contract for `period_id` (ReportError for a bad period,
+    NoInvestment when the spec declares no investment)."""
+    active = active_spec(session, contract_id)
+    spec = active.spec
+    investment = investment_of(contract_id, spec)
+    period = checked_request(spec, period_id)
+    cut_off = utc(as_of or end_of(period))
+    # cash to the period's end (or an earlier cut-off); the facts as known at the cut-off
+    day = min(period.end, (cut_off - timedelta(microseconds=1)).date())
+    flows = [f for f in load_cash(session, contract_id) if f.on <= day]
+    facts = load_facts(session, contract_id, cut_off, spec)
+    entitlement = compute_entitlement(spec, facts)
+    received = _received(flows)
+    found, cases = forecast(spec, facts, entitlement, day, received)
+    e = spec.contract.exponent
+    returns = returns_table(investment, flows, day, e)
+    implied = [implied_returns(investment, flows, case, e, day) for case in cases]
+    built = (
+        tables.capital_table(spec, investment, returns),
+        tables.returns_frame(returns),
+        tables.income_table(spec, flows),
+        tables.distributions_table(flows),
+        tables.cash_table(flows),
+        tables.forecast_table(cases, implied),
+        tables.caps_table(cases),
+        tables.conversion_table(found),
+    )
+    overall = returns[-1]
+    cover = (
+        ("Report", f"capital, outcome income, distributions and returns of {investment.vehicle}"),
+        ("Contract", f"{spec.contract.name} ({contract_id})"),
+        ("Period", f"{period.id}: cash to {day.isoformat()}"),
+        ("Cut-off", f"{cut_off:%Y-%m-%d %H:%M:%S} UTC: facts known by then feed the forecast"),
+        ("Spec version", str(active.version)),
+        ("Currency", f"{spec.contract.currency}; amounts are exact"),
+        ("Returns to date", _headline(spec, overall.gain, tables.rate_percent(overall.irr))),
+    )
+    charts = (
+        Chart(ChartKind.LINE, "Cumulative cash in and out", "cash", "date",
+              ("cash_in", "cash_out"), spec.contract.currency),
+        Chart(ChartKind.LINE, "Invested and returned", "cash", "date",
+              ("invested", "returned"), spec.contract.currency),
+    )  # fmt: skip
+    title = f"Investor report: {spec.contract.name}, {period.id}"
+    return report_for(
+        spec, "investor", title, period.id, cut_off, active.version, cover, built, "returns", charts
+    )
+
+
+def _received(flows: list[CashFlow]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for f in flows:
+        if f.kind is CashKind.OUTCOME_INCOME:
+            found[f.party] = found.get(f.party, 0) + f.amount
+    return found
+
+
+def _headline(spec: ContractSpec, gain: int, irr: str) -> str:
+    money = from_minor(gain, spec.contract.exponent)
+    word = "gain" if gain >= 0 else "loss"
+    rate = f", IRR {irr}% a year" if irr else ", IRR not yet defined"
+    return f"{word} of {abs(money)} {spec.contract.currency}{rate}"
