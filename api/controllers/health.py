@@ -13,7 +13,7 @@ class HealthController(Controller):
     path = "/health"
     tags = ("health",)
 
-    @get("/", operation_id="health", security=[], sync_to_thread=True)
+    @get("/", operation_id="health", security=[{}], sync_to_thread=True)
     def health(self, engine: NamedDependency[Engine]) -> Response[HealthOut]:
         """200 when the database answers, 503 when it does not."""
         try:

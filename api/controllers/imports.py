@@ -35,7 +35,9 @@ from api.controllers.writes import (
     upload_file,
 )
 from api.dto import ImportOut, RowsIn, UploadForm
+from api.errors import ApiProblem
 from contract_specs.model import Role
+from ledger import enrolment, evidence, results, verification
 from ledger.contracts import active_spec
 from ledger.db import unit_of_work
 from ledger.enrolment import import_participants
@@ -56,6 +58,8 @@ class ImportKind:
 
     name: str
     service: Service
+    # the file's columns: a JSON row that leaves one out means it empty, as a blank cell would
+    columns: tuple[str, ...]
     own_rows: OwnRows | None = None
 
 
@@ -116,10 +120,12 @@ def _providers_own_evidence(
     ]
 
 
-PARTICIPANTS = ImportKind("participants", _participants, _providers_own_enrolments)
-EVIDENCE = ImportKind("evidence", _evidence, _providers_own_evidence)
-RESULTS = ImportKind("results", _results)
-DECISIONS = ImportKind("verifications", _decisions)
+PARTICIPANTS = ImportKind(
+    "participants", _participants, enrolment.COLUMNS, _providers_own_enrolments
+)
+EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS, _providers_own_evidence)
+RESULTS = ImportKind("results", _results, results.COLUMNS)
+DECISIONS = ImportKind("verifications", _decisions, verification.COLUMNS)
 
 
 def _store(session: Session, kind: ImportKind, caller: Caller, contract_id: str, path: Path) -> Any:
@@ -169,10 +175,17 @@ def import_rows(
     key: str | None,
 ) -> Response[Any]:
     """Import JSON rows: every row stored, or none (422 with each problem's JSON path)."""
-    content = rows_csv(data.rows)
+    content = rows_csv(data.rows, kind.columns)
     fingerprint = request_hash("POST", request.url.path, content)
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
+        if not data.rows:
+            raise ApiProblem(
+                422,
+                "invalid",
+                "nothing to import",
+                [{"path": "$.rows", "message": "is empty: send at least one row"}],
+            )
 
         def write() -> tuple[int, Any]:
             with upload_file(JSON_ROWS_FILE, content) as path:

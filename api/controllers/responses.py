@@ -8,7 +8,7 @@ from api.dto import ErrorOut
 
 
 def _spec(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=ErrorOut, description=description)
+    return ResponseSpec(data_container=ErrorOut, description=description, generate_examples=False)
 
 
 READ = {

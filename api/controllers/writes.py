@@ -155,9 +155,10 @@ def cell_text(value: Any, place: str) -> str:
     )
 
 
-def rows_csv(rows: list[dict[str, Any]]) -> bytes:
-    """JSON rows as csv text (columns in the order they first appear); row i is file row i+2."""
-    columns: dict[str, None] = {}
+def rows_csv(rows: list[dict[str, Any]], known: tuple[str, ...] = ()) -> bytes:
+    """JSON rows as csv text: the `known` columns, then others in the order they first appear;
+    JSON row i is file row i + 2."""
+    columns: dict[str, None] = dict.fromkeys(known)
     for row in rows:
         columns.update(dict.fromkeys(row))
     lines: list[list[str]] = [list(columns)]

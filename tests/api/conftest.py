@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from litestar.testing import TestClient
@@ -17,7 +17,9 @@ from contract_specs.model import ContractSpec, Party, Role
 from ledger.contracts import register_spec, remember
 from ledger.db import unit_of_work
 from ledger.tokens import create_token
-from tests.conftest import small_spec
+from tests.conftest import UPLOADS, small_spec
+
+__all__ = ["OWN", "RIVAL", "UPLOADS", "bearer", "token_for"]
 
 OWN = "dwp-test"
 RIVAL = "rival"
@@ -38,6 +40,8 @@ def own_spec() -> ContractSpec:
         *spec.parties,
         Party("uni", Role.EVALUATOR, "University"),
         Party("bravo", Role.PROVIDER, "Bravo Services"),
+        # also a commissioner of `rival`: for tokens limited to one contract
+        Party("council", Role.COMMISSIONER, "Council"),
     )
     return dataclasses.replace(spec, parties=parties, content_hash="api-own")
 
@@ -100,3 +104,15 @@ def bearer(secret: str) -> dict[str, str]:
 def as_role(world: dict[Role, str]) -> dict[Role, dict[str, str]]:
     """Authorization headers per role (dwp-test's parties)."""
     return {role: bearer(secret) for role, secret in world.items()}
+
+
+def token_for(
+    client: TestClient, role: Role, party: str, contract: str | None = None
+) -> dict[str, str]:
+    """Headers of a fresh token for `party` acting as `role` (limited to `contract` if given)."""
+    engine = client.app.state.engine
+    with unit_of_work(engine) as session:
+        made = create_token(
+            session, role.value, party, contract, actor="test", now=datetime.now(UTC)
+        )
+    return bearer(made.secret)

@@ -1,0 +1,137 @@
+"""The access matrix: every route x every role, on the caller's own contract and on a contract
+of other parties, plus no token at all. Expected: 401 without a token, 403 for a role that may
+never do the action (whatever the contract), 404 on a contract the caller is no party of, and
+on its own contract an answer that is about the request itself (2xx, or 4xx about content)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from contract_specs.model import Role
+from tests.api.conftest import OWN, RIVAL, UPLOADS, token_for
+
+ALL = frozenset(Role)
+UPLOADERS = frozenset({Role.INTERMEDIARY, Role.PROVIDER})
+VERIFIERS = frozenset({Role.INTERMEDIARY, Role.COMMISSIONER, Role.EVALUATOR})
+EVALUATORS = frozenset({Role.INTERMEDIARY, Role.EVALUATOR})
+
+EMPTY_ROWS: dict[str, Any] = {"json": {"rows": []}}
+EMPTY_FILE: dict[str, Any] = {"files": {"file": ("empty.csv", b"")}}
+
+# (method, path with {c} for the contract, request keywords, roles allowed)
+ROUTES = [
+    ("GET", "/api/contracts/{c}", {}, ALL),
+    ("GET", "/api/contracts/{c}/versions", {}, ALL),
+    ("GET", "/api/contracts/{c}/versions/1", {}, ALL),
+    ("GET", "/api/contracts/{c}/versions/1/compare/1", {}, ALL),
+    ("POST", "/api/contracts/{c}/participants", EMPTY_ROWS, UPLOADERS),
+    ("POST", "/api/contracts/{c}/participants/upload", EMPTY_FILE, UPLOADERS),
+    ("POST", "/api/contracts/{c}/evidence", EMPTY_ROWS, UPLOADERS),
+    ("POST", "/api/contracts/{c}/evidence/upload", EMPTY_FILE, UPLOADERS),
+    ("POST", "/api/contracts/{c}/verifications", EMPTY_ROWS, VERIFIERS),
+    ("POST", "/api/contracts/{c}/verifications/upload", EMPTY_FILE, VERIFIERS),
+    ("POST", "/api/contracts/{c}/results", EMPTY_ROWS, EVALUATORS),
+    ("POST", "/api/contracts/{c}/results/upload", EMPTY_FILE, EVALUATORS),
+    ("GET", "/api/contracts/{c}/postings", {}, ALL),
+    ("GET", "/api/contracts/{c}/participants/P1/explain", {}, ALL),
+]
+
+
+def _enrol_p1(client: TestClient, headers: dict[str, str], contract: str) -> None:
+    body = (UPLOADS / "participants_good.csv").read_bytes()
+    answer = client.post(
+        f"/api/contracts/{contract}/participants/upload",
+        headers=headers,
+        files={"file": ("participants_good.csv", body)},
+    )
+    assert answer.status_code == 201, answer.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "allowed"), ROUTES, ids=[r[1] for r in ROUTES]
+)
+def test_every_role_on_every_route(
+    client: TestClient,
+    as_role: dict[Role, dict[str, str]],
+    method: str,
+    path: str,
+    kwargs: dict[str, Any],
+    allowed: frozenset[Role],
+) -> None:
+    _enrol_p1(client, as_role[Role.INTERMEDIARY], OWN)
+    wrong: list[str] = []
+
+    def check(role: Role | None, contract: str, expect: Any) -> None:
+        headers = {} if role is None else as_role[role]
+        got = client.request(method, path.format(c=contract), headers=headers, **kwargs)
+        ok = expect(got.status_code)
+        if not ok:
+            wrong.append(f"{role} on {contract}: {got.status_code} {got.text[:200]}")
+
+    check(None, OWN, lambda s: s == 401)
+    for role in Role:
+        if role in allowed:
+            check(role, OWN, lambda s: s < 500 and s not in (401, 403, 404))
+            check(role, RIVAL, lambda s: s == 404)
+        else:
+            check(role, OWN, lambda s: s == 403)
+            check(role, RIVAL, lambda s: s == 403)
+    assert wrong == []
+
+
+def test_a_missing_contract_looks_like_another_partys(
+    client: TestClient, as_role: dict[Role, dict[str, str]]
+) -> None:
+    rival = client.get(f"/api/contracts/{RIVAL}", headers=as_role[Role.COMMISSIONER])
+    missing = client.get("/api/contracts/no-such", headers=as_role[Role.COMMISSIONER])
+    assert (rival.status_code, missing.status_code) == (404, 404)
+    assert rival.json()["error"]["code"] == missing.json()["error"]["code"] == "not_found"
+
+
+def test_each_role_lists_only_its_contracts(
+    client: TestClient, as_role: dict[Role, dict[str, str]]
+) -> None:
+    for role in Role:
+        listed = client.get("/api/contracts", headers=as_role[role])
+        assert [c["id"] for c in listed.json()] == [OWN], role
+
+
+def test_a_provider_sees_only_its_own_participants(
+    client: TestClient, as_role: dict[Role, dict[str, str]]
+) -> None:
+    _enrol_p1(client, as_role[Role.INTERMEDIARY], OWN)
+    explain = f"/api/contracts/{OWN}/participants/P1/explain"
+    assert client.get(explain, headers=as_role[Role.PROVIDER]).status_code == 200
+    bravo = token_for(client, Role.PROVIDER, "bravo")
+    assert client.get(explain, headers=bravo).status_code == 404
+    postings = client.get(f"/api/contracts/{OWN}/postings", headers=bravo)
+    assert postings.status_code == 200
+
+
+def test_a_token_limited_to_one_contract_reaches_no_other(client: TestClient) -> None:
+    anywhere = token_for(client, Role.COMMISSIONER, "council")
+    only_rival = token_for(client, Role.COMMISSIONER, "council", RIVAL)
+    assert [c["id"] for c in client.get("/api/contracts", headers=anywhere).json()] == [OWN, RIVAL]
+    assert [c["id"] for c in client.get("/api/contracts", headers=only_rival).json()] == [RIVAL]
+    assert client.get(f"/api/contracts/{OWN}", headers=only_rival).status_code == 404
+    assert client.get(f"/api/contracts/{RIVAL}", headers=only_rival).status_code == 200
+
+
+def test_a_revoked_token_is_refused(client: TestClient, engine: Any) -> None:
+    from datetime import UTC, datetime
+
+    from ledger.db import unit_of_work
+    from ledger.tokens import create_token, revoke_token
+
+    with unit_of_work(engine) as session:
+        made = create_token(session, "investor", "fund", None, actor="t", now=datetime.now(UTC))
+    headers = {"Authorization": f"Bearer {made.secret}"}
+    assert client.get("/api/contracts", headers=headers).status_code == 200
+    with unit_of_work(engine) as session:
+        assert revoke_token(session, made.caller.token_id, actor="t", now=datetime.now(UTC))
+    refused = client.get("/api/contracts", headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "unauthenticated"
