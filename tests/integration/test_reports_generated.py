@@ -1,0 +1,86 @@
+"""Reports on a generated Fair Chance Fund ledger (bench/generate.py) agree with the ledger
+export to the penny, for every payer, period and provider."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bench.generate import generate, write_csv
+from contract_specs.model import Role
+from ledger.contracts import active_spec, load_spec_file
+from ledger.db import unit_of_work
+from ledger.enrolment import import_participants
+from ledger.evidence import import_evidence
+from ledger.export import write_csv as export_csv
+from ledger.postings import post_entitlement
+from ledger.verification import import_decisions
+from reporting.commissioner import commissioner_report
+from reporting.provider import provider_report
+from reporting.write_text import write_json
+
+SPEC = Path(__file__).parents[2] / "contract_specs" / "examples" / "fair-chance-fund-ambition.yaml"
+RUNS = (
+    ("2016-Q2", datetime(2016, 7, 5, tzinfo=UTC)),
+    ("2016-Q3", datetime(2016, 10, 5, tzinfo=UTC)),
+)
+
+
+def tables(report: object) -> dict[str, list[dict[str, object]]]:
+    out = io.StringIO()
+    write_json(report, out)  # type: ignore[arg-type]
+    return json.loads(out.getvalue())["tables"]  # type: ignore[no-any-return]
+
+
+def test_generated_ledger_reports_agree_with_the_export(engine: Engine, tmp_path: Path) -> None:
+    data = generate(SPEC, 150, seed=7)
+    files = write_csv(data, tmp_path / "data", sidecars=False)
+    with unit_of_work(engine) as session:
+        contract = load_spec_file(session, SPEC, actor="test", now=datetime(2015, 1, 1, tzinfo=UTC))
+    cid = contract.contract_id
+    first, second = RUNS
+    with unit_of_work(engine) as session:
+        active = active_spec(session, cid)
+        at = datetime(2016, 6, 1, tzinfo=UTC)
+        import_participants(session, cid, active, files["participants"], actor="p", now=at)
+        import_evidence(session, cid, active, files["evidence"], actor="p", now=at)
+        import_decisions(session, cid, files["decisions"], actor="v", now=at)
+        post_entitlement(session, cid, first[0], first[1], "run-1", now=first[1])
+    with unit_of_work(engine) as session:
+        at = datetime(2016, 8, 1, tzinfo=UTC)
+        import_decisions(session, cid, files["revocations"], actor="v", now=at)
+        post_entitlement(session, cid, second[0], second[1], "run-2", now=second[1])
+
+    out = io.StringIO()
+    with unit_of_work(engine) as session:
+        export_csv(session, cid, out)
+    exported: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in csv.DictReader(io.StringIO(out.getvalue())):
+        exported[(row["payer"], row["period"])] += Decimal(row["amount"])
+    assert exported, "the generated ledger pays something"
+    spec = data.spec
+    for payer in (p.party for p in spec.payers):
+        to_date = Decimal(0)
+        for period, _ in RUNS:
+            with unit_of_work(engine) as session:
+                found = tables(commissioner_report(session, cid, period, payer))
+            lines = sum(Decimal(str(r["amount"])) for r in found["lines"])
+            summary = {r["item"]: r["amount"] for r in found["summary"]}
+            to_date += exported[(payer, period)]
+            assert lines == Decimal(str(summary["Claim this period"])) == exported[(payer, period)]
+            assert Decimal(str(summary["Claimed to date"])) == to_date
+    paid = Decimal(0)
+    for provider in spec.parties_with(Role.PROVIDER):
+        with unit_of_work(engine) as session:
+            found = tables(provider_report(session, cid, "2016-Q3", provider.id))
+        paid += sum(
+            Decimal(str(r["paid_amount"])) for r in found["progress"] if r["cohort"] != "all"
+        )
+    assert paid == sum(exported.values())
