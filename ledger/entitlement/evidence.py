@@ -63,8 +63,9 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
     thing = _codes(evidence["metric"], {t: i for i, t in enumerate(things.ids)})
     day = day_numbers(evidence["achieved_on"])
     status = _codes(
-        evidence["status"].fillna("verified"),
-        {"verified": 0, "": 0, "pending": 1, "rejected": 2, "revoked": 3},
+        # no decision recorded is no verification: it counts only where verification is automatic
+        evidence["status"].fillna("pending"),
+        {"verified": 0, "pending": 1, "": 1, "rejected": 2, "revoked": 3},
     )
     safe_thing = np.maximum(thing, 0)
     automatic = things.automatic[safe_thing] if len(things.ids) else np.zeros(len(thing), bool)
