@@ -27,13 +27,20 @@ def plain_decimal(number: Decimal) -> str:
     return "0" if text in ("-0", "0") else text
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, tuple | list | Mapping) and len(value) == 0)
+
+
 def canonical_data(value: Any) -> Any:
     """The spec (or any part of it) as JSON-ready data; dataclasses carry their type name."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # Empty optional parts are left out, so that a section the language gains later
+        # (triggers, investment, ...) does not change the hash of specs that do not use it.
         fields = {
             f.name: canonical_data(getattr(value, f.name))
             for f in dataclasses.fields(value)
             if f.name != "content_hash"  # the hash cannot be part of what it hashes
+            and not _is_empty(getattr(value, f.name))
         }
         return {"_type": type(value).__name__, **fields}
     if isinstance(value, Enum):
