@@ -1,0 +1,144 @@
+"""Remittances: money received from payers, imported from a .csv or .xlsx file.
+
+Columns `payer, amount, date, reference` (amount a decimal in the contract's currency; negative
+for a refund paid back to the payer). Every row is checked and every problem reported as
+`FILE:ROW: column: reason` (ledger/uploads.py); a file with any bad row stores nothing.
+
+A bank statement has no ids, so a remittance's id is a digest of its payer, amount, date and
+reference, and of how many identical rows came before it in the file. Importing the same file
+again stores nothing new; two identical rows in one file are two payments (which matching will
+call a duplicate, for a person to look at).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlmodel import Session
+
+from contract_specs.model import ContractSpec
+from ledger.errors import RejectedUpload
+from ledger.tables import table_of
+from ledger.uploads import (
+    ROW,
+    ImportSummary,
+    RowChecks,
+    decimals_of,
+    is_decimal,
+    open_checks,
+    scaled_integers,
+    store_new,
+)
+from reconciliation.matching import Remittance
+from reconciliation.tables import RemittanceRow
+
+REQUIRED = ("payer", "amount", "date", "reference")
+
+
+def remittance_id(payer: str, amount: int, received_on: date, reference: str, nth: int) -> str:
+    """A stable id for a remittance that came without one."""
+    text = f"{payer}|{amount}|{received_on.isoformat()}|{reference}|{nth}"
+    return "R" + hashlib.sha256(text.encode()).hexdigest()[:31]
+
+
+def check_rows(checks: RowChecks, spec: ContractSpec) -> list[Remittance]:
+    """Check every row against the spec (payers, currency decimals); the rows as remittances."""
+    frame = checks.frame
+    payers = [p.party for p in spec.payers]
+    checks.require(("payer", "amount", "date"))
+    checks.flag(
+        (frame["payer"] != "") & ~frame["payer"].isin(payers),
+        "payer",
+        "is not an outcome payer of this contract: use one of " + ", ".join(payers),
+    )
+    days = checks.date("date")
+    exponent = spec.contract.exponent
+    amount = frame["amount"]
+    number = is_decimal(amount)
+    checks.flag(
+        (amount != "") & ~number,
+        "amount",
+        f"is not an amount: write a decimal like 1500.00 (at most {exponent} decimals)",
+    )
+    fits = number & (decimals_of(amount.where(number, "0")) <= exponent)
+    checks.flag(number & ~fits, "amount", f"has more than the currency's {exponent} decimals")
+    minor = scaled_integers(amount.where(fits, "0"), pd.Series(exponent, index=frame.index))
+    checks.flag(fits & (minor == 0), "amount", "is zero: leave the row out")
+    seen: dict[tuple[str, int, date, str], int] = {}
+    remittances = []
+    for payer, value, day, reference in zip(
+        frame["payer"], minor, days, frame["reference"], strict=True
+    ):
+        received_on = date.min if pd.isna(day) else day.date()
+        signature = (payer, int(value), received_on, reference)
+        nth = seen.get(signature, 0)
+        seen[signature] = nth + 1
+        remittances.append(
+            Remittance(remittance_id(*signature, nth), payer, int(value), received_on, reference)
+        )
+    return remittances
+
+
+def import_remittances(
+    session: Session,
+    contract_id: str,
+    spec: ContractSpec,
+    path: Path,
+    *,
+    actor: str,
+    now: datetime,
+) -> ImportSummary:
+    """Store every remittance in `path`, or none (RejectedUpload with every bad row)."""
+    checks = open_checks(path, REQUIRED)
+    remittances = check_rows(checks, spec)
+    if checks.errors:
+        raise RejectedUpload(checks.errors)
+    stored = {r.remittance_id for r in load_remittances(session, contract_id)}
+    rows = [
+        {
+            "contract_id": contract_id,
+            "remittance_id": r.remittance_id,
+            "payer": r.payer,
+            "amount": r.amount,
+            "received_on": r.received_on,
+            "reference": r.reference,
+            "imported_at": now,
+            "imported_by": actor,
+            "source_file": checks.file,
+            "source_row": int(row),
+        }
+        for r, row in zip(remittances, checks.frame[ROW], strict=True)
+        if r.remittance_id not in stored
+    ]
+    return store_new(
+        session,
+        RemittanceRow,
+        rows,
+        len(remittances) - len(rows),
+        action="remittances.import",
+        contract_id=contract_id,
+        file=checks.file,
+        actor=actor,
+        now=now,
+    )
+
+
+def load_remittances(session: Session, contract_id: str) -> list[Remittance]:
+    """Every remittance recorded for the contract, in the order received."""
+    table = table_of(RemittanceRow)
+    rows = session.connection().execute(
+        select(
+            table.c.remittance_id,
+            table.c.payer,
+            table.c.amount,
+            table.c.received_on,
+            table.c.reference,
+        )
+        .where(table.c.contract_id == contract_id)
+        .order_by(table.c.received_on, table.c.remittance_id)
+    )
+    return [Remittance(*row) for row in rows]

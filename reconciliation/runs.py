@@ -1,0 +1,350 @@
+"""Reconciling a period: post what is owed and not yet posted, claim it, match money received.
+
+`reconcile` is one transaction (all or nothing):
+
+1. take the period's lock, and refuse if another run of the same contract and period finished
+   while this one waited (two runs at the same moment: one posts, the other says so);
+2. refuse a closed period (late items belong in the next open period);
+3. compute the entitlement as of the cut-off and post, per key, entitlement minus postings so
+   far into the period (ledger.postings). Keys first achieved after the period's end wait for
+   their own period; a key achieved in an earlier period says which period it corrects;
+4. issue one claim per payer for what was posted, match claims and remittances, record the run
+   with its inputs (spec version, cut-off, fact counts, a hash of the inputs) and close the
+   period when asked.
+
+Re-running posts nothing and claims nothing, unless the facts changed in between.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from contract_specs.model import ContractSpec
+from ledger import audit
+from ledger.contracts import active_version, typed_spec
+from ledger.db import unit_of_work
+from ledger.entitlement import compute_entitlement
+from ledger.entitlement.types import Entitlement, Facts
+from ledger.facts import load_facts, utc
+from ledger.postings import KEY, post_entitlement, posted_so_far
+from ledger.tables import Posting, table_of
+from reconciliation.claims import issue_claims, load_claims
+from reconciliation.errors import (
+    PeriodClosedError,
+    Problem,
+    ReconciliationError,
+    RunInProgressError,
+)
+from reconciliation.matching import Matching
+from reconciliation.periods import Period, parse_period, period_containing
+from reconciliation.status import current_matching, is_closed, period_bridge, postings_by_payer
+from reconciliation.tables import CLOSED, OPEN, MatchRow, PeriodRow, ReconcileRun
+from reconciliation.verdict import PeriodBridge
+
+Clock = Callable[[], datetime]
+
+
+def wall_clock() -> datetime:
+    """Now, aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What a run did: postings per payer, the claims issued, late corrections, the bridge."""
+
+    run_id: str
+    contract_id: str
+    period: str
+    spec_version: int
+    cut_off: datetime
+    postings: int
+    by_payer: dict[str, int]
+    claims: tuple[str, ...]
+    corrections: dict[str, int]
+    closed: bool
+    bridge: PeriodBridge
+
+
+def reconcile(
+    engine: Engine,
+    contract_id: str,
+    period: str,
+    as_of: datetime | None = None,
+    close: bool = False,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    clock: Clock = wall_clock,
+) -> RunReport:
+    """Reconcile `period` (an id like 2025-Q3) of a contract as of `as_of` (default: now)."""
+    requested_at = clock()
+    try:
+        with unit_of_work(engine) as session:
+            return _reconcile(
+                session, contract_id, period, as_of, close, actor, now, requested_at, clock
+            )
+    except OperationalError as error:
+        # SQLite: another writer held the database longer than the busy timeout
+        if "locked" not in str(error).lower():
+            raise
+        raise RunInProgressError(
+            [Problem(period, f"{contract_id} is being reconciled by another run: try later")]
+        ) from error
+
+
+def _reconcile(
+    session: Session,
+    contract_id: str,
+    period_id: str,
+    as_of: datetime | None,
+    close: bool,
+    actor: str,
+    now: datetime | None,
+    requested_at: datetime,
+    clock: Clock,
+) -> RunReport:
+    version = active_version(session, contract_id)
+    spec = typed_spec(version)
+    period = parse_period(period_id, spec.contract.payment_frequency, place="--period")
+    _lock(session, contract_id, period.id)
+    _refuse_if_done_meanwhile(session, contract_id, period.id, requested_at)
+    moment = utc(now or clock())
+    cut_off = utc(as_of) if as_of is not None else moment
+    _refuse_closed_or_early(session, contract_id, period, cut_off)
+    _open(session, contract_id, period.id, moment)
+
+    facts = load_facts(session, contract_id, cut_off, spec)
+    entitlement = _due_by(
+        compute_entitlement(spec, facts), posted_so_far(session, contract_id), period
+    )
+    owed = _payer_sums(entitlement.lines)
+    elsewhere = postings_by_payer(session, contract_id, period.id, inside=False)
+    run_id = uuid.uuid4().hex
+    posted = post_entitlement(
+        session,
+        contract_id,
+        period.id,
+        cut_off,
+        run_id,
+        version.version,
+        actor=actor,
+        now=moment,
+        check_period=lambda p: _refuse_closed_or_early(session, contract_id, period, cut_off),
+        period_of=lambda day: period_containing(day, spec.contract.payment_frequency).id,
+        entitlement=entitlement,
+    )
+    claims = issue_claims(
+        session, contract_id, period.id, run_id, moment.date(), spec.contract.payment_terms_days
+    )
+    if close:
+        _close(session, contract_id, period.id, run_id, actor, moment)
+    matching = current_matching(session, spec, moment.date())
+    _store_matches(session, contract_id, run_id, matching)
+    totals = {
+        payer: {
+            "entitlement": owed.get(payer, 0),
+            "posted_elsewhere": elsewhere.get(payer, 0),
+            "posted": posted.by_payer.get(payer, 0),
+            "claimed": sum(c.amount for c in claims if c.payer == payer),
+        }
+        for payer in sorted(set(owed) | set(elsewhere) | set(posted.by_payer))
+    }
+    session.add(
+        ReconcileRun(
+            run_id=run_id,
+            contract_id=contract_id,
+            period=period.id,
+            spec_version=version.version,
+            cut_off=cut_off,
+            requested_at=requested_at,
+            finished_at=clock(),
+            actor=actor,
+            participants=len(facts.participants),
+            evidence=len(facts.evidence),
+            results=len(facts.results),
+            inputs_hash=inputs_hash(spec, facts),
+            postings=posted.postings,
+            posted_total=posted.total,
+            totals=totals,
+            closed=close,
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "reconcile.run",
+        f"contract:{contract_id}",
+        moment,
+        {"period": period.id, "run_id": run_id, "postings": posted.postings, "closed": close},
+    )
+    session.flush()
+    return RunReport(
+        run_id=run_id,
+        contract_id=contract_id,
+        period=period.id,
+        spec_version=version.version,
+        cut_off=cut_off,
+        postings=posted.postings,
+        by_payer=posted.by_payer,
+        claims=tuple(c.reference for c in claims),
+        corrections=_corrections(session, contract_id, run_id),
+        closed=close,
+        bridge=period_bridge(session, spec, period.id, moment.date()),
+    )
+
+
+def _lock(session: Session, contract_id: str, period: str) -> None:
+    # PostgreSQL: a transaction-scoped advisory lock per contract and period makes a second
+    # run wait here. SQLite transactions begin IMMEDIATE (ledger.db): the first statement of
+    # this unit of work already made any second writer wait.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"reconcile:{contract_id}:{period}"},
+        )
+
+
+def _refuse_if_done_meanwhile(
+    session: Session, contract_id: str, period: str, requested_at: datetime
+) -> None:
+    table = table_of(ReconcileRun)
+    other = (
+        session.connection()
+        .execute(
+            select(table.c.run_id, table.c.finished_at).where(
+                table.c.contract_id == contract_id,
+                table.c.period == period,
+                table.c.finished_at >= requested_at,
+            )
+        )
+        .first()
+    )
+    if other is not None:
+        raise RunInProgressError(
+            [
+                Problem(
+                    period,
+                    f"{contract_id} {period} was reconciled by run {other.run_id} while this "
+                    "run waited: nothing more was posted; run again if facts changed since",
+                )
+            ]
+        )
+
+
+def _refuse_closed_or_early(
+    session: Session, contract_id: str, period: Period, cut_off: datetime
+) -> None:
+    if is_closed(session, contract_id, period.id):
+        raise PeriodClosedError(
+            [
+                Problem(
+                    period.id,
+                    f"period {period.id} of {contract_id} is closed and takes no postings: "
+                    f"late items go to the next open period (try {period.next().id})",
+                )
+            ]
+        )
+    if cut_off.date() < period.start:
+        raise ReconciliationError(
+            [
+                Problem(
+                    "--as-of",
+                    f"cut-off {cut_off.date()} is before period {period.id} starts "
+                    f"({period.start}): give a later cut-off or an earlier period",
+                )
+            ]
+        )
+
+
+def _open(session: Session, contract_id: str, period: str, moment: datetime) -> None:
+    if session.get(PeriodRow, (contract_id, period)) is None:
+        session.add(
+            PeriodRow(contract_id=contract_id, period=period, status=OPEN, opened_at=moment)
+        )
+        session.flush()
+
+
+def _close(
+    session: Session, contract_id: str, period: str, run_id: str, actor: str, moment: datetime
+) -> None:
+    table = table_of(PeriodRow)
+    session.connection().execute(
+        update(table)
+        .where(table.c.contract_id == contract_id, table.c.period == period, table.c.status == OPEN)
+        .values(status=CLOSED, closed_at=moment, closed_by=actor, close_run_id=run_id)
+    )
+    session.expire_all()
+
+
+def _due_by(entitlement: Entitlement, posted: pd.DataFrame, period: Period) -> Entitlement:
+    """The lines to settle in `period`: keys achieved by its end, and every key already posted
+    (a change to a key is due whenever it is found, wherever its first posting went)."""
+    lines = entitlement.lines
+    achieved = pd.to_datetime(lines["achieved_on"])
+    known = lines[KEY].merge(posted[KEY].drop_duplicates(), on=KEY, how="left", indicator=True)
+    already = (known["_merge"] == "both").to_numpy()
+    keep = achieved.isna().to_numpy() | (achieved <= pd.Timestamp(period.end)).to_numpy() | already
+    return Entitlement(lines[keep].reset_index(drop=True), entitlement.not_payable)
+
+
+def _payer_sums(lines: pd.DataFrame) -> dict[str, int]:
+    sums = lines.groupby("payer")["amount"].sum()
+    return {str(payer): int(total) for payer, total in sums.items()}
+
+
+def inputs_hash(spec: ContractSpec, facts: Facts) -> str:
+    """A digest of what decided a run: the spec's content and the facts as of the cut-off."""
+    digest = hashlib.sha256(spec.content_hash.encode())
+    for frame in (facts.participants, facts.evidence, facts.results):
+        ordered = frame.sort_values(list(frame.columns[:1])) if len(frame.columns) else frame
+        digest.update(ordered.to_csv(index=False).encode())
+    return digest.hexdigest()
+
+
+def _store_matches(session: Session, contract_id: str, run_id: str, matching: Matching) -> None:
+    references = {
+        (c.payer, c.period, c.number): c.reference for c in load_claims(session, contract_id)
+    }
+    rows = [
+        {
+            "contract_id": contract_id,
+            "run_id": run_id,
+            "status": m.status.value,
+            "kind": m.kind.value,
+            "claims": [references[k] for k in m.claims],
+            "remittances": list(m.remittances),
+            "claimed": m.claimed,
+            "received": m.received,
+            "allocated": [[references[k], part] for k, part in m.allocated],
+            "detail": m.detail,
+        }
+        for m in matching.matches
+    ]
+    if rows:
+        session.connection().execute(insert(table_of(MatchRow)), rows)
+
+
+def _corrections(session: Session, contract_id: str, run_id: str) -> dict[str, int]:
+    table = table_of(Posting)
+    rows = session.connection().execute(
+        select(table.c.corrects_period, table.c.amount).where(
+            table.c.contract_id == contract_id,
+            table.c.run_id == run_id,
+            table.c.corrects_period.is_not(None),
+        )
+    )
+    found: dict[str, int] = {}
+    for period, amount in rows:
+        found[period] = found.get(period, 0) + int(amount)
+    return found
