@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
 
 from contract_specs.model import Contract
 from reconciliation.errors import ReconciliationError, RunInProgressError
@@ -169,3 +170,30 @@ class ReconciliationScheduler:
             scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+
+
+def database_scheduler(
+    engine: Engine,
+    delay: timedelta = timedelta(days=1),
+    poll: timedelta = timedelta(minutes=15),
+    now: Callable[[], datetime] = utc_now,
+    actor: str = "scheduler",
+) -> ReconciliationScheduler:
+    """A scheduler whose contracts, completed periods and runs come from the database."""
+    from ledger.db import unit_of_work
+    from reconciliation.runs import reconcile
+    from reconciliation.status import active_contracts, reconciled_periods
+
+    def contracts() -> list[Contract]:
+        with unit_of_work(engine) as session:
+            return [spec.contract for spec in active_contracts(session)]
+
+    def reconciled(contract_id: str) -> set[str]:
+        with unit_of_work(engine) as session:
+            return reconciled_periods(session, contract_id)
+
+    def run(contract_id: str, period: Period, as_of: datetime) -> None:
+        moment = as_of.replace(tzinfo=UTC)
+        reconcile(engine, contract_id, period.id, as_of=moment, actor=actor, now=moment)
+
+    return ReconciliationScheduler(contracts, reconciled, run, delay=delay, poll=poll, now=now)

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec, to_minor
-from ledger.tables import Posting, table_of
+from ledger.contracts import active_spec
+from ledger.tables import Posting, SpecVersion, table_of
 from reconciliation.claims import load_claims
 from reconciliation.matching import Matching, match
 from reconciliation.remittances import load_remittances
@@ -104,3 +105,12 @@ def period_bridge(session: Session, spec: ContractSpec, period: str, as_of: date
         load_claims(session, contract_id, period),
         current_matching(session, spec, as_of),
     )
+
+
+def active_contracts(session: Session) -> list[ContractSpec]:
+    """The spec in force of every contract that has one (the contracts the scheduler runs)."""
+    table = table_of(SpecVersion)
+    ids = session.connection().execute(
+        select(table.c.contract_id).where(table.c.active.is_(True)).distinct()
+    )
+    return [active_spec(session, contract_id).spec for (contract_id,) in sorted(ids)]

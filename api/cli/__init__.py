@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import click
 
-from api.cli import db_cmds, investor_cmds, ledger_cmds, report_cmds, serve_cmds, spec_cmds
+from api.cli import (
+    db_cmds,
+    investor_cmds,
+    ledger_cmds,
+    reconcile_cmds,
+    report_cmds,
+    serve_cmds,
+    spec_cmds,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,5 +22,13 @@ def main() -> None:
     """Run outcomes contracts: specs, ledger, reconciliation and reports."""
 
 
-for module in (spec_cmds, ledger_cmds, db_cmds, serve_cmds, report_cmds, investor_cmds):
+for module in (
+    spec_cmds,
+    ledger_cmds,
+    db_cmds,
+    serve_cmds,
+    report_cmds,
+    investor_cmds,
+    reconcile_cmds,
+):
     module.register(main)

@@ -1,0 +1,176 @@
+"""`outcomes reconcile`, `outcomes remittances import`, `outcomes periods`, `outcomes scheduler`.
+
+Commands translate arguments into reconciliation's service calls and results into text. Errors
+a user can fix are printed one per line (`place: message`) with exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+
+from api.cli.ledger_cmds import _import, _now, _session, actor_option, existing_file
+from contract_specs.model import from_minor
+from ledger.contracts import active_spec
+from ledger.db import ensure_schema, make_engine, unit_of_work
+from ledger.errors import LedgerError
+from reconciliation.errors import ReconciliationError
+from reconciliation.periods import contract_periods, period_containing
+from reconciliation.remittances import import_remittances
+from reconciliation.runs import RunReport, reconcile
+from reconciliation.scheduler import database_scheduler
+from reconciliation.status import period_bridge, period_row
+from reconciliation.verdict import PeriodBridge
+
+
+@contextmanager
+def _engine() -> Iterator[Engine]:
+    """The configured database (created on first use); user errors as text, exit code 1."""
+    engine = make_engine()
+    try:
+        ensure_schema(engine)
+        yield engine
+    except ReconciliationError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except LedgerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+
+
+def _money(minor: int | None, exponent: int) -> str:
+    return "-" if minor is None else str(from_minor(minor, exponent))
+
+
+def bridge_lines(bridge: PeriodBridge, exponent: int) -> list[str]:
+    """The bridge as text: one line per payer, each difference named by its class."""
+    lines = [f"{bridge.period}: {bridge.verdict.value}"]
+    for payer in bridge.payers:
+        parts = [
+            f"owed {_money(payer.owed, exponent)}",
+            f"posted {_money(payer.posted, exponent)}",
+            f"claimed {_money(payer.claimed, exponent)}",
+            f"received {_money(payer.received, exponent)}",
+        ]
+        parts += [f"{kind} {_money(v, exponent)}" for kind, v in sorted(payer.explained.items())]
+        parts.append(f"unexplained {_money(payer.unexplained, exponent)}")
+        lines.append(f"  {payer.payer}: " + ", ".join(parts) + f" -> {payer.verdict.value}")
+    return lines
+
+
+def _report_lines(report: RunReport, exponent: int) -> list[str]:
+    lines = [
+        f"run {report.run_id}: {report.contract_id} {report.period} as of "
+        f"{report.cut_off.isoformat()} under spec version {report.spec_version}",
+        f"  {report.postings} posting(s)"
+        + "".join(f", {p} {_money(a, exponent)}" for p, a in sorted(report.by_payer.items())),
+    ]
+    lines += [f"  claim {reference}" for reference in report.claims]
+    lines += [
+        f"  corrects {period}: {_money(amount, exponent)}"
+        for period, amount in sorted(report.corrections.items())
+    ]
+    if report.closed:
+        lines.append(f"  {report.period} is now closed")
+    return lines + bridge_lines(report.bridge, exponent)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=moment.tzinfo or UTC)
+
+
+def register(main: click.Group) -> None:
+    @main.command("reconcile")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.option("--period", required=True, help="The period to reconcile, e.g. 2025-Q3.")
+    @click.option("--as-of", type=click.DateTime(), help="Cut-off (UTC); default: now.")
+    @click.option("--close", is_flag=True, help="Close the period after this run.")
+    @actor_option
+    def reconcile_cmd(
+        contract_id: str, period: str, as_of: datetime | None, close: bool, actor: str
+    ) -> None:
+        """Post what is owed and not yet posted into PERIOD, claim it, match money received."""
+        with _engine() as engine:
+            report = reconcile(
+                engine, contract_id, period, _aware(as_of), close, actor=actor, now=_now()
+            )
+            with unit_of_work(engine) as session:
+                exponent = active_spec(session, contract_id).spec.contract.exponent
+        for line in _report_lines(report, exponent):
+            click.echo(line)
+
+    @main.group()
+    def remittances() -> None:
+        """Money received from outcome payers."""
+
+    @remittances.command("import")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.argument("file", type=existing_file)
+    @actor_option
+    def remittances_import(contract_id: str, file: Path, actor: str) -> None:
+        """Record the remittances in FILE (payer, amount, date, reference): all rows, or none."""
+        _import(
+            lambda s: import_remittances(
+                s, contract_id, active_spec(s, contract_id).spec, file, actor=actor, now=_now()
+            )
+        )
+
+    @main.command("periods")
+    @click.argument("contract_id", metavar="CONTRACT")
+    def periods_cmd(contract_id: str) -> None:
+        """Each period of CONTRACT up to now: open or closed, and its verdict today."""
+        today = _now().date()
+        with _session() as session:
+            spec = active_spec(session, contract_id).spec
+            contract = spec.contract
+            current = period_containing(today, contract.payment_frequency)
+            for period in contract_periods(contract, until=today):
+                if period > current:
+                    break
+                row = period_row(session, contract_id, period.id)
+                status = "not reconciled" if row is None else row.status
+                verdict = period_bridge(session, spec, period.id, today).verdict
+                click.echo(f"{period.id}  {status:<14}  {verdict.value}")
+
+    @main.command("scheduler")
+    @click.option(
+        "--delay-hours",
+        default=24.0,
+        show_default=True,
+        type=float,
+        help="Wait this long after a period ends before reconciling it.",
+    )
+    @click.option(
+        "--poll-minutes",
+        default=15.0,
+        show_default=True,
+        type=float,
+        help="Also look for due periods this often.",
+    )
+    def scheduler_cmd(delay_hours: float, poll_minutes: float) -> None:
+        """Reconcile every active contract's periods as they end (runs missed while down first)."""
+        engine = make_engine()
+        ensure_schema(engine)
+        jobs = database_scheduler(
+            engine, timedelta(hours=delay_hours), timedelta(minutes=poll_minutes)
+        )
+        jobs.start()
+        click.echo("scheduler running; Ctrl-C stops it", err=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            jobs.shutdown()
+            engine.dispose()
