@@ -95,6 +95,17 @@ class RegisteredOut:
 
 
 @dataclass
+class ActivatedOut:
+    """The version now in force, the one before it (null when none was), and whether the
+    activation changed anything."""
+
+    contract_id: str
+    version: int
+    previous: int | None
+    changed: bool
+
+
+@dataclass
 class DifferenceOut:
     """One place where two versions differ (`before` or `after` is absent when added/removed)."""
 

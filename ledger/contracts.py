@@ -1,8 +1,12 @@
-"""Registering spec versions and finding the one in force.
+"""Registering spec versions, putting one in force, and finding the one in force.
 
 A spec version is immutable: loading the same content again is a no-op, new content becomes the
-next version number of its contract. The version in force is the highest-numbered one loaded
-active (a draft is loaded inactive and never becomes active: load it again as active).
+next version number of its contract. Which version is in force is a fact of its own, never an
+edit of a version row: every load in force (`spec.load` with `active`) and every activation
+(`spec.activate`) is an entry in the append-only audit log, written in the same transaction, and
+the version in force is the one named by the latest such entry. So a draft is put in force, or an
+older version brought back, by recording an activation, and the history of what was in force when
+(and who decided it) is kept.
 """
 
 from __future__ import annotations
@@ -22,11 +26,25 @@ from contract_specs.findings import SpecError
 from contract_specs.loader import parse_spec_text, read_spec_file
 from contract_specs.model import ContractSpec
 from ledger import audit
-from ledger.errors import NoActiveSpec, UnknownContract
-from ledger.tables import ContractRow, PartyRow, SpecVersion
+from ledger.errors import LedgerError, NoActiveSpec, UnknownContract
+from ledger.tables import AuditLog, ContractRow, PartyRow, SpecVersion
 
 # Builds the typed spec from a stored document (default: spec_from_document).
 SpecParser = Callable[[Mapping[str, Any]], ContractSpec]
+
+LOAD, ACTIVATE = "spec.load", "spec.activate"
+
+
+class UnknownSpecVersion(LedgerError):
+    """A version number the contract does not have."""
+
+    def __init__(self, contract_id: str, version: int) -> None:
+        super().__init__(
+            f"contract {contract_id!r} has no version {version}: list its versions and pick "
+            "one of them"
+        )
+        self.contract_id = contract_id
+        self.version = version
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,16 @@ class Registered:
     version: int
     created: bool
     active: bool
+
+
+@dataclass(frozen=True)
+class Activated:
+    """What activating a version did: the version in force before, and whether it changed."""
+
+    contract_id: str
+    version: int
+    previous: int | None
+    changed: bool
 
 
 @dataclass(frozen=True)
@@ -67,8 +95,10 @@ def register_spec(
         )
     ).first()
     if existing is not None:
-        return Registered(contract_id, existing.version, False, existing.active)
-    if session.get(ContractRow, contract_id) is None:
+        in_force = existing.version == version_in_force(session, contract_id)
+        return Registered(contract_id, existing.version, False, in_force)
+    new_contract = session.get(ContractRow, contract_id) is None
+    if new_contract:
         session.add(
             ContractRow(
                 id=contract_id,
@@ -93,12 +123,14 @@ def register_spec(
             active=active,
         )
     )
-    if active:
+    if active or new_contract:
+        # a new contract's draft names its parties too, so the intermediary who loaded it can
+        # reach it (and activate it); an existing contract keeps the in-force spec's parties
         _register_parties(session, spec)
     audit.record(
         session,
         actor,
-        "spec.load",
+        LOAD,
         f"contract:{contract_id}",
         now,
         {"version": version, "content_hash": spec.content_hash, "active": active},
@@ -133,18 +165,59 @@ def require_contract(session: Session, contract_id: str) -> ContractRow:
     return row
 
 
+def activate_version(
+    session: Session, contract_id: str, version: int, actor: str, now: datetime
+) -> Activated:
+    """Put `version` of the contract in force (a new activation fact; no version row changes).
+
+    Activating the version already in force records nothing. The activated spec's parties
+    become the contract's parties (names and roles), as when a version is loaded in force.
+    """
+    require_contract(session, contract_id)
+    try:
+        row = spec_version(session, contract_id, version)
+    except KeyError:
+        raise UnknownSpecVersion(contract_id, version) from None
+    previous = version_in_force(session, contract_id)
+    if previous == version:
+        return Activated(contract_id, version, previous, False)
+    _register_parties(session, typed_spec(row))
+    audit.record(
+        session,
+        actor,
+        ACTIVATE,
+        f"contract:{contract_id}",
+        now,
+        {"version": version, "previous": previous, "content_hash": row.content_hash},
+    )
+    session.flush()
+    return Activated(contract_id, version, previous, True)
+
+
+def version_in_force(session: Session, contract_id: str) -> int | None:
+    """The number of the version in force: the one the latest load in force or activation
+    names (None when every version is a draft)."""
+    entries = session.scalars(
+        select(AuditLog)
+        .where(
+            col(AuditLog.subject) == f"contract:{contract_id}",
+            col(AuditLog.action).in_((LOAD, ACTIVATE)),
+        )
+        .order_by(col(AuditLog.id).desc())
+    )
+    for entry in entries:
+        if entry.action == ACTIVATE or entry.details.get("active"):
+            return int(entry.details["version"])
+    return None
+
+
 def active_version(session: Session, contract_id: str) -> SpecVersion:
     """The stored spec version in force for the contract."""
     require_contract(session, contract_id)
-    row = session.scalars(
-        select(SpecVersion)
-        .where(col(SpecVersion.contract_id) == contract_id, col(SpecVersion.active).is_(True))
-        .order_by(col(SpecVersion.version).desc())
-        .limit(1)
-    ).first()
-    if row is None:
+    version = version_in_force(session, contract_id)
+    if version is None:
         raise NoActiveSpec(contract_id)
-    return row
+    return spec_version(session, contract_id, version)
 
 
 def spec_version(session: Session, contract_id: str, version: int) -> SpecVersion:

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from api.cli.spec_cmds import finding_line
 from contract_specs.findings import SpecError
-from ledger.contracts import ActiveSpec, active_spec, load_spec_file
+from ledger.contracts import ActiveSpec, activate_version, active_spec, load_spec_file
 from ledger.db import ensure_schema, make_engine, unit_of_work
 from ledger.enrolment import import_participants
 from ledger.errors import LedgerError, RejectedUpload
@@ -115,6 +115,20 @@ def register(main: click.Group) -> None:
             click.echo(f"{done.contract_id}: version {done.version} loaded ({state})")
         else:
             click.echo(f"{done.contract_id}: unchanged, same as version {done.version}")
+
+    @contract.command("activate")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.argument("version", type=click.IntRange(min=1))
+    @actor_option
+    def contract_activate(contract_id: str, version: int, actor: str) -> None:
+        """Put VERSION of CONTRACT in force (a draft, or an earlier version again)."""
+        with _session() as session:
+            done = activate_version(session, contract_id, version, actor, _now())
+        if not done.changed:
+            click.echo(f"{contract_id}: version {version} is already in force")
+        else:
+            before = f"version {done.previous}" if done.previous else "no version"
+            click.echo(f"{contract_id}: version {version} in force (was {before})")
 
     @main.group()
     def participants() -> None:

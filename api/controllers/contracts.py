@@ -22,6 +22,7 @@ from api.controllers.params import IdempotencyKey
 from api.controllers.responses import READ, WRITE
 from api.controllers.writes import idempotent, now, request_hash, upload_file
 from api.dto import (
+    ActivatedOut,
     ComparisonOut,
     ContractOut,
     DifferenceOut,
@@ -37,9 +38,14 @@ from contract_specs.canonical import canonical_json
 from contract_specs.findings import SpecError, child_step
 from contract_specs.loader import CheckedSpec, check_spec_text, read_spec_file
 from contract_specs.model import ContractSpec, Role
-from ledger.contracts import active_version, load_spec_file, spec_version, typed_spec
+from ledger.contracts import (
+    activate_version,
+    load_spec_file,
+    spec_version,
+    typed_spec,
+    version_in_force,
+)
 from ledger.db import unit_of_work
-from ledger.errors import NoActiveSpec
 from ledger.tables import ContractRow, PartyRow, SpecVersion
 from ledger.tokens import Caller
 
@@ -81,10 +87,7 @@ def _findings(checked: CheckedSpec) -> ValidationOut:
 
 
 def _contract_out(session: Session, row: ContractRow) -> ContractOut:
-    try:
-        version: int | None = active_version(session, row.id).version
-    except NoActiveSpec:
-        version = None
+    version = version_in_force(session, row.id)
     parties = session.scalars(
         select(PartyRow).where(col(PartyRow.contract_id) == row.id).order_by(col(PartyRow.party_id))
     ).all()
@@ -97,8 +100,9 @@ def _contract_out(session: Session, row: ContractRow) -> ContractOut:
     )
 
 
-def _version_out(row: SpecVersion) -> VersionOut:
-    return VersionOut(row.version, row.content_hash, row.active, row.loaded_at, row.loaded_by)
+def _version_out(row: SpecVersion, in_force: int | None) -> VersionOut:
+    active = row.version == in_force
+    return VersionOut(row.version, row.content_hash, active, row.loaded_at, row.loaded_by)
 
 
 def _stored_version(session: Session, contract_id: str, version: int) -> SpecVersion:
@@ -228,7 +232,8 @@ class ContractsController(Controller):
                 .where(col(SpecVersion.contract_id) == contract_id)
                 .order_by(col(SpecVersion.version))
             ).all()
-            return [_version_out(row) for row in rows]
+            in_force = version_in_force(session, contract_id)
+            return [_version_out(row, in_force) for row in rows]
 
     @post(
         "/contracts/{contract_id:str}/versions",
@@ -285,12 +290,47 @@ class ContractsController(Controller):
         with unit_of_work(engine) as session:
             reach(session, caller, contract_id)
             row = _stored_version(session, contract_id, version)
+            in_force = version_in_force(session, contract_id)
             return VersionDetail(
-                **asdict(_version_out(row)),
+                **asdict(_version_out(row, in_force)),
                 source=str(row.document.get("source", "")),
                 text=str(row.document.get("text", "")),
                 canonical=json.loads(canonical_json(typed_spec(row))),
             )
+
+    @post(
+        "/contracts/{contract_id:str}/versions/{version:int}/activate",
+        operation_id="activateSpecVersion",
+        summary="Put a stored spec version in force (a draft, or an earlier version again)",
+        responses=WRITE,
+        guards=[allow(Role.INTERMEDIARY)],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def activate(
+        self,
+        contract_id: FromPath[str],
+        version: FromPath[int],
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        engine: NamedDependency[Engine],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[ActivatedOut]:
+        """The version in force before and now; `changed` is false when it already was.
+
+        No version is edited: the activation is recorded (who, when) and the next
+        reconciliation computes what is owed under the version in force."""
+        fingerprint = request_hash("POST", request.url.path)
+        with unit_of_work(engine) as session:
+            reach(session, caller, contract_id)
+            _stored_version(session, contract_id, version)
+
+            def write() -> tuple[int, Any]:
+                done = activate_version(session, contract_id, version, caller.actor, now())
+                out = ActivatedOut(done.contract_id, done.version, done.previous, done.changed)
+                return 200, asdict(out)
+
+            return idempotent(session, caller, idempotency_key, fingerprint, write)
 
     @get(
         "/contracts/{contract_id:str}/versions/{version:int}/compare/{other:int}",
