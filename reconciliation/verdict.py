@@ -78,11 +78,13 @@ class PeriodBridge:
 
     period: str
     payers: tuple[PayerBridge, ...]
+    # False until a run has completed: a period nobody reconciled is never reconciled
+    ran: bool = True
 
     @property
     def verdict(self) -> Verdict:
         if not self.payers:
-            return Verdict.RECONCILED
+            return Verdict.RECONCILED if self.ran else Verdict.INCOMPLETE
         return min((p.verdict for p in self.payers), key=_SEVERITY.index)
 
     @property
@@ -110,6 +112,7 @@ def bridge(
     """
     period_claims = [c for c in claims if c.period == period]
     payers = sorted(set(posted) | set(owed or {}) | {c.payer for c in period_claims})
+    amounts = {c.key: c.amount for c in period_claims}
     rows = []
     for payer in payers:
         keys = {c.key for c in period_claims if c.payer == payer}
@@ -126,7 +129,6 @@ def bridge(
             if not _touches(found, keys):
                 continue
             statuses.add(found.status)
-            amounts = {c.key: c.amount for c in period_claims}
             in_period = sum(amounts[k] for k in found.claims if k in keys)
             allocated = sum(part for k, part in found.allocated if k in keys)
             received += allocated
@@ -142,4 +144,4 @@ def bridge(
                 frozenset(statuses),
             )
         )
-    return PeriodBridge(period, tuple(rows))
+    return PeriodBridge(period, tuple(rows), ran=owed is not None)

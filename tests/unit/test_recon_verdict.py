@@ -118,3 +118,7 @@ def test_a_duplicate_payment_is_a_break_in_the_period_it_was_meant_for() -> None
 def test_a_period_with_nothing_owed_and_nothing_claimed_is_reconciled() -> None:
     result = bridge("2025-Q3", {}, {}, [], Matching(()))
     assert result.verdict is Verdict.RECONCILED
+
+
+def test_a_period_never_reconciled_is_incomplete_even_with_nothing_posted() -> None:
+    assert bridge("2025-Q3", None, {}, [], Matching(())).verdict is Verdict.INCOMPLETE
