@@ -49,8 +49,21 @@ def read_upload(path: Path, required: Sequence[str], optional: Sequence[str] = (
         error = RowError(name, 0, "file", f"{suffix or 'no extension'}: upload a .csv or .xlsx")
         return Upload(name, _frame([], [], required), (error,))
     errors = [RowError(name, row, column, message) for row, column, message in problems]
-    errors += _check_header(name, header, required, optional)
+    if not header and not rows:
+        errors.append(RowError(name, 1, "file", "the file is empty: " + _header_hint(required)))
+    else:
+        errors += _check_header(name, header, required, optional)
+        if not rows:
+            errors.append(
+                RowError(
+                    name, 2, "file", "the file has no rows: add one row per item under the header"
+                )
+            )
     return Upload(name, _frame(header, rows, required), tuple(errors))
+
+
+def _header_hint(required: Sequence[str]) -> str:
+    return f"write a header row ({', '.join(required)}) and one row per item under it"
 
 
 def _check_header(
@@ -204,6 +217,8 @@ def is_decimal(values: pd.Series) -> pd.Series:
 
 def decimals_of(values: pd.Series) -> pd.Series:
     """How many digits follow the decimal point in each (decimal) string."""
+    if values.empty:  # partition of an empty series has no columns to pick
+        return pd.Series([], index=values.index, dtype="int64")
     after = values.str.partition(".")[2]
     return after.str.len().astype("int64")
 
@@ -213,6 +228,8 @@ def scaled_integers(values: pd.Series, decimals: pd.Series) -> pd.Series:
 
     Callers check first that each value is a decimal with at most its number of decimals.
     """
+    if values.empty:
+        return pd.Series([], index=values.index, dtype="Int64")
     parts = values.str.partition(".")
     whole, fraction = parts[0], parts[2]
     padded = [
