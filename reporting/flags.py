@@ -63,8 +63,9 @@ class PeriodValue:
     def text(self) -> str:
         if self.due is None:
             return str(self.achieved)
-        shown = _one(self.value) if self.value is not None else "no rate"
-        return f"{shown}% ({self.achieved} of {self.due})"
+        if self.value is None:
+            return "nothing due"
+        return f"{_one(self.value)}% ({self.achieved} of {self.due})"
 
 
 def _one(value: Decimal | None) -> str:

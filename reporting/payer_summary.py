@@ -140,6 +140,7 @@ def payments_by_period(
 
 def money_received(money: MoneyIn, payer: str) -> Table:
     """The payer's remittances and how each matched its claims."""
+    references = {c.key: c.reference for c in money.claims}
     rows = []
     for remittance in sorted(
         (r for r in money.remittances if r.payer == payer),
@@ -154,7 +155,9 @@ def money_received(money: MoneyIn, payer: str) -> Table:
                 remittance.reference,
                 found.status.value if found else "",
                 found.kind.value if found else "",
-                "; ".join(f"{p}#{n}" for _, p, n in found.claims) if found else "",
+                "; ".join(references.get(k, f"{k[1]}#{k[2]}") for k in found.claims)
+                if found
+                else "",
                 found.detail if found else "",
             )
         )

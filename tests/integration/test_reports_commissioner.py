@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -136,3 +137,38 @@ def test_every_problem_with_the_request_is_named_at_once(ledger: Engine) -> None
     places = [p.place for p in raised.value.problems]
     assert places == ["--period", "--payer"]
     assert "council" in str(raised.value)  # says which payers there are
+
+
+def test_money_received_and_the_verdict_once_reconciled(engine: Engine, tmp_path: Path) -> None:
+    build_ledger(engine, tmp_path, reconciled=True)
+    doc = as_json(report(engine))
+    summary = {r["item"]: r for r in doc["tables"]["summary"]}  # type: ignore[index]
+    amounts = {item: row["amount"] for item, row in summary.items()}
+    assert amounts["Claim this period"] == "2000.00"
+    assert amounts["Claimed on claim documents"] == "2000.00"
+    assert summary["Claimed on claim documents"]["note"] == "agrees with the lines"
+    assert amounts["Money received to date"] == "1200.00"  # Q1's claim, paid exactly
+    assert amounts["Outstanding"] == "2000.00"
+    # Q2's claims were issued at the run and are not due yet: pending, nothing unexplained
+    assert (
+        summary["Verdict"]["note"]
+        == "council: reconciled_with_pending; period reconciled_with_pending"
+    )
+    received = doc["tables"]["received"]  # type: ignore[index]
+    assert [(r["amount"], r["status"], r["matched_as"], r["claims"]) for r in received] == [
+        ("1200.00", "matched", "exact", "REP-TEST-2015-Q1-COUNCIL-1")
+    ]
+
+
+def test_an_underpaid_claim_is_a_break_in_the_verdict(engine: Engine, tmp_path: Path) -> None:
+    build_ledger(engine, tmp_path, reconciled=True)
+    with unit_of_work(engine) as session:
+        made = commissioner_report(
+            session, CONTRACT, "2015-Q1", "top-up", datetime(2015, 7, 1, tzinfo=UTC)
+        )
+    summary = {r["item"]: r for r in as_json(made)["tables"]["summary"]}  # type: ignore[index]
+    assert summary["Money received to date"]["amount"] == "290.00"
+    assert summary["Outstanding"]["amount"] == "10.00"  # Q1 only: 300.00 claimed
+    assert summary["Verdict"]["note"].startswith("top-up: breaks")
+    (row,) = as_json(made)["tables"]["received"]  # type: ignore[index]
+    assert (row["status"], row["matched_as"]) == ("break", "underpaid")

@@ -14,6 +14,7 @@ south-care (P5, P6). Two quarters are reconciled:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,8 @@ from ledger.enrolment import import_participants
 from ledger.evidence import import_evidence
 from ledger.postings import post_entitlement
 from ledger.verification import import_decisions
+from reconciliation.remittances import import_remittances
+from reconciliation.runs import reconcile
 
 CONTRACT = "rep-test"
 
@@ -121,6 +124,14 @@ E8,rejected,not signed
 E3,revoked,tenancy ended before the date claimed
 """
 
+# money received for 2015-Q1, quoting the claims' references: the council pays exactly, the
+# top-up fund 10.00 short
+REMITTANCES = """\
+payer,amount,date,reference
+council,1200.00,2015-05-01,REP-TEST-2015-Q1-COUNCIL-1
+top-up,290.00,2015-05-02,REP-TEST-2015-Q1-TOP-UP-1
+"""
+
 Q1_RUN = datetime(2015, 4, 5, 9, 0, tzinfo=UTC)
 Q2_RUN = datetime(2015, 7, 5, 9, 0, tzinfo=UTC)
 
@@ -141,8 +152,18 @@ def at(year: int, month: int, day: int) -> datetime:
     return datetime(year, month, day, tzinfo=UTC)
 
 
-def build_ledger(engine: Engine, folder: Path, *, q2: bool = True) -> World:
-    """Load the spec, enrol, submit and verify evidence, and reconcile 2015-Q1 (and Q2)."""
+def fixed(moment: datetime) -> Callable[[], datetime]:
+    """A clock that always says `moment`."""
+    return lambda: moment
+
+
+def build_ledger(
+    engine: Engine, folder: Path, *, q2: bool = True, reconciled: bool = False
+) -> World:
+    """Load the spec, enrol, submit and verify evidence, and post 2015-Q1 (and Q2).
+
+    `reconciled`: run reconciliation itself (claims, matching), and record the money received
+    for 2015-Q1 before 2015-Q2; otherwise only the ledger's postings are made."""
     folder.mkdir(parents=True, exist_ok=True)
     with unit_of_work(engine) as session:
         load_spec_file(session, _file(folder, "spec.yaml", SPEC), actor="test", now=at(2015, 1, 1))
@@ -152,23 +173,30 @@ def build_ledger(engine: Engine, folder: Path, *, q2: bool = True) -> World:
         ("decisions", DECISIONS_1, at(2015, 3, 20)),
         ("run", "2015-Q1", Q1_RUN),
         ("participants", PARTICIPANTS_2, at(2015, 4, 15)),
+        *([("remittances", REMITTANCES, at(2015, 5, 3))] if reconciled else []),
         ("evidence", EVIDENCE_2, at(2015, 5, 20)),
         ("decisions", DECISIONS_2, at(2015, 6, 1)),
     ]
     if q2:
         steps.append(("run", "2015-Q2", Q2_RUN))
     for number, (what, text, now) in enumerate(steps):
+        if what == "run" and reconciled:
+            reconcile(engine, CONTRACT, text, now, actor="intermediary", now=now, clock=fixed(now))
+            continue
         with unit_of_work(engine) as session:
             if what == "run":
                 post_entitlement(session, CONTRACT, text, now, f"run-{text}", now=now)
                 continue
             path = _file(folder, f"{number}-{what}.csv", text)
-            if what == "decisions":
+            if what == "remittances":
+                spec = active_spec(session, CONTRACT).spec
+                import_remittances(session, CONTRACT, spec, path, actor="finance", now=now)
+            elif what == "decisions":
                 import_decisions(session, CONTRACT, path, actor="verifier", now=now)
-                continue
-            importer = import_participants if what == "participants" else import_evidence
-            active = active_spec(session, CONTRACT)
-            importer(session, CONTRACT, active, path, actor="provider", now=now)
+            else:
+                importer = import_participants if what == "participants" else import_evidence
+                active = active_spec(session, CONTRACT)
+                importer(session, CONTRACT, active, path, actor="provider", now=now)
     return World(engine, folder)
 
 
