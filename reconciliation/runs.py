@@ -225,7 +225,7 @@ def _refuse_if_done_meanwhile(
             select(table.c.run_id, table.c.finished_at).where(
                 table.c.contract_id == contract_id,
                 table.c.period == period,
-                table.c.finished_at >= requested_at,
+                table.c.finished_at > requested_at,
             )
         )
         .first()
