@@ -5,22 +5,22 @@ A provider sees only the postings and explanations of the participants it serves
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
-from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlalchemy import Engine
 
-from api.auth import own_participants, reach, require_participant
+from api.auth import reach, require_participant
 from api.controllers.responses import READ
 from api.dto import PostingOut, PostingsPage
-from contract_specs.model import CURRENCY_EXPONENTS, from_minor
+from contract_specs.model import Role
 from ledger.db import unit_of_work
 from ledger.explain import Explanation, explain_participant
-from ledger.tables import Posting, table_of
+from ledger.export import PostingFilter, PostingLine, postings_page
 from ledger.tokens import Caller
 
 MAX_PAGE = 1000
@@ -43,50 +43,10 @@ AsOf = Annotated[
 ]
 
 
-def postings_page(
-    session: Session,
-    contract_id: str,
-    exponent: int,
-    filters: dict[str, str | None],
-    only: set[str] | None,
-    limit: int,
-    offset: int,
-) -> PostingsPage:
-    """One page of a contract's postings in the order they were posted, with the total."""
-    table = table_of(Posting)
-    where = [table.c.contract_id == contract_id]
-    where += [table.c[name] == value for name, value in filters.items() if value is not None]
-    if only is not None:
-        where.append(table.c.participant_id.in_(sorted(only)))
-    total = session.connection().execute(select(func.count()).where(*where)).scalar_one()
-    rows = session.connection().execute(
-        select(table)
-        .where(*where)
-        .order_by(table.c.posted_at, table.c.id)
-        .limit(limit)
-        .offset(offset)
+def _posting_out(line: PostingLine) -> PostingOut:
+    return PostingOut(
+        **{**asdict(line), "amount": str(line.amount), "evidence_ids": list(line.evidence_ids)}
     )
-    items = [
-        PostingOut(
-            posting_id=r.posting_id,
-            contract=r.contract_id,
-            spec_version=r.spec_version,
-            period=r.period,
-            participant_id=r.participant_id,
-            metric=r.metric,
-            occurrence=r.occurrence,
-            payer=r.payer,
-            amount=str(from_minor(r.amount, exponent)),
-            kind=r.kind,
-            reason=r.reason,
-            achieved_on=r.achieved_on,
-            evidence_ids=[e for e in r.evidence_ids.split(";") if e],
-            run_id=r.run_id,
-            posted_at=r.posted_at,
-        )
-        for r in rows
-    ]
-    return PostingsPage(items, int(total), limit, offset)
 
 
 class LedgerController(Controller):
@@ -110,17 +70,18 @@ class LedgerController(Controller):
         offset: Offset = 0,
     ) -> PostingsPage:
         """Postings in the order they were posted; amounts are decimal strings."""
-        filters = {
-            "period": period,
-            "payer": payer,
-            "participant_id": participant_id,
-            "metric": metric,
-            "kind": kind,
-        }
+        only = PostingFilter(
+            period=period,
+            payer=payer,
+            participant_id=participant_id,
+            metric=metric,
+            kind=kind,
+            provider=caller.party_id if caller.role is Role.PROVIDER else None,
+        )
         with unit_of_work(engine) as session:
-            exponent = CURRENCY_EXPONENTS[reach(session, caller, contract_id).currency]
-            only = own_participants(session, caller, contract_id)
-            return postings_page(session, contract_id, exponent, filters, only, limit, offset)
+            reach(session, caller, contract_id)
+            page = postings_page(session, contract_id, only, limit=limit, offset=offset)
+        return PostingsPage([_posting_out(i) for i in page.items], page.total, limit, offset)
 
     @get(
         "/participants/{participant_id:str}/explain",

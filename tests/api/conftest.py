@@ -116,3 +116,44 @@ def token_for(
             session, role.value, party, contract, actor="test", now=datetime.now(UTC)
         )
     return bearer(made.secret)
+
+
+PEOPLE = [
+    {
+        "participant_id": "P1",
+        "cohort": "c1",
+        "provider": "acme",
+        "start_date": "2015-02-01",
+        "date_of_birth": "1995-06-01",
+    },
+    {
+        "participant_id": "B1",
+        "cohort": "c1",
+        "provider": "bravo",
+        "start_date": "2015-02-01",
+        "date_of_birth": "1995-06-01",
+    },
+]
+EVIDENCE = [
+    {
+        "evidence_id": "E1",
+        "participant_id": "P1",
+        "metric": "job_entry",
+        "achieved_on": "2015-03-01",
+        "evidence_type": "payslip",
+    },
+    {"evidence_id": "E9", "participant_id": "B1", "metric": "nqf2", "achieved_on": "2015-05-01"},
+]
+
+
+def verified_outcomes(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+    """Acme's P1 enters a job (3,500) and Bravo's B1 gains a level 2 (3,300), both verified:
+    split 80/20 between dwp and topup."""
+    manager = as_role[Role.INTERMEDIARY]
+    for what, rows in (
+        ("participants", PEOPLE),
+        ("evidence", EVIDENCE),
+        ("verifications", [{"evidence_id": e, "decision": "verified"} for e in ("E1", "E9")]),
+    ):
+        answer = client.post(f"/api/contracts/{OWN}/{what}", headers=manager, json={"rows": rows})
+        assert answer.status_code == 201, answer.text
