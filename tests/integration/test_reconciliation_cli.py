@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 # the ledger's CLI tests already drive `outcomes` on this spec: same helpers, same contract
-from test_ledger_cli import CONTRACT, SPEC, run, write
+from tests.integration.test_ledger_cli import CONTRACT, SPEC, run, write
 
 
 def test_reconcile_claim_get_paid_and_see_the_period_reconciled(
