@@ -13,7 +13,8 @@ from here on; the participant caps alone are then exact per participant (a cumul
 clipped at the cap). The pass finds the first row where the assumption fails, accepts every row
 before it, works that one row out exactly, and starts again after it. A global cap that binds is
 left at zero (amounts are never negative), so every pass exhausts at least one cap: there are
-at most (number of global caps + 1) passes.
+at most (number of global caps + 1) passes. A pass looks at a window of rows that doubles while
+no cap binds, so the total work stays a small multiple of the number of rows.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from ledger.entitlement.shares import split
 
 # An uncapped "left" that no amount reaches (and that sums of amounts cannot bring near zero).
 UNCAPPED = np.int64(2**62)
+
+_FIRST_WINDOW = 1 << 16
 
 NOT_CUT, PARTICIPANT, METRIC_AMOUNT, METRIC_COUNT, CONTRACT = range(5)
 CUT_NAMES = ("", "participant_cap", "metric_amount_cap", "metric_count_cap", "contract_cap")
@@ -88,8 +91,9 @@ class _Left:
         self.commitment -= paid.sum(axis=0)
 
 
-def apply_caps(rows: CapRows, limits: CapLimits) -> CapOutcome:
-    """Amounts, cuts, parts and paid parts of every occurrence, exactly as the sequential walk."""
+def apply_caps(rows: CapRows, limits: CapLimits, first_window: int = _FIRST_WINDOW) -> CapOutcome:
+    """Amounts, cuts, parts and paid parts of every occurrence, exactly as the sequential walk.
+    (`first_window` only tunes how many rows a pass looks at first.)"""
     size, payers = rows.numerators.shape
     out = CapOutcome(
         amount=np.zeros(size, dtype=np.int64),
@@ -98,13 +102,17 @@ def apply_caps(rows: CapRows, limits: CapLimits) -> CapOutcome:
         paid=np.zeros((size, payers), dtype=np.int64),
     )
     left = _Left(limits)
-    start = 0
+    start, window = 0, first_window
     while start < size:
-        accepted = _pass(rows, limits, left, start, out)
+        # a pass looks at a window that doubles while no cap binds, so a cap binding early
+        # does not make every later pass run to the end of millions of rows
+        stop = min(size, start + window)
+        accepted = _pass(rows, limits, left, start, stop, out)
         if accepted is None:
-            break
+            start, window = stop, window * 2
+            continue
         _exact_row(rows, limits, left, start + accepted, out)
-        start += accepted + 1
+        start, window = start + accepted + 1, max(first_window, 2 * accepted)
     return out
 
 
@@ -117,10 +125,12 @@ def _first(flags: np.ndarray) -> int:
     return int(found[0]) if found.size else len(flags)
 
 
-def _pass(rows: CapRows, limits: CapLimits, left: _Left, start: int, out: CapOutcome) -> int | None:
-    """Rows from `start` assuming no new global cap binds; returns how many rows were accepted
+def _pass(
+    rows: CapRows, limits: CapLimits, left: _Left, start: int, stop: int, out: CapOutcome
+) -> int | None:
+    """Rows `start:stop` assuming no new global cap binds; returns how many rows were accepted
     before the first row where one does (None when all were)."""
-    at = slice(start, None)
+    at = slice(start, stop)
     price, metric, person = rows.price[at], rows.metric[at], rows.person[at]
     numerators = rows.numerators[at]
     count_out = left.count[metric] <= 0
