@@ -8,7 +8,7 @@ ISO timestamps in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from litestar.datastructures import UploadFile
@@ -133,36 +133,7 @@ class ImportOut:
     unchanged: int
 
 
-# --- ledger -----------------------------------------------------------------------------------
-
-
-@dataclass
-class PostingOut:
-    """One posting, with the columns of `outcomes ledger export` (amount a decimal string)."""
-
-    posting_id: str
-    contract: str
-    spec_version: int
-    period: str
-    participant_id: str
-    metric: str
-    occurrence: int
-    payer: str
-    amount: str
-    kind: str
-    reason: str
-    achieved_on: date | None
-    evidence_ids: list[str]
-    run_id: str
-    posted_at: datetime
-
-
-@dataclass
-class PostingsPage:
-    items: list[PostingOut]
-    total: int
-    limit: int
-    offset: int
+# --- ledger: postings are ledger.export's PostingsPage (Decimal amounts leave as strings) --
 
 
 @dataclass

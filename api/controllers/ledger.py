@@ -5,7 +5,6 @@ A provider sees only the postings and explanations of the participants it serves
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -16,11 +15,10 @@ from sqlalchemy import Engine
 
 from api.auth import reach, require_participant
 from api.controllers.responses import READ
-from api.dto import PostingOut, PostingsPage
 from contract_specs.model import Role
 from ledger.db import unit_of_work
 from ledger.explain import Explanation, explain_participant
-from ledger.export import PostingFilter, PostingLine, postings_page
+from ledger.export import PostingFilter, PostingsPage, postings_page
 from ledger.tokens import Caller
 
 MAX_PAGE = 1000
@@ -41,12 +39,6 @@ AsOf = Annotated[
     datetime | None,
     QueryParameter(required=False, description="Cut-off (UTC) for what counts; default now."),
 ]
-
-
-def _posting_out(line: PostingLine) -> PostingOut:
-    return PostingOut(
-        **{**asdict(line), "amount": str(line.amount), "evidence_ids": list(line.evidence_ids)}
-    )
 
 
 class LedgerController(Controller):
@@ -80,8 +72,7 @@ class LedgerController(Controller):
         )
         with unit_of_work(engine) as session:
             reach(session, caller, contract_id)
-            page = postings_page(session, contract_id, only, limit=limit, offset=offset)
-        return PostingsPage([_posting_out(i) for i in page.items], page.total, limit, offset)
+            return postings_page(session, contract_id, only, limit=limit, offset=offset)
 
     @get(
         "/participants/{participant_id:str}/explain",

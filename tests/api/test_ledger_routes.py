@@ -100,7 +100,7 @@ def _money_properties(document: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_openapi_document_types_money_as_strings() -> None:
     found = _money_properties(openapi_document())
-    assert {"MetricStory.paid", "PostingItem.amount", "PostingOut.amount"} <= set(found)
+    assert {"MetricStory.paid", "PostingItem.amount", "PostingLine.amount"} <= set(found)
     for place, schema in found.items():
         types = {schema.get("type")} | {s.get("type") for s in schema.get("oneOf", [])}
         assert "number" not in types and "integer" not in types, place

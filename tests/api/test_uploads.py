@@ -13,7 +13,7 @@ from api.app import create_app
 from contract_specs.model import Role
 from ledger.db import unit_of_work
 from ledger.tables import Evidence, Participant
-from tests.api.conftest import OWN, UPLOADS
+from tests.api.conftest import OWN, PEOPLE, UPLOADS
 
 
 def _count(engine: Engine, table: type) -> int:
@@ -104,32 +104,16 @@ def test_json_rows_get_json_paths(
 def test_a_provider_submits_evidence_only_for_its_participants(
     client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
-    people = [
-        {
-            "participant_id": "A1",
-            "cohort": "c1",
-            "provider": "acme",
-            "start_date": "2015-02-01",
-            "date_of_birth": "1995-06-01",
-        },
-        {
-            "participant_id": "B1",
-            "cohort": "c1",
-            "provider": "bravo",
-            "start_date": "2015-02-01",
-            "date_of_birth": "1995-06-01",
-        },
-    ]
     enrolled = client.post(
         f"/api/contracts/{OWN}/participants",
         headers=as_role[Role.INTERMEDIARY],
-        json={"rows": people},
+        json={"rows": PEOPLE},
     )
     assert enrolled.status_code == 201, enrolled.text
     evidence = [
         {
             "evidence_id": "E1",
-            "participant_id": "A1",
+            "participant_id": "P1",
             "metric": "job_entry",
             "achieved_on": "2015-03-01",
             "evidence_type": "payslip",
