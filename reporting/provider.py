@@ -99,7 +99,7 @@ def provider_report(
             likely_unclaimed(spec, people, evidence, as_on),
             "outcomes probably achieved but never evidenced: the date they were due has passed",
         ),
-        flags(spec, evidence, periods),
+        flags(spec, evidence, periods, people),
         by_group(spec, people, evidence, min_group),
     )
     whose = spec.party(provider).name if provider else "all providers"

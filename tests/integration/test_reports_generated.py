@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bench.funnel import PlantDrop
 from bench.generate import generate, write_csv
 from contract_specs.model import Role
 from ledger.contracts import active_spec, load_spec_file
@@ -84,3 +85,24 @@ def test_generated_ledger_reports_agree_with_the_export(engine: Engine, tmp_path
             Decimal(str(r["paid_amount"])) for r in found["progress"] if r["cohort"] != "all"
         )
     assert paid == sum(exported.values())
+
+
+def test_a_planted_drop_in_3_month_sustainment_is_flagged(engine: Engine, tmp_path: Path) -> None:
+    """The generator makes Ambition's 3-month sustainment 60% rarer for those due from 2016-Q2
+    on; the progress report for 2016-Q2 flags that drop, and nothing else."""
+    drop = PlantDrop("ambition", "accommodation_sustained_3m", "2016-Q2", 60)
+    data = generate(SPEC, 1000, seed=7, plant_drop=drop)
+    files = write_csv(data, tmp_path / "data", sidecars=False)
+    at = datetime(2016, 6, 1, tzinfo=UTC)
+    with unit_of_work(engine) as session:
+        cid = load_spec_file(session, SPEC, actor="test", now=at).contract_id
+        active = active_spec(session, cid)
+        import_participants(session, cid, active, files["participants"], actor="p", now=at)
+        import_evidence(session, cid, active, files["evidence"], actor="p", now=at)
+        import_decisions(session, cid, files["decisions"], actor="v", now=at)
+    with unit_of_work(engine) as session:
+        found = tables(provider_report(session, cid, "2016-Q2", "ambition"))
+    assert [(r["kind"], r["metric"], r["period"]) for r in found["flags"]] == [
+        ("deviation", "accommodation_sustained_3m", "2016-Q2")
+    ]
+    assert "drop" in str(found["flags"][0]["flag"])

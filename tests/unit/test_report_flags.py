@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
-import pytest
 
 from contract_specs.model import (
     ContractSpec,
@@ -23,7 +22,7 @@ from contract_specs.model import (
     Trigger,
 )
 from reconciliation.periods import Period, period_containing, periods_between
-from reporting.flags import counts, deviation_flags, rates, trigger_flags
+from reporting.flags import deviation_flags, rates, trigger_flags
 from tests.conftest import small_spec
 
 Q = small_spec().contract.payment_frequency
@@ -111,45 +110,63 @@ def test_an_above_trigger() -> None:
     assert [row[5] for row in fired] == ["above 85%"]
 
 
+# 40 entries a quarter, sustaining at 80%, 80%, 70%, 80%: mean 77.5%, sample deviation 5.0;
+# the sampling error of a rate over 40 people at 77.5% is 100 x sqrt(.775 x .225 / 40) = 6.6
 STEADY = {
-    date(2015, 2, 1): (10, 8),
-    date(2015, 5, 1): (10, 8),
-    date(2015, 8, 1): (10, 7),
-    date(2015, 11, 1): (10, 8),
+    date(2015, 2, 1): (40, 32),
+    date(2015, 5, 1): (40, 32),
+    date(2015, 8, 1): (40, 28),
+    date(2015, 11, 1): (40, 32),
 }
+SINCE = quarters("2015-01-01", "2016-06-30")
 
 
-@pytest.mark.parametrize(
-    ("last", "flagged"),
-    [
-        ((10, 8), False),  # 80% against 80, 80, 70, 80: normal
-        ((10, 3), True),  # 30%: a drop of more than 2 spreads (spread 5)
-    ],
-)
-def test_a_deviation_is_two_spreads_from_the_previous_four(
-    last: tuple[int, int], flagged: bool
-) -> None:
+def starts(data: pd.DataFrame) -> pd.DataFrame:
+    entries = data[data["metric"] == "entry"]
+    return pd.DataFrame(
+        {"participant_id": entries["participant_id"], "start_date": entries["achieved_on"]}
+    )
+
+
+def sustained_flags(last: tuple[int, int]) -> list[tuple[object, ...]]:
     data = evidence({**STEADY, date(2016, 2, 1): last})
-    found = deviation_flags(spec(), data, quarters("2015-01-01", "2016-06-30"))
-    sustained = [row for row in found if row[2] == "sustained"]
-    assert bool(sustained) is flagged
-    if flagged:
-        assert "drop" in str(sustained[0][1])
-        assert sustained[0][5] == "mean 77.5%, spread 5.0"  # 80, 80, 70, 80
+    return [r for r in deviation_flags(spec(), data, SINCE, starts(data)) if r[2] == "sustained"]
+
+
+def test_a_normal_quarter_is_not_flagged() -> None:
+    assert sustained_flags((40, 32)) == []  # 80%
+
+
+def test_a_drop_of_two_spreads_is_flagged_with_its_numbers() -> None:
+    (flag,) = sustained_flags((40, 12))  # 30%: (30 - 77.5) / 6.6 = -7.2 spreads
+    assert "drop" in str(flag[1])
+    assert (flag[3], flag[4], flag[5]) == ("2016-Q2", "30.0% (12 of 40)", "mean 77.5%, spread 6.6")
+    assert str(flag[6]).startswith("-7.2 spreads from the mean of 2015-Q2: 80.0% (32 of 40)")
 
 
 def test_a_rise_is_flagged_too() -> None:
-    data = evidence({**STEADY, date(2016, 2, 1): (10, 10)})
-    found = [
-        r
-        for r in deviation_flags(spec(), data, quarters("2015-01-01", "2016-06-30"))
-        if r[2] == "sustained"
+    (flag,) = sustained_flags((40, 40))  # 100%: 22.5 / 6.6 = 3.4 spreads
+    assert "rise" in str(flag[1])
+    assert str(flag[6]).startswith("3.4 spreads")
+
+
+def test_a_small_number_due_is_never_compared() -> None:
+    # 2 of 9 is 22%, far below the normal, but 9 people are too few to read anything into
+    assert sustained_flags((9, 2)) == []
+
+
+def test_the_sampling_error_keeps_a_wobble_over_few_people_quiet() -> None:
+    # 6 of 10 (60%) is 3.5 deviations of 5.0 below 77.5%, but within 2 sampling errors (13.2)
+    assert sustained_flags((10, 6)) == []
+
+
+def test_metrics_without_prerequisites_fall_due_at_start() -> None:
+    data = evidence(PLAN)
+    people = starts(data).assign(start_date=lambda f: f["start_date"] - pd.Timedelta(days=10))
+    values = rates(ENTRY, None, data, quarters("2015-01-01", "2015-12-31"), people)
+    assert [v.text() for v in values] == [
+        "100.0% (10 of 10)",
+        "100.0% (10 of 10)",
+        "100.0% (10 of 10)",
+        "nothing due",
     ]
-    # 100% against mean 77.5 and spread 5: 4.5 spreads above
-    assert [(r[4], str(r[6]).split(" ")[0]) for r in found] == [("100.0% (10 of 10)", "4.5")]
-    assert "rise" in str(found[0][1])
-
-
-def test_metrics_without_prerequisites_are_watched_by_their_counts() -> None:
-    values = counts(ENTRY, evidence(PLAN), quarters("2015-01-01", "2015-12-31"))
-    assert [v.text() for v in values] == ["10", "10", "10", "0"]
