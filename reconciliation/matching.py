@@ -149,6 +149,7 @@ class _Matcher:
         self.remittances = {r.remittance_id: r for r in ordered}
         self.tolerance, self.as_of, self.limit = tolerance, as_of, limit
         self.copies = self.duplicates()
+        self.searched_out: set[str] = set()
         self.open_claims = dict(self.claims)
         self.open_remittances = dict(self.remittances)
         self.matches: list[Match] = []
@@ -228,6 +229,8 @@ class _Matcher:
             if search.chosen:
                 chosen = [paying[i] for i in search.chosen]
                 self.settle(Status.MATCHED, Kind.SPLIT, [claim], chosen)
+            elif search.limit_reached:
+                self.searched_out.update(r.remittance_id for r in paying)
 
     def combined(self) -> None:
         for remittance in list(self.open_remittances.values()):
@@ -240,6 +243,8 @@ class _Matcher:
             if search.chosen:
                 chosen = [named[i] for i in search.chosen]
                 self.settle(Status.MATCHED, Kind.COMBINED, chosen, [remittance])
+            elif search.limit_reached:
+                self.searched_out.add(remittance.remittance_id)
 
     def leftovers(self) -> None:
         for remittance in list(self.open_remittances.values()):
@@ -309,6 +314,11 @@ class _Matcher:
         else:
             kind, status = Kind.UNDERPAID, Status.BREAK
         detail = f"claimed {claimed}, received {received} (minor units)"
+        if any(r.remittance_id in self.searched_out for r in paying):
+            detail += (
+                f"; more than {self.limit} combinations of claims and payments to try: "
+                "match them by hand"
+            )
         self.settle(status, kind, claims, paying, detail)
 
     def paid_again(self, remittance: Remittance, named: list[ClaimKey]) -> None:

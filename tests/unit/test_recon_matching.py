@@ -167,6 +167,13 @@ def test_search_limit_leaves_a_clear_break_rather_than_a_guess() -> None:
     found = result.of_remittance("R1")
     assert (found.status, found.kind) == (Status.BREAK, Kind.UNDERPAID)
     assert len(found.claims) == 20
+    assert "more than 50 combinations" in found.detail
+    assert (
+        "by hand"
+        not in match(claims[:3], [paid("R1", 1, reference)], 0, AFTER_DUE)
+        .of_remittance("R1")
+        .detail
+    )
 
 
 amounts = st.integers(min_value=-5_000, max_value=50_000)
