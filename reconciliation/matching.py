@@ -150,6 +150,7 @@ class _Matcher:
         self.tolerance, self.as_of, self.limit = tolerance, as_of, limit
         self.copies = self.duplicates()
         self.searched_out: set[str] = set()
+        self._named: dict[str, list[ClaimKey]] = {}
         self.open_claims = dict(self.claims)
         self.open_remittances = dict(self.remittances)
         self.matches: list[Match] = []
@@ -159,12 +160,16 @@ class _Matcher:
 
     def named(self, remittance: Remittance) -> list[ClaimKey]:
         """The claims of the remittance's payer its reference quotes, in claim order."""
-        quoted = {
-            self.by_reference[(remittance.payer, token)]
-            for token in _tokens(remittance.reference)
-            if (remittance.payer, token) in self.by_reference
-        }
-        return [key for key in self.claims if key in quoted]
+        found = self._named.get(remittance.remittance_id)
+        if found is None:
+            quoted = {
+                self.by_reference[(remittance.payer, token)]
+                for token in _tokens(remittance.reference)
+                if (remittance.payer, token) in self.by_reference
+            }
+            found = [key for key in self.claims if key in quoted]
+            self._named[remittance.remittance_id] = found
+        return found
 
     def settle(
         self,

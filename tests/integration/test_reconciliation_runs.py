@@ -27,6 +27,7 @@ from reconciliation.claims import claim_lines, load_claims
 from reconciliation.errors import PeriodClosedError, ReconciliationError, RunInProgressError
 from reconciliation.runs import reconcile
 from reconciliation.status import reconciled_periods
+from reconciliation.tables import ReconcileRun
 
 
 def at(day: str) -> datetime:
@@ -109,6 +110,13 @@ def test_re_running_posts_nothing_and_claims_nothing(world: World) -> None:
     with unit_of_work(world.engine) as session:
         assert len(load_claims(session, "dwp-test")) == 2
         assert reconciled_periods(session, "dwp-test") == {"2015-Q2"}
+    world.evidence("E2,P2,job_entry,2015-06-10,payslip,,\n", when="2015-07-05")
+    world.reconcile("2015-Q2", when="2015-07-06")
+    with unit_of_work(world.engine) as session:
+        runs = session.scalars(select(ReconcileRun).order_by(ReconcileRun.id)).all()
+    # the same facts give the same digest; one more (pending) evidence row changes it
+    assert runs[0].inputs_hash == runs[1].inputs_hash != runs[2].inputs_hash
+    assert [(r.evidence, r.postings) for r in runs] == [(1, 2), (1, 0), (2, 0)]
 
 
 def test_outcomes_achieved_after_the_period_wait_for_their_own_period(world: World) -> None:
