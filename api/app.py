@@ -26,6 +26,7 @@ from api.controllers.contracts import ContractsController
 from api.controllers.health import HealthController
 from api.controllers.ledger import LedgerController
 from api.controllers.participants import ParticipantsController
+from api.controllers.reconciliation import ReconciliationController
 from api.controllers.results import ResultsController
 from api.controllers.verification import VerificationController
 from ledger.db import ensure_schema, make_engine
@@ -40,6 +41,7 @@ CONTROLLERS: list[Any] = [
     VerificationController,
     ResultsController,
     LedgerController,
+    ReconciliationController,
 ]
 
 

@@ -113,7 +113,8 @@ def _reconciliation_problem(exc: Exception) -> ApiProblem | None:
         return None
     if not isinstance(exc, ReconciliationError):
         return None
-    details = [{"field": p.place, "message": p.message} for p in exc.problems]
+    # places are named as the CLI's options (--period); the API's parameters carry no dashes
+    details = [{"field": p.place.lstrip("-"), "message": p.message} for p in exc.problems]
     if isinstance(exc, PeriodClosedError):
         return ApiProblem(409, "period_closed", str(exc), details)
     if isinstance(exc, RunInProgressError):

@@ -21,7 +21,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.auth import own_participants, reach
+from api.auth import Guard, own_participants, reach
 from api.controllers.params import IdempotencyKey, Multipart
 from api.controllers.responses import WRITE
 from api.controllers.writes import (
@@ -199,7 +199,13 @@ def import_rows(
 
 
 def import_handlers(
-    kind: ImportKind, *, path: str, operation: str, what: str, columns: str
+    kind: ImportKind,
+    *,
+    path: str,
+    operation: str,
+    what: str,
+    columns: str,
+    guards: list[Guard] | None = None,
 ) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
     """The two routes of an import for a controller: JSON rows at `path`, a file at
     `path/upload`. `operation` names them in the OpenAPI (importX, uploadX)."""
@@ -210,6 +216,7 @@ def import_handlers(
         summary=f"{what} from JSON rows (all or none)",
         description=f"Each row an object with the columns {columns}.",
         responses=WRITE,
+        guards=guards,
         sync_to_thread=True,
     )
     def from_rows(
@@ -229,6 +236,7 @@ def import_handlers(
         summary=f"{what} from a .csv or .xlsx file (all or none)",
         description=f"A file with the columns {columns}.",
         responses=WRITE,
+        guards=guards,
         sync_to_thread=True,
     )
     def from_file(

@@ -15,8 +15,10 @@ and the API maps them back to JSON paths.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
+import json
 import re
 import tempfile
 from collections.abc import Callable, Iterator
@@ -27,11 +29,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from litestar import Response
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from api.errors import ApiProblem
+from ledger.db import unit_of_work
 from ledger.errors import RejectedUpload, RowError
 from ledger.tables import IdempotentRequest
 from ledger.tokens import Caller
@@ -68,6 +71,42 @@ def idempotent(
     if key is None:
         status, body = write()
         return Response(body, status_code=status)
+    scope = _scope(caller, key)
+    stored = _replay(session, scope, key, fingerprint)
+    if stored is not None:
+        return stored
+    status, body = write()
+    _remember(session, scope, key, fingerprint, status, body)
+    return Response(body, status_code=status)
+
+
+def idempotent_service(
+    engine: Engine,
+    caller: Caller,
+    key: str | None,
+    fingerprint: str,
+    write: Callable[[], tuple[int, Any]],
+) -> Response[Any]:
+    """Like `idempotent`, for a service that owns its transaction (a reconciliation run).
+
+    The key is stored just after the service commits. A retry that comes in between runs the
+    service again, which is safe only for services that are themselves idempotent (a re-run
+    posts nothing new); use `idempotent` for everything else."""
+    if key is None:
+        status, body = write()
+        return Response(body, status_code=status)
+    scope = _scope(caller, key)
+    with unit_of_work(engine) as session:
+        stored = _replay(session, scope, key, fingerprint)
+    if stored is not None:
+        return stored
+    status, body = write()
+    with unit_of_work(engine) as session:
+        _remember(session, scope, key, fingerprint, status, body)
+    return Response(body, status_code=status)
+
+
+def _scope(caller: Caller, key: str) -> str:
     if not key or len(key) > MAX_KEY:
         raise ApiProblem(
             400,
@@ -75,24 +114,30 @@ def idempotent(
             f"Idempotency-Key must be 1 to {MAX_KEY} characters",
             [{"field": "Idempotency-Key", "message": "use a fresh random id (a UUID) per write"}],
         )
-    scope = f"{caller.role.value}:{caller.party_id}"
+    return f"{caller.role.value}:{caller.party_id}"
+
+
+def _replay(session: Session, scope: str, key: str, fingerprint: str) -> Response[Any] | None:
     stored = session.scalars(
         select(IdempotentRequest).where(
             col(IdempotentRequest.scope) == scope, col(IdempotentRequest.key) == key
         )
     ).first()
-    if stored is not None:
-        if stored.request_sha256 != fingerprint:
-            raise ApiProblem(
-                422,
-                "idempotency_key_reused",
-                "this Idempotency-Key was used for a different request: use a new key",
-                [{"field": "Idempotency-Key", "message": "already used for another request"}],
-            )
-        return Response(
-            stored.response["body"], status_code=stored.status, headers={REPLAYED: "true"}
+    if stored is None:
+        return None
+    if stored.request_sha256 != fingerprint:
+        raise ApiProblem(
+            422,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request: use a new key",
+            [{"field": "Idempotency-Key", "message": "already used for another request"}],
         )
-    status, body = write()
+    return Response(stored.response["body"], status_code=stored.status, headers={REPLAYED: "true"})
+
+
+def _remember(
+    session: Session, scope: str, key: str, fingerprint: str, status: int, body: Any
+) -> None:
     session.add(
         IdempotentRequest(
             scope=scope,
@@ -111,7 +156,6 @@ def idempotent(
             "conflict",
             "another request with this Idempotency-Key is being handled: retry it shortly",
         ) from None
-    return Response(body, status_code=status)
 
 
 # --- upload files -----------------------------------------------------------------------------
@@ -192,3 +236,19 @@ def merge_rejections(own: list[RowError], found: tuple[RowError, ...]) -> list[R
     wording wins where both found the same place)."""
     seen = {(e.row, e.column) for e in own}
     return [*own, *(e for e in found if (e.row, e.column) not in seen)]
+
+
+def json_ready(value: Any) -> Any:
+    """A response body as plain JSON data (decimals as strings, times ISO), as it is stored
+    for an idempotent replay and sent the first time alike."""
+    return json.loads(json.dumps(value, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON data")

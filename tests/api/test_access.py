@@ -17,6 +17,8 @@ ALL = frozenset(Role)
 UPLOADERS = frozenset({Role.INTERMEDIARY, Role.PROVIDER})
 VERIFIERS = frozenset({Role.INTERMEDIARY, Role.COMMISSIONER, Role.EVALUATOR})
 EVALUATORS = frozenset({Role.INTERMEDIARY, Role.EVALUATOR})
+MANAGER = frozenset({Role.INTERMEDIARY})
+MONEY_READERS = frozenset({Role.INTERMEDIARY, Role.COMMISSIONER, Role.INVESTOR})
 
 EMPTY_ROWS: dict[str, Any] = {"json": {"rows": []}}
 EMPTY_FILE: dict[str, Any] = {"files": {"file": ("empty.csv", b"")}}
@@ -37,6 +39,14 @@ ROUTES = [
     ("POST", "/api/contracts/{c}/results/upload", EMPTY_FILE, EVALUATORS),
     ("GET", "/api/contracts/{c}/postings", {}, ALL),
     ("GET", "/api/contracts/{c}/participants/P1/explain", {}, ALL),
+    ("POST", "/api/contracts/{c}/versions/1/activate", {}, MANAGER),
+    ("POST", "/api/contracts/{c}/reconciliations", {"json": {"period": "2015-Q1"}}, MANAGER),
+    ("GET", "/api/contracts/{c}/reconciliations", {}, MONEY_READERS),
+    ("GET", "/api/contracts/{c}/reconciliations/{run}", {}, MONEY_READERS),
+    ("GET", "/api/contracts/{c}/periods", {}, MONEY_READERS),
+    ("POST", "/api/contracts/{c}/periods/2015-Q4/close", {"json": {}}, MANAGER),
+    ("POST", "/api/contracts/{c}/remittances", EMPTY_ROWS, MANAGER),
+    ("POST", "/api/contracts/{c}/remittances/upload", EMPTY_FILE, MANAGER),
 ]
 
 
@@ -62,11 +72,20 @@ def test_every_role_on_every_route(
     allowed: frozenset[Role],
 ) -> None:
     _enrol_p1(client, as_role[Role.INTERMEDIARY], OWN)
+    run = ""
+    if "{run}" in path:
+        started = client.post(
+            f"/api/contracts/{OWN}/reconciliations",
+            headers=as_role[Role.INTERMEDIARY],
+            json={"period": "2015-Q1"},
+        )
+        run = started.json()["run_id"]
     wrong: list[str] = []
 
     def check(role: Role | None, contract: str, expect: Any) -> None:
         headers = {} if role is None else as_role[role]
-        got = client.request(method, path.format(c=contract), headers=headers, **kwargs)
+        url = path.format(c=contract, run=run)
+        got = client.request(method, url, headers=headers, **kwargs)
         ok = expect(got.status_code)
         if not ok:
             wrong.append(f"{role} on {contract}: {got.status_code} {got.text[:200]}")
