@@ -2,7 +2,10 @@
 
 from datetime import date
 
-from reconciliation.matching import Claim, Matching, Remittance, match
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciliation.matching import Claim, Matching, Remittance, Status, match
 from reconciliation.verdict import NOT_CLAIMED, NOT_POSTED, Verdict, bridge
 
 DUE = date(2025, 11, 14)
@@ -122,3 +125,39 @@ def test_a_period_with_nothing_owed_and_nothing_claimed_is_reconciled() -> None:
 
 def test_a_period_never_reconciled_is_incomplete_even_with_nothing_posted() -> None:
     assert bridge("2025-Q3", None, {}, [], Matching(())).verdict is Verdict.INCOMPLETE
+
+
+amounts = st.integers(min_value=-2_000, max_value=20_000)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["2025-Q2", "2025-Q3"]), amounts), max_size=6),
+    st.lists(st.tuples(amounts, st.lists(st.integers(0, 6), max_size=3)), max_size=8),
+    st.integers(0, 30),
+)
+def test_every_period_bridges_to_zero_and_is_reconciled_only_without_breaks(
+    claimed: list[tuple[str, int]], payments: list[tuple[int, list[int]]], tolerance: int
+) -> None:
+    claims = [claim(n, amount, period) for n, (period, amount) in enumerate(claimed)]
+    remittances = [
+        paid(f"R{i}", amount, " ".join(f"C{n}" for n in quoted))
+        for i, (amount, quoted) in enumerate(payments)
+    ]
+    matching = match(claims, remittances, tolerance, LATE)
+    allocated_anywhere = 0
+    for period in ("2025-Q2", "2025-Q3"):
+        total = sum(c.amount for c in claims if c.period == period)
+        result = bridge(period, {"dclg": total}, {"dclg": total}, claims, matching)
+        assert result.unexplained == 0
+        allocated_anywhere += sum(p.received for p in result.payers)
+        touching = [
+            m
+            for m in matching.matches
+            if any(k[1] == period for k in m.claims) or any(k[1] == period for k, _ in m.allocated)
+        ]
+        all_matched = all(m.status is Status.MATCHED for m in touching)
+        assert (result.verdict is Verdict.RECONCILED) == all_matched
+    # money quoting no claim belongs to no period; everything else is counted exactly once
+    unallocated = sum(m.received for m in matching.matches if m.remittances and not m.allocated)
+    assert allocated_anywhere + unallocated == sum(r.amount for r in remittances)
