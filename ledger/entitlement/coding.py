@@ -21,3 +21,8 @@ def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows[:, i] = values % spans[i] + lows[i]
         values = values // spans[i]
     return codes, rows
+
+
+def text_column(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """An object array of strings as the `str` column the output frames promise (empty too)."""
+    return pd.array(values, dtype="str")

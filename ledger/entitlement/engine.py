@@ -17,7 +17,7 @@ import pandas as pd
 
 from contract_specs.model import ContractSpec, to_minor
 from ledger.entitlement.caps import CUT_NAMES, CapLimits, CapOutcome, CapRows, apply_caps
-from ledger.entitlement.coding import distinct_rows
+from ledger.entitlement.coding import distinct_rows, text_column
 from ledger.entitlement.cohort import cohort_payments
 from ledger.entitlement.dates import day_number
 from ledger.entitlement.evidence import check_rows, things_of
@@ -201,18 +201,18 @@ def _lines(
     source = payable.source[occurrence]
     return pd.DataFrame(
         {
-            "participant_id": payable.texts["participant_id"][source],
-            "cohort": payable.texts["cohort"][source],
-            "provider": payable.texts["provider"][source],
-            "metric": metric_ids[payable.position[occurrence]],
+            "participant_id": text_column(payable.texts["participant_id"][source]),
+            "cohort": text_column(payable.texts["cohort"][source]),
+            "provider": text_column(payable.texts["provider"][source]),
+            "metric": text_column(metric_ids[payable.position[occurrence]]),
             "occurrence": payable.n[occurrence],
-            "payer": payer_ids[payer],
+            "payer": text_column(payer_ids[payer]),
             "amount": paid.astype(np.int64),
             "price": payable.price[occurrence],
             "achieved_on": payable.day[occurrence].astype("datetime64[D]"),
-            "evidence_ids": payable.texts["evidence_ids"][source],
-            "cut_by": np.array(LINE_CUT_NAMES, dtype=object)[cut],
-            "reason": reason,
+            "evidence_ids": text_column(payable.texts["evidence_ids"][source]),
+            "cut_by": text_column(np.array(LINE_CUT_NAMES, dtype=object)[cut]),
+            "reason": text_column(reason),
         },
         columns=list(LINE_COLUMNS),
     )

@@ -12,7 +12,7 @@ import pandas as pd
 
 from contract_specs.model import ContractSpec, Measure, Metric
 from ledger.entitlement.caps import CONTRACT, METRIC_AMOUNT, METRIC_COUNT, PARTICIPANT, CapOutcome
-from ledger.entitlement.coding import distinct_rows
+from ledger.entitlement.coding import distinct_rows, text_column
 from ledger.entitlement.dates import after
 from ledger.entitlement.evidence import Rows
 from ledger.entitlement.occurrences import Occurrences
@@ -78,12 +78,14 @@ def not_payable_frame(
     chosen = np.flatnonzero(reason != COUNTS)
     frame = pd.DataFrame(
         {
-            "evidence_id": evidence["evidence_id"].to_numpy()[chosen],
-            "participant_id": evidence["participant_id"].to_numpy()[chosen],
-            "metric": evidence["metric"].to_numpy()[chosen],
+            "evidence_id": text_column(evidence["evidence_id"].to_numpy()[chosen]),
+            "participant_id": text_column(evidence["participant_id"].to_numpy()[chosen]),
+            "metric": text_column(evidence["metric"].to_numpy()[chosen]),
             "achieved_on": evidence["achieved_on"].to_numpy()[chosen],
-            "reason": np.array(NAME, dtype=object)[reason[chosen]],
-            "detail": _details(spec, people, rows, chosen, reason[chosen], deciding[chosen]),
+            "reason": text_column(np.array(NAME, dtype=object)[reason[chosen]]),
+            "detail": text_column(
+                _details(spec, people, rows, chosen, reason[chosen], deciding[chosen])
+            ),
         },
         columns=list(NOT_PAYABLE_COLUMNS),
     )

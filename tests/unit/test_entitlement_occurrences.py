@@ -193,3 +193,83 @@ def test_threshold_metric_window_applies_on_the_crossing_day() -> None:
     result = compute_entitlement(spec, facts)
     assert result.lines.empty
     assert reasons(result) == {"E1": "outside_window", "E2": "outside_window"}
+
+
+def test_a_measure_row_backing_several_milestones_counts_if_one_of_them_counts() -> None:
+    spec = make_spec(
+        [
+            Metric(
+                "hours_10",
+                "10 hours",
+                tariff=prices("100.00"),
+                threshold=Threshold("hours", Decimal("10")),
+            ),
+            Metric(
+                "hours_20",
+                "20 hours",
+                tariff=prices("100.00"),
+                threshold=Threshold("hours", Decimal("20")),
+                window=Duration(days=30),
+            ),
+        ],
+        measures=(Measure("hours", "Hours", "hours", decimals=0),),
+    )
+    facts = facts_from_rows(
+        spec,
+        [person("P1", "2015-02-01"), person("P2", "2015-02-01")],
+        [
+            # P1: E1 backs both milestones; hours_20 is reached after its window, hours_10 pays
+            fact("E1", "P1", "hours", "2015-02-10", quantity="12"),
+            fact("E2", "P1", "hours", "2015-03-20", quantity="8"),
+            # P2: a rejected row leaves 15 hours: E4 backs only hours_10, which pays
+            fact("E3", "P2", "hours", "2015-02-10", quantity="5", status="rejected"),
+            fact("E4", "P2", "hours", "2015-02-11", quantity="15"),
+        ],
+    )
+    result = compute_entitlement(spec, facts)
+    assert set(zip(result.lines.participant_id, result.lines.metric, strict=True)) == {
+        ("P1", "hours_10"),
+        ("P2", "hours_10"),
+    }
+    assert reasons(result) == {"E2": "outside_window", "E3": "rejected"}
+
+
+def test_categorical_columns_give_the_same_entitlement_as_strings() -> None:
+    spec = make_spec([Metric("entry", "Entry", tariff=prices("100.00"))])
+    facts = facts_from_rows(
+        spec,
+        [person("P1"), person("P2")],
+        [
+            fact("E1", "P1", "entry", "2015-03-01"),
+            fact("E2", "P3", "entry", "2015-03-01"),
+            fact("E3", "P2", "entry", "2015-03-02", status="pending"),
+        ],
+    )
+    coded = type(facts)(
+        participants=facts.participants.astype({"cohort": "category", "provider": "category"}),
+        evidence=facts.evidence.astype(
+            {c: "category" for c in ("participant_id", "metric", "evidence_type", "status")}
+        ),
+        results=facts.results,
+    )
+    plain, categorical = compute_entitlement(spec, facts), compute_entitlement(spec, coded)
+    assert (
+        plain.lines.drop(columns="reason")
+        .astype(str)
+        .equals(categorical.lines.drop(columns="reason").astype(str))
+    )
+    assert reasons(plain) == reasons(categorical) == {"E2": "not_enrolled", "E3": "not_verified"}
+
+
+def test_no_facts_give_empty_frames_with_every_column() -> None:
+    from ledger.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS
+
+    spec = make_spec([Metric("entry", "Entry", tariff=prices("100.00"))])
+    result = compute_entitlement(spec, facts_from_rows(spec, [], [], []))
+    assert tuple(result.lines.columns) == LINE_COLUMNS
+    assert tuple(result.not_payable.columns) == NOT_PAYABLE_COLUMNS
+    assert result.lines.empty and result.not_payable.empty
+    # the same column types as when there are rows
+    assert str(result.lines["participant_id"].dtype) == "str"
+    assert str(result.not_payable["evidence_id"].dtype) == "str"
+    assert result.lines["amount"].dtype == "int64"
