@@ -238,3 +238,43 @@ def test_two_runs_at_the_same_moment_post_once(world: World) -> None:
     assert (len(posted), len(refused)) == (1, 1)
     assert "reconciled by run" in str(refused[0]) or "being reconciled" in str(refused[0])
     assert len(world.postings()) == 4  # two participants x two payers, once
+
+
+def _reconcile_in_process(url: str, start: Any, results: Any) -> None:
+    """A separate process: its own engine, the spec parsed as the service would have it."""
+    from ledger.contracts import remember
+    from ledger.db import make_engine
+    from tests.conftest import small_spec
+
+    remember(small_spec())
+    engine = make_engine(url)
+    start.wait()
+    try:
+        report = reconcile(engine, "dwp-test", "2015-Q2", actor="worker", now=at("2015-07-03"))
+        results.put(("posted", report.postings))
+    except RunInProgressError as held:
+        results.put(("refused", str(held)))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_two_processes_at_the_same_moment_post_once(world: World, db_url: str) -> None:
+    import multiprocessing
+
+    world.evidence("E1,P1,job_entry,2015-05-01,payslip,,\n", when="2015-05-20")
+    world.decide("E1,verified,\n", when="2015-06-01")
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(2), context.Queue()
+    workers = [
+        context.Process(target=_reconcile_in_process, args=(db_url, start, results))
+        for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    outcomes = sorted(results.get(timeout=120) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [kind for kind, _ in outcomes] == ["posted", "refused"]
+    assert outcomes[0][1] == 2
+    assert len(world.postings()) == 2
