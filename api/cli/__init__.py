@@ -7,6 +7,7 @@ import click
 
 from api.cli import (
     db_cmds,
+    demo_cmds,
     investor_cmds,
     ledger_cmds,
     reconcile_cmds,
@@ -27,6 +28,7 @@ for module in (
     ledger_cmds,
     db_cmds,
     serve_cmds,
+    demo_cmds,
     report_cmds,
     investor_cmds,
     reconcile_cmds,
