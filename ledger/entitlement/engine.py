@@ -56,6 +56,9 @@ class Payable:
 def compute_entitlement(spec: ContractSpec, facts: Facts) -> Entitlement:
     """The entitlement of a spec version given the facts as of a cut-off (pure)."""
     people = people_of(spec, facts.participants)
+    if not people.ids.is_unique:
+        twice = sorted(set(people.ids[people.ids.duplicated()]))[:5]
+        raise ValueError(f"participant ids must be unique in a contract; repeated: {twice}")
     things = things_of(spec)
     evidence = facts.evidence.reset_index(drop=True)
     rows = check_rows(spec, evidence, people, things)

@@ -187,6 +187,18 @@ def facts_from_rows(
         )
         outcome["reference"].append(reader.text(row.get("reference")) or "")
 
+    for table, name, values in (
+        ("participants", "participant_id", people["participant_id"]),
+        ("evidence", "evidence_id", facts["evidence_id"]),
+        ("results", "result_id", outcome["result_id"]),
+    ):
+        seen: set[str] = set()
+        for i, value in enumerate(values):
+            if value and value in seen:
+                reader.problems.append(
+                    Problem(f"{table}[{i}].{name}", f"{value!r} is used twice: ids must be unique")
+                )
+            seen.add(value)
     if reader.problems:
         raise FactsError(reader.problems)
     return Facts(

@@ -83,6 +83,12 @@ def test_every_problem_is_reported_with_its_place() -> None:
                     "quantity": "10.005",
                 },
                 {"evidence_id": "E2", "participant_id": "P1", "metric": "earned"},
+                {
+                    "evidence_id": "E1",
+                    "participant_id": "P1",
+                    "metric": "earned",
+                    "achieved_on": "2015-03-01",
+                },
             ],
         )
     places = [p.place for p in caught.value.problems]
@@ -91,6 +97,7 @@ def test_every_problem_is_reported_with_its_place() -> None:
         "participants[0].start_date",
         "evidence[0].quantity",
         "evidence[1].achieved_on",
+        "evidence[2].evidence_id",
     ]
     assert "YYYY-MM-DD" in str(caught.value)
     assert "more than 2 decimals" in str(caught.value)
