@@ -9,12 +9,14 @@ CLI and the API call, so the demo shows the product as it is, not a mock-up.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from bench.generate import generate
 from contract_specs.model import Frequency, Role, from_minor
@@ -45,6 +47,11 @@ class DemoToken:
     secret: str
 
 
+def _frozen(moment: datetime) -> Callable[[], datetime]:
+    """A clock stopped at `moment`: the demo replays history as it would have happened."""
+    return lambda: moment
+
+
 def _moment(period: Period, days: int, hour: int = 12) -> datetime:
     return datetime.combine(period.end + timedelta(days=days), time(hour), tzinfo=UTC)
 
@@ -58,7 +65,7 @@ def _csv(folder: Path, name: str, frame: pd.DataFrame) -> Path:
 def is_loaded(engine: Engine) -> bool:
     """Whether the demo contract is already in this database (then nothing is rebuilt)."""
     with unit_of_work(engine) as session:
-        found = session.scalars(select(ContractRow).where(ContractRow.id == DEMO_CONTRACT))
+        found = session.scalars(select(ContractRow).where(col(ContractRow.id) == DEMO_CONTRACT))
         return found.first() is not None
 
 
@@ -97,7 +104,7 @@ def build_demo(engine: Engine, participants: int = 600, seed: int = 2015) -> Non
                 close=not last,
                 actor="sib-manager",
                 now=run_at,
-                clock=lambda at=run_at: at,
+                clock=_frozen(run_at),
             )
             if not last:
                 _pay_claims(engine, folder, quarter, run_at + timedelta(days=14))
