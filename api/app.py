@@ -24,9 +24,11 @@ from api import errors
 from api.auth import OPEN_PATHS, TokenAuth
 from api.controllers.contracts import ContractsController
 from api.controllers.health import HealthController
+from api.controllers.investors import InvestorsController
 from api.controllers.ledger import LedgerController
 from api.controllers.participants import ParticipantsController
 from api.controllers.reconciliation import ReconciliationController
+from api.controllers.reports import ReportsController
 from api.controllers.results import ResultsController
 from api.controllers.verification import VerificationController
 from ledger.db import ensure_schema, make_engine
@@ -42,6 +44,8 @@ CONTROLLERS: list[Any] = [
     ResultsController,
     LedgerController,
     ReconciliationController,
+    ReportsController,
+    InvestorsController,
 ]
 
 

@@ -23,6 +23,7 @@ from contract_specs.findings import SpecError
 from ledger.errors import LedgerError, NoActiveSpec, RejectedUpload, UnknownContract
 from ledger.errors import UnknownParticipant as UnknownParticipantError
 from ledger.tokens import TokenError
+from reporting.errors import ReportError
 
 log = logging.getLogger("outcomes.api")
 
@@ -89,6 +90,8 @@ def as_problem(exc: Exception) -> ApiProblem:
         return ApiProblem(404, "not_found", str(exc))
     if isinstance(exc, NoActiveSpec):
         return ApiProblem(409, "no_active_spec", str(exc))
+    if isinstance(exc, ReportError):
+        return ApiProblem(422, "invalid", "the report cannot be made as asked", _places(exc))
     if isinstance(exc, TokenError | LedgerError):
         return ApiProblem(422, "invalid", str(exc))
     problem = _reconciliation_problem(exc)
@@ -113,13 +116,17 @@ def _reconciliation_problem(exc: Exception) -> ApiProblem | None:
         return None
     if not isinstance(exc, ReconciliationError):
         return None
-    # places are named as the CLI's options (--period); the API's parameters carry no dashes
-    details = [{"field": p.place.lstrip("-"), "message": p.message} for p in exc.problems]
+    details = _places(exc)
     if isinstance(exc, PeriodClosedError):
         return ApiProblem(409, "period_closed", str(exc), details)
     if isinstance(exc, RunInProgressError):
         return ApiProblem(409, "run_in_progress", str(exc), details)
     return ApiProblem(422, "invalid", str(exc), details)
+
+
+def _places(exc: Any) -> list[Detail]:
+    # places are named as the CLI's options (--period); the API's parameters carry no dashes
+    return [{"field": p.place.lstrip("-"), "message": p.message} for p in exc.problems]
 
 
 def _finding(finding: Any) -> Detail:

@@ -19,6 +19,9 @@ VERIFIERS = frozenset({Role.INTERMEDIARY, Role.COMMISSIONER, Role.EVALUATOR})
 EVALUATORS = frozenset({Role.INTERMEDIARY, Role.EVALUATOR})
 MANAGER = frozenset({Role.INTERMEDIARY})
 MONEY_READERS = frozenset({Role.INTERMEDIARY, Role.COMMISSIONER, Role.INVESTOR})
+PAYERS = frozenset({Role.INTERMEDIARY, Role.COMMISSIONER})
+PROVIDERS = frozenset({Role.INTERMEDIARY, Role.PROVIDER})
+INVESTORS = frozenset({Role.INTERMEDIARY, Role.INVESTOR})
 
 EMPTY_ROWS: dict[str, Any] = {"json": {"rows": []}}
 EMPTY_FILE: dict[str, Any] = {"files": {"file": ("empty.csv", b"")}}
@@ -47,6 +50,15 @@ ROUTES = [
     ("POST", "/api/contracts/{c}/periods/2015-Q4/close", {"json": {}}, MANAGER),
     ("POST", "/api/contracts/{c}/remittances", EMPTY_ROWS, MANAGER),
     ("POST", "/api/contracts/{c}/remittances/upload", EMPTY_FILE, MANAGER),
+    ("GET", "/api/contracts/{c}/reports/commissioner?period=2015-Q1&payer=dwp", {}, PAYERS),
+    ("GET", "/api/contracts/{c}/reports/provider?period=2015-Q1&format=csv", {}, PROVIDERS),
+    ("GET", "/api/contracts/{c}/progress?period=2015-Q1", {}, PROVIDERS),
+    # dwp-test declares no investment: the investors' routes answer 422 on it, never 403/404
+    ("GET", "/api/contracts/{c}/reports/investor?period=2015-Q1", {}, INVESTORS),
+    ("GET", "/api/contracts/{c}/returns", {}, INVESTORS),
+    ("GET", "/api/contracts/{c}/cash", {}, INVESTORS),
+    ("POST", "/api/contracts/{c}/cash", EMPTY_ROWS, MANAGER),
+    ("POST", "/api/contracts/{c}/cash/upload", EMPTY_FILE, MANAGER),
 ]
 
 
