@@ -32,6 +32,7 @@ from ledger.uploads import store_new
 KEY = ["participant_id", "metric", "occurrence", "payer"]
 OUTCOME_PAYMENT = "outcome_payment"
 ADJUSTMENT = "adjustment"
+_IN_BATCH = 1_000  # participant ids per IN (...) list: well inside every driver's limits
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def post_entitlement(
         entitlement = compute_entitlement(spec, load_facts(session, contract_id, as_of, spec))
     owed = entitlement.lines
     diff = differences(owed, posted_so_far(session, contract_id))
+    diff = _why_no_longer_owed(session, contract_id, diff, entitlement)
     moment = utc(now or datetime.now().astimezone())
     rows = [
         _posting(
@@ -141,6 +143,73 @@ def differences(lines: pd.DataFrame, posted: pd.DataFrame) -> pd.DataFrame:
     return changed.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
+def _why_no_longer_owed(
+    session: Session, contract_id: str, diff: pd.DataFrame, entitlement: Entitlement
+) -> pd.DataFrame:
+    """Keys that lost their line (revoked, rejected, no longer valid evidence) carry the
+    evidence of their earlier postings, and a `no_longer_owed` text saying what became of it,
+    so that a reversal answers "why was this paid back" on its own."""
+    diff = diff.assign(no_longer_owed="no longer owed")
+    gone = (diff["_merge"] == "right_only").to_numpy()
+    if not gone.any():
+        return diff
+    keys = diff.loc[gone, KEY]
+    earlier = keys.merge(_earlier_evidence(session, contract_id, keys), on=KEY, how="left")
+    evidence = earlier["evidence_ids"].fillna("").astype("str").tolist()
+    wanted = {eid for ids in evidence for eid in ids.split(";") if eid}
+    said = _what_became_of(wanted, entitlement, set(keys["participant_id"]))
+    diff["evidence_ids"] = diff["evidence_ids"].astype("object")
+    diff.loc[gone, "evidence_ids"] = evidence
+    diff.loc[gone, "no_longer_owed"] = [_no_longer_owed(ids, said) for ids in evidence]
+    return diff
+
+
+def _no_longer_owed(ids: str, said: dict[str, str]) -> str:
+    known = [said[eid] for eid in ids.split(";") if eid in said]
+    return "no longer owed: " + "; ".join(known) if known else "no longer owed"
+
+
+def _earlier_evidence(session: Session, contract_id: str, keys: pd.DataFrame) -> pd.DataFrame:
+    """Per key: the evidence ids of all its postings so far (sorted, ";"-joined)."""
+    table = table_of(Posting)
+    people = sorted(set(keys["participant_id"]))
+    found: list[Any] = []
+    for start in range(0, len(people), _IN_BATCH):
+        found += session.connection().execute(
+            select(*(table.c[name] for name in KEY), table.c.evidence_ids).where(
+                table.c.contract_id == contract_id,
+                table.c.participant_id.in_(people[start : start + _IN_BATCH]),
+            )
+        )
+    frame = pd.DataFrame(found, columns=[*KEY, "evidence_ids"]).astype({"occurrence": "int64"})
+    ids = frame.merge(keys, on=KEY).groupby(KEY)["evidence_ids"]
+    return ids.agg(_union).reset_index()
+
+
+def _union(texts: pd.Series) -> str:
+    return ";".join(sorted({i for text in texts for i in str(text).split(";") if i}))
+
+
+def _what_became_of(wanted: set[str], entitlement: Entitlement, people: set[str]) -> dict[str, str]:
+    """evidence id -> what became of it: the engine's reason it counts for nothing now (with
+    the numbers behind it), or the occurrence it backs now (occurrences renumber when an
+    earlier one stops counting)."""
+    said: dict[str, str] = {}
+    lines = entitlement.lines[entitlement.lines["participant_id"].isin(people)]
+    for ids, metric, n in zip(
+        lines["evidence_ids"], lines["metric"], lines["occurrence"], strict=True
+    ):
+        for eid in wanted.intersection(str(ids).split(";")):
+            said.setdefault(eid, f"evidence {eid} counts for {metric} occurrence {int(n)} now")
+    frame = entitlement.not_payable
+    frame = frame[frame["evidence_id"].isin(wanted)]
+    for eid, reason, detail in zip(
+        frame["evidence_id"], frame["reason"], frame["detail"], strict=True
+    ):
+        said[str(eid)] = f"evidence {eid} {reason}" + (f" ({detail})" if detail else "")
+    return said
+
+
 def _posting(
     item: dict[str, Any],
     contract_id: str,
@@ -161,7 +230,7 @@ def _posting(
         corrects = period_of(achieved_on) if period_of and achieved_on else None
     else:
         owed, posted = (from_minor(int(item[k]), exponent) for k in ("owed", "posted"))
-        why = rule if item["_merge"] != "right_only" else "no longer owed"
+        why = rule if item["_merge"] != "right_only" else item["no_longer_owed"]
         reason = f"entitlement now {owed}, posted so far {posted}: {why}"
         corrects = item["last_period"]
     cut_by = item.get("cut_by")
