@@ -13,8 +13,9 @@ from pathlib import Path
 
 import click
 
-from api.cli.ledger_cmds import _import, _now, _session, actor_option, existing_file
-from api.cli.report_cmds import _options, _run
+from api.cli import common
+from api.cli.common import actor_option, existing_file, run_import
+from api.cli.report_cmds import report_options, run_report
 from contract_specs.model import from_minor, to_minor
 from ledger.cash import distribute, import_cash
 from ledger.contracts import active_spec
@@ -50,9 +51,9 @@ def register(main: click.Group) -> None:
     def cash_import(contract_id: str, file: Path, actor: str) -> None:
         """Record the cash transactions in FILE (.csv or .xlsx: date, kind, tranche, party,
         component, amount, reference): all rows, or none."""
-        _import(
+        run_import(
             lambda s: import_cash(
-                s, contract_id, active_spec(s, contract_id), file, actor=actor, now=_now()
+                s, contract_id, active_spec(s, contract_id), file, actor=actor, now=common.now()
             )
         )
 
@@ -65,11 +66,11 @@ def register(main: click.Group) -> None:
     @actor_option
     def distribute_cmd(contract_id: str, day: date, reserve: Decimal, actor: str) -> None:
         """Pay the cash on hand on --date through the waterfall and record each payment."""
-        with _session() as session:
+        with common.session() as session:
             active = active_spec(session, contract_id)
             e = active.spec.contract.exponent
             done = distribute(
-                session, contract_id, active, day, actor=actor, now=_now(),
+                session, contract_id, active, day, actor=actor, now=common.now(),
                 reserve=to_minor(reserve, e),
             )  # fmt: skip
         for f in done.transactions:
@@ -91,9 +92,9 @@ def register(main: click.Group) -> None:
         report = report_group
 
     @report.command("investor")
-    @_options
+    @report_options
     def investor(
         contract_id: str, period: str, fmt: str, out: Path, as_of: datetime | None
     ) -> None:
         """Capital, outcome income, distributions, returns to date and the forecast."""
-        _run(lambda s: investor_report(s, contract_id, period, as_of), fmt, out)
+        run_report(lambda s: investor_report(s, contract_id, period, as_of), fmt, out)

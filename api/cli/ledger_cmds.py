@@ -7,66 +7,23 @@ a user can fix are printed one per line (`FILE:ROW: column: reason`) with exit c
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import click
 from sqlmodel import Session
 
-from api.cli.spec_cmds import finding_line
-from contract_specs.findings import SpecError
+from api.cli import common
+from api.cli.common import actor_option, existing_file, run_import
 from ledger.contracts import ActiveSpec, activate_version, active_spec, load_spec_file
-from ledger.db import ensure_schema, make_engine, unit_of_work
 from ledger.enrolment import import_participants
-from ledger.errors import LedgerError, RejectedUpload
 from ledger.evidence import import_evidence
 from ledger.explain import explain_participant, render
 from ledger.export import write_csv
 from ledger.results import import_results
 from ledger.uploads import ImportSummary
 from ledger.verification import import_decisions
-
-actor_option = click.option(
-    "--actor", default="cli", show_default=True, help="Who is doing this (kept in the ledger)."
-)
-existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    """One unit of work on the configured database (created on first use), errors as text."""
-    engine = make_engine()
-    try:
-        ensure_schema(engine)
-        with unit_of_work(engine) as session:
-            yield session
-    except RejectedUpload as exc:
-        for line in exc.lines():
-            click.echo(line, err=True)
-        click.echo(str(exc), err=True)
-        sys.exit(1)
-    except SpecError as exc:
-        for finding in exc.findings:
-            click.echo(finding_line(exc.source, finding), err=True)
-        sys.exit(1)
-    except LedgerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        engine.dispose()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _import(run: Callable[[Session], ImportSummary]) -> None:
-    with _session() as session:
-        summary = run(session)
-    click.echo(str(summary))
 
 
 class SpecImport(Protocol):
@@ -90,9 +47,9 @@ def _import_command(group: click.Group, name: str, what: str, service: SpecImpor
     @click.argument("file", type=existing_file)
     @actor_option
     def command(contract_id: str, file: Path, actor: str) -> None:
-        _import(
+        run_import(
             lambda s: service(
-                s, contract_id, active_spec(s, contract_id), file, actor=actor, now=_now()
+                s, contract_id, active_spec(s, contract_id), file, actor=actor, now=common.now()
             )
         )
 
@@ -108,8 +65,8 @@ def register(main: click.Group) -> None:
     @actor_option
     def contract_load(file: Path, draft: bool, actor: str) -> None:
         """Validate FILE and register it as its contract's next spec version."""
-        with _session() as session:
-            done = load_spec_file(session, file, actor=actor, now=_now(), active=not draft)
+        with common.session() as session:
+            done = load_spec_file(session, file, actor=actor, now=common.now(), active=not draft)
         state = "in force" if done.active else "draft"
         if done.created:
             click.echo(f"{done.contract_id}: version {done.version} loaded ({state})")
@@ -122,8 +79,8 @@ def register(main: click.Group) -> None:
     @actor_option
     def contract_activate(contract_id: str, version: int, actor: str) -> None:
         """Put VERSION of CONTRACT in force (a draft, or an earlier version again)."""
-        with _session() as session:
-            done = activate_version(session, contract_id, version, actor, _now())
+        with common.session() as session:
+            done = activate_version(session, contract_id, version, actor, common.now())
         if not done.changed:
             click.echo(f"{contract_id}: version {version} is already in force")
         else:
@@ -152,7 +109,7 @@ def register(main: click.Group) -> None:
     @actor_option
     def evidence_verify(contract_id: str, file: Path, actor: str) -> None:
         """Record the decisions in FILE (evidence_id, decision, reason): all rows, or none."""
-        _import(lambda s: import_decisions(s, contract_id, file, actor=actor, now=_now()))
+        run_import(lambda s: import_decisions(s, contract_id, file, actor=actor, now=common.now()))
 
     @main.group()
     def ledger() -> None:
@@ -165,7 +122,7 @@ def register(main: click.Group) -> None:
     def ledger_export(contract_id: str, fmt: str, out: Path | None) -> None:
         """Every posting of CONTRACT, one row each, in the order they were posted."""
         del fmt  # csv is the only format; the option keeps the documented command line
-        with _session() as session:
+        with common.session() as session:
             if out is None:
                 write_csv(session, contract_id, sys.stdout)
             else:
@@ -183,7 +140,7 @@ def register(main: click.Group) -> None:
     )
     def ledger_explain(contract_id: str, participant_id: str, as_of: datetime | None) -> None:
         """Why PARTICIPANT was paid what, and why anything was not paid."""
-        with _session() as session:
-            story = explain_participant(session, contract_id, participant_id, as_of or _now())
+        with common.session() as session:
+            story = explain_participant(session, contract_id, participant_id, as_of or common.now())
         for line in render(story):
             click.echo(line)

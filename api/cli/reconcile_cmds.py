@@ -6,46 +6,23 @@ a user can fix are printed one per line (`place: message`) with exit code 1.
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-from sqlalchemy import Engine
 
-from api.cli.ledger_cmds import _import, _now, _session, actor_option, existing_file
+from api.cli import common
+from api.cli.common import actor_option, existing_file, run_import
 from contract_specs.model import from_minor
 from ledger.contracts import active_spec
-from ledger.db import ensure_schema, make_engine, unit_of_work
-from ledger.errors import LedgerError
-from reconciliation.errors import ReconciliationError
+from ledger.db import unit_of_work
 from reconciliation.periods import contract_periods, period_containing
 from reconciliation.remittances import import_remittances
 from reconciliation.runs import RunReport, reconcile
 from reconciliation.scheduler import database_scheduler
 from reconciliation.status import period_bridge, period_row
 from reconciliation.verdict import PeriodBridge
-
-
-@contextmanager
-def _engine() -> Iterator[Engine]:
-    """The configured database (created on first use); user errors as text, exit code 1."""
-    engine = make_engine()
-    try:
-        ensure_schema(engine)
-        yield engine
-    except ReconciliationError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
-    except LedgerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        engine.dispose()
 
 
 def _money(minor: int | None, exponent: int) -> str:
@@ -100,9 +77,9 @@ def register(main: click.Group) -> None:
         contract_id: str, period: str, as_of: datetime | None, close: bool, actor: str
     ) -> None:
         """Post what is owed and not yet posted into PERIOD, claim it, match money received."""
-        with _engine() as engine:
+        with common.database() as engine:
             report = reconcile(
-                engine, contract_id, period, _aware(as_of), close, actor=actor, now=_now()
+                engine, contract_id, period, _aware(as_of), close, actor=actor, now=common.now()
             )
             with unit_of_work(engine) as session:
                 exponent = active_spec(session, contract_id).spec.contract.exponent
@@ -119,9 +96,14 @@ def register(main: click.Group) -> None:
     @actor_option
     def remittances_import(contract_id: str, file: Path, actor: str) -> None:
         """Record the remittances in FILE (payer, amount, date, reference): all rows, or none."""
-        _import(
+        run_import(
             lambda s: import_remittances(
-                s, contract_id, active_spec(s, contract_id).spec, file, actor=actor, now=_now()
+                s,
+                contract_id,
+                active_spec(s, contract_id).spec,
+                file,
+                actor=actor,
+                now=common.now(),
             )
         )
 
@@ -129,8 +111,8 @@ def register(main: click.Group) -> None:
     @click.argument("contract_id", metavar="CONTRACT")
     def periods_cmd(contract_id: str) -> None:
         """Each period of CONTRACT up to now: open or closed, and its verdict today."""
-        today = _now().date()
-        with _session() as session:
+        today = common.now().date()
+        with common.session() as session:
             spec = active_spec(session, contract_id).spec
             contract = spec.contract
             current = period_containing(today, contract.payment_frequency)
@@ -159,18 +141,16 @@ def register(main: click.Group) -> None:
     )
     def scheduler_cmd(delay_hours: float, poll_minutes: float) -> None:
         """Reconcile every active contract's periods as they end (runs missed while down first)."""
-        engine = make_engine()
-        ensure_schema(engine)
-        jobs = database_scheduler(
-            engine, timedelta(hours=delay_hours), timedelta(minutes=poll_minutes)
-        )
-        jobs.start()
-        click.echo("scheduler running; Ctrl-C stops it", err=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            jobs.shutdown()
-            engine.dispose()
+        with common.database() as engine:
+            jobs = database_scheduler(
+                engine, timedelta(hours=delay_hours), timedelta(minutes=poll_minutes)
+            )
+            jobs.start()
+            click.echo("scheduler running; Ctrl-C stops it", err=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                jobs.shutdown()

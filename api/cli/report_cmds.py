@@ -7,7 +7,6 @@ got wrong (period, payer, provider) is printed one problem per line with exit co
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +14,8 @@ from pathlib import Path
 import click
 from sqlmodel import Session
 
-from api.cli.ledger_cmds import _session
+from api.cli import common
 from reporting.commissioner import commissioner_report
-from reporting.errors import ReportError
 from reporting.provider import provider_report
 from reporting.report import Report
 from reporting.write_text import write_csv, write_json
@@ -38,19 +36,17 @@ def write_report(report: Report, fmt: str, out: Path) -> None:
             write_json(report, handle)
 
 
-def _run(build: Callable[[Session], Report], fmt: str, out: Path) -> None:
-    with _session() as session:
-        try:
-            report = build(session)
-        except ReportError as error:  # every problem on its own line, not one joined error
-            for line in error.lines():
-                click.echo(line, err=True)
-            sys.exit(1)
+def run_report(build: Callable[[Session], Report], fmt: str, out: Path) -> None:
+    """Build a report in one unit of work and write it; a wrong request is printed one
+    problem per line (exit code 1)."""
+    with common.session() as session:
+        report = build(session)
     write_report(report, fmt, out)
     click.echo(f"{report.title}: written to {out}", err=True)
 
 
-def _options(command: Callable[..., None]) -> Callable[..., None]:
+def report_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every report command takes: CONTRACT, --period, --format, --out, --as-of."""
     for option in reversed(
         (
             click.argument("contract_id", metavar="CONTRACT"),
@@ -81,7 +77,7 @@ def register(main: click.Group) -> None:
         """Reports for commissioners and providers."""
 
     @report.command("commissioner")
-    @_options
+    @report_options
     @click.option("--payer", required=True, help="The outcome payer's party id.")
     def commissioner(
         contract_id: str,
@@ -92,10 +88,10 @@ def register(main: click.Group) -> None:
         payer: str,
     ) -> None:
         """What PAYER owes for the period and why: summary, lines, not payable, received."""
-        _run(lambda s: commissioner_report(s, contract_id, period, payer, as_of), fmt, out)
+        run_report(lambda s: commissioner_report(s, contract_id, period, payer, as_of), fmt, out)
 
     @report.command("provider")
-    @_options
+    @report_options
     @click.option("--provider", help="A provider's party id; default: the whole contract.")
     @click.option("--min-group", default=10, show_default=True, help="Smallest group shown.")
     def provider(
@@ -108,7 +104,7 @@ def register(main: click.Group) -> None:
         min_group: int,
     ) -> None:
         """Progress, funnel, deadlines, flags and what works for whom."""
-        _run(
+        run_report(
             lambda s: provider_report(s, contract_id, period, provider, as_of, min_group),
             fmt,
             out,

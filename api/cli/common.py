@@ -1,0 +1,86 @@
+"""What every `outcomes` command shares: the database, the clock, and user errors as text.
+
+Errors a user can fix are printed on stderr, one per line with its place (`FILE:ROW: column:
+reason`, a spec's JSON path, a period or an option), and the command exits with code 1. Nothing
+is half written: the unit of work rolls back before the error is printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.cli.spec_cmds import finding_line
+from contract_specs.findings import SpecError
+from ledger.db import ensure_schema, make_engine, unit_of_work
+from ledger.errors import LedgerError, RejectedUpload
+from ledger.uploads import ImportSummary
+from reconciliation.errors import ReconciliationError
+from reporting.errors import ReportError
+
+actor_option = click.option(
+    "--actor", default="cli", show_default=True, help="Who is doing this (kept in the ledger)."
+)
+existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def now() -> datetime:
+    """The time of a write: now, aware UTC."""
+    return datetime.now(UTC)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Print the errors a user can fix, every problem on its own line, and exit with code 1."""
+    try:
+        yield
+    except RejectedUpload as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except SpecError as exc:
+        for finding in exc.findings:
+            click.echo(finding_line(exc.source, finding), err=True)
+        sys.exit(1)
+    except (ReconciliationError, ReportError) as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    except LedgerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@contextmanager
+def database() -> Iterator[Engine]:
+    """The configured database (OUTCOMES_DATABASE_URL, created on first use), user errors as
+    text; disposed of at the end."""
+    engine = make_engine()
+    try:
+        with user_errors():
+            ensure_schema(engine)
+            yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """One unit of work on the configured database: committed, or rolled back on any error."""
+    with database() as engine, unit_of_work(engine) as work:
+        yield work
+
+
+def run_import(run: Callable[[Session], ImportSummary]) -> None:
+    """Run one import in its own unit of work and print what it stored."""
+    with session() as work:
+        summary = run(work)
+    click.echo(str(summary))
