@@ -73,8 +73,7 @@ PARTY_OF = {
 }
 
 
-@pytest.fixture
-def world(engine: Engine, now: datetime) -> dict[Role, str]:
+def load_world(engine: Engine, now: datetime) -> dict[Role, str]:
     """Both contracts loaded, and one token secret per role for dwp-test's parties."""
     secrets: dict[Role, str] = {}
     with unit_of_work(engine) as session:
@@ -86,6 +85,12 @@ def world(engine: Engine, now: datetime) -> dict[Role, str]:
                 session, role.value, party, None, actor="test", now=now
             ).secret
     return secrets
+
+
+@pytest.fixture
+def world(engine: Engine, now: datetime) -> dict[Role, str]:
+    """Both contracts loaded, and one token secret per role for dwp-test's parties."""
+    return load_world(engine, now)
 
 
 @pytest.fixture
