@@ -43,10 +43,7 @@ from ledger.uploads import (
     ImportSummary,
     RowChecks,
     canonical_json,
-    decimals_of,
-    is_decimal,
     open_checks,
-    scaled_integers,
     store_new,
 )
 
@@ -180,22 +177,7 @@ def check_rows(checks: RowChecks, spec: ContractSpec) -> list[dict[str, Any]]:
         "kind",
         "is not a kind of cash: use one of " + ", ".join(kinds),
     )
-    amount = f["amount"]
-    exponent = spec.contract.exponent
-    number = is_decimal(amount)
-    checks.flag(
-        (amount != "") & ~number,
-        "amount",
-        f"is not an amount: write a decimal like 1500.00 (at most {exponent} decimals)",
-    )
-    number &= decimals_of(amount.where(number, "0")) <= exponent
-    checks.flag(
-        (amount != "") & is_decimal(amount) & ~number,
-        "amount",
-        f"has more than the currency's {exponent} decimals: round it",
-    )
-    minor = scaled_integers(amount.where(number, "0"), pd.Series(exponent, index=f.index))
-    checks.flag(number & (minor == 0), "amount", "is zero: leave the row out")
+    minor = checks.amount("amount", spec.contract.exponent)
 
     needs_tranche = kind.isin(WITH_TRANCHE)
     tranche = f["tranche"]

@@ -27,10 +27,7 @@ from ledger.uploads import (
     ImportSummary,
     RowChecks,
     canonical_json,
-    decimals_of,
-    is_decimal,
     open_checks,
-    scaled_integers,
     store_new,
 )
 
@@ -138,21 +135,14 @@ def _quantity(checks: RowChecks, is_measure: pd.Series, decimals: dict[str, int]
         "quantity",
         "must be empty: this metric is not a measure",
     )
-    numeric = is_decimal(raw)
-    checks.flag(is_measure & present & ~numeric, "quantity", "is not a number (like 250.50)")
     allowed = checks.frame["metric"].map(decimals).fillna(0).astype("int64")
-    usable = is_measure & present & numeric
-    too_fine = usable & (decimals_of(raw.where(usable, "0")) > allowed)
-    checks.flag(
-        too_fine,
+    return checks.scaled(
         "quantity",
-        "has more decimals than the measure allows (" + allowed.astype(str) + ")",
+        allowed,
+        where=is_measure,
+        not_a_number="is not a number (like 250.50)",
+        too_many="has more decimals than the measure allows (" + allowed.astype(str) + ")",
     )
-    usable &= ~too_fine
-    scaled = pd.Series(pd.NA, index=raw.index, dtype="Int64")
-    if usable.any():
-        scaled[usable] = scaled_integers(raw[usable], allowed[usable])
-    return scaled
 
 
 def evidence_records(typed: pd.DataFrame) -> list[dict[str, Any]]:

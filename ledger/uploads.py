@@ -288,6 +288,56 @@ class RowChecks:
         self.flag(dates.isna() & (raw != ""), column, "is not a date: write it as YYYY-MM-DD")
         return dates
 
+    def scaled(
+        self,
+        column: str,
+        decimals: int | pd.Series,
+        *,
+        not_a_number: str,
+        too_many: str | pd.Series,
+        where: pd.Series | None = None,
+    ) -> pd.Series:
+        """`column` as integers scaled by 10**decimals (exact, on the digits) on the rows
+        `where` holds that have a value; a value that is not a plain decimal, or has more
+        decimals than allowed (one number, or one per row), is an error. Other rows are NA."""
+        raw = self.frame[column]
+        allowed = (
+            decimals
+            if isinstance(decimals, pd.Series)
+            else pd.Series(decimals, index=raw.index, dtype="int64")
+        )
+        rows = raw != "" if where is None else where & (raw != "")
+        number = is_decimal(raw)
+        self.flag(rows & ~number, column, not_a_number)
+        usable = rows & number
+        fits = decimals_of(raw.where(usable, "0")) <= allowed
+        self.flag(usable & ~fits, column, too_many)
+        usable &= fits
+        scaled = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+        if usable.any():
+            scaled[usable] = scaled_integers(raw[usable], allowed[usable])
+        return scaled
+
+    def amount(
+        self, column: str, exponent: int, *, allow_zero: bool = False, allow_negative: bool = True
+    ) -> pd.Series:
+        """`column` as money in minor units of a currency with `exponent` decimals: a decimal
+        string with at most that many decimals, not zero (unless allowed: a zero row records
+        nothing) and not negative (unless allowed). Empty or bad values come back as 0; their
+        rows have errors."""
+        minor = self.scaled(
+            column,
+            exponent,
+            not_a_number=f"is not an amount: write a decimal like {1500:.{exponent}f} "
+            f"(at most {exponent} decimals)",
+            too_many=f"has more than the currency's {exponent} decimals: round it",
+        )
+        if not allow_zero:
+            self.flag(minor == 0, column, "is zero: leave the row out")
+        if not allow_negative:
+            self.flag(minor < 0, column, "is negative: write the amount without a sign")
+        return minor.fillna(0).astype("int64")
+
     def against_stored(
         self, key: str, canonical: pd.Series, stored: Mapping[str, str], what: str
     ) -> pd.Series:

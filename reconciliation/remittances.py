@@ -27,10 +27,7 @@ from ledger.uploads import (
     ROW,
     ImportSummary,
     RowChecks,
-    decimals_of,
-    is_decimal,
     open_checks,
-    scaled_integers,
     store_new,
 )
 from reconciliation.matching import Remittance
@@ -56,18 +53,8 @@ def check_rows(checks: RowChecks, spec: ContractSpec) -> list[Remittance]:
         "is not an outcome payer of this contract: use one of " + ", ".join(payers),
     )
     days = checks.date("date")
-    exponent = spec.contract.exponent
-    amount = frame["amount"]
-    number = is_decimal(amount)
-    checks.flag(
-        (amount != "") & ~number,
-        "amount",
-        f"is not an amount: write a decimal like 1500.00 (at most {exponent} decimals)",
-    )
-    fits = number & (decimals_of(amount.where(number, "0")) <= exponent)
-    checks.flag(number & ~fits, "amount", f"has more than the currency's {exponent} decimals")
-    minor = scaled_integers(amount.where(fits, "0"), pd.Series(exponent, index=frame.index))
-    checks.flag(fits & (minor == 0), "amount", "is zero: leave the row out")
+    # negative: a refund paid back to the payer
+    minor = checks.amount("amount", spec.contract.exponent)
     seen: dict[tuple[str, int, date, str], int] = {}
     remittances = []
     for payer, value, day, reference in zip(

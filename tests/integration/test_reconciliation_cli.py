@@ -53,7 +53,7 @@ def test_reconcile_claim_get_paid_and_see_the_period_reconciled(
     assert err.splitlines()[:4] == [
         "bad.csv:2: payer: is not an outcome payer of this contract: use one of dwp",
         "bad.csv:3: amount: is not an amount: write a decimal like 1500.00 (at most 2 decimals)",
-        "bad.csv:4: amount: has more than the currency's 2 decimals",
+        "bad.csv:4: amount: has more than the currency's 2 decimals: round it",
         "bad.csv:4: date: is not a date: write it as YYYY-MM-DD",
     ]
 
