@@ -26,3 +26,36 @@ def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def text_column(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """An object array of strings as the `str` column the output frames promise (empty too)."""
     return pd.array(values, dtype="str")
+
+
+def join_sorted(group: np.ndarray, text: np.ndarray, groups: int) -> np.ndarray:
+    """For each group number 0..groups-1, its strings sorted (by code point) and joined with ";"
+    ("" for a group with none). Vectorised: one pass per position within a group."""
+    joined = np.full(groups, "", dtype=object)
+    if len(group) == 0:
+        return joined
+    counts = np.bincount(group, minlength=groups)
+    single = counts[group] == 1
+    joined[group[single]] = text[single]
+    group, text = group[~single], text[~single]
+    if len(group) == 0:
+        return joined
+    # numpy sorts fixed-width unicode in C, in code point order like Python's str
+    rank = np.empty(len(text), dtype=np.int64)
+    rank[np.argsort(text.astype(str), kind="stable")] = np.arange(len(text))
+    order = np.lexsort((rank, group))
+    group, text = group[order], text[order]
+    new = np.ones(len(group), dtype=bool)
+    new[1:] = group[1:] != group[:-1]
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, len(group)))
+    position = np.arange(len(group)) - np.repeat(starts, sizes)
+    owner = np.repeat(np.arange(len(starts)), sizes)
+    result = text[starts].copy()
+    by_position = np.argsort(position, kind="stable")
+    bounds = np.searchsorted(position[by_position], np.arange(1, int(sizes.max()) + 1))
+    for k in range(1, int(sizes.max())):
+        these = by_position[bounds[k - 1] : bounds[k]]
+        result[owner[these]] = result[owner[these]] + ";" + text[these]
+    joined[group[starts]] = result
+    return joined

@@ -17,7 +17,7 @@ import pandas as pd
 
 from contract_specs.model import ContractSpec, to_minor
 from ledger.entitlement.caps import CUT_NAMES, CapLimits, CapOutcome, CapRows, apply_caps
-from ledger.entitlement.coding import distinct_rows, text_column
+from ledger.entitlement.coding import distinct_rows, join_sorted, text_column
 from ledger.entitlement.cohort import cohort_payments
 from ledger.entitlement.dates import day_number
 from ledger.entitlement.evidence import check_rows, things_of
@@ -94,22 +94,10 @@ def compute_entitlement(spec: ContractSpec, facts: Facts) -> Entitlement:
 def _evidence_ids(
     occurrences: Occurrences, claims: Claims, evidence: pd.DataFrame, wanted: np.ndarray
 ) -> np.ndarray:
-    """ ";"-joined sorted evidence ids of the wanted occurrences (most have exactly one row)."""
+    """ ";"-joined sorted evidence ids of the wanted occurrences."""
     ids = evidence["evidence_id"].astype(str).to_numpy(dtype=object)
     has = np.flatnonzero(occurrences.of_claim >= 0)
-    occurrence = occurrences.of_claim[has]
-    rows = claims.row[has]
-    joined = np.empty(len(occurrences.person), dtype=object)
-    counts = np.bincount(occurrence, minlength=len(occurrences.person))
-    single = counts[occurrence] == 1
-    joined[occurrence[single]] = ids[rows[single]]
-    if (~single).any():
-        many = (
-            pd.Series(ids[rows[~single]])
-            .groupby(occurrence[~single])
-            .agg(lambda s: ";".join(sorted(s)))
-        )
-        joined[many.index.to_numpy()] = many.to_numpy()
+    joined = join_sorted(occurrences.of_claim[has], ids[claims.row[has]], len(occurrences.person))
     return joined[wanted]
 
 
