@@ -35,8 +35,9 @@ class UnknownContract(LedgerError):
 class NoActiveSpec(LedgerError):
     def __init__(self, contract_id: str) -> None:
         super().__init__(
-            f"contract {contract_id!r} has no active spec version: load one "
-            "(outcomes contract load FILE)"
+            f"contract {contract_id!r} has no spec version in force: load one "
+            "(outcomes contract load FILE) or put a draft in force "
+            "(outcomes contract activate CONTRACT VERSION)"
         )
         self.contract_id = contract_id
 

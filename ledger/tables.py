@@ -66,7 +66,8 @@ class ContractRow(SQLModel, table=True):
 class SpecVersion(SQLModel, table=True):
     """One immutable version of a contract's spec; versions are numbered 1, 2, ... per contract.
 
-    The version in force is the highest-numbered one loaded `active`; a draft is loaded inactive.
+    `active` records how the version was loaded (in force, or as a draft); which version is in
+    force now is decided by `ledger.contracts.version_in_force` (the latest load or activation).
     """
 
     __tablename__ = "spec_versions"
@@ -226,10 +227,15 @@ class Posting(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
-    """Who did what to which subject, when (details never hold personal data)."""
+    """Who did what to which subject, when (details never hold personal data).
+
+    The records form a hash chain (ledger.audit): each carries the hash of the record before
+    it, set when it is flushed. At most one record follows any other (unique `prev_hash`), so
+    two writers can never fork the chain, even if one skipped the lock.
+    """
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_subject", "subject", "at"),)
+    __table_args__ = (Index("ix_audit_subject", "subject", "at"), UniqueConstraint("prev_hash"))
 
     id: int | None = Field(default=None, primary_key=True)
     actor: str
@@ -237,6 +243,8 @@ class AuditLog(SQLModel, table=True):
     subject: str
     at: datetime
     details: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
 
 
 class ApiToken(SQLModel, table=True):
@@ -303,6 +311,7 @@ class CashTransaction(SQLModel, table=True):
     recorded_at: datetime
     recorded_by: str
     source: str
+
 
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a table model (for bulk inserts and column-wise selects)."""

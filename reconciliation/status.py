@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec, to_minor
-from ledger.contracts import active_spec
+from ledger.contracts import active_spec, version_in_force
 from ledger.tables import Posting, SpecVersion, table_of
 from reconciliation.claims import load_claims
 from reconciliation.matching import Matching, match
@@ -109,8 +109,10 @@ def period_bridge(session: Session, spec: ContractSpec, period: str, as_of: date
 
 def active_contracts(session: Session) -> list[ContractSpec]:
     """The spec in force of every contract that has one (the contracts the scheduler runs)."""
-    table = table_of(SpecVersion)
-    ids = session.connection().execute(
-        select(table.c.contract_id).where(table.c.active.is_(True)).distinct()
-    )
-    return [active_spec(session, contract_id).spec for (contract_id,) in sorted(ids)]
+    # a version is put in force by a load or a later activation, so ask the ledger which
+    ids = session.connection().execute(select(table_of(SpecVersion).c.contract_id).distinct())
+    return [
+        active_spec(session, contract_id).spec
+        for (contract_id,) in sorted(ids)
+        if version_in_force(session, contract_id) is not None
+    ]
