@@ -8,7 +8,8 @@
 3. compute the entitlement as of the cut-off and post, per key, entitlement minus postings so
    far into the period (ledger.postings). Keys first achieved after the period's end wait for
    their own period; a key achieved in an earlier period says which period it corrects;
-4. issue one claim per payer for what was posted, match claims and remittances, record the run
+4. issue one claim per payer for what was posted, match claims and remittances, record each
+   matched remittance as the vehicle's outcome income (reconciliation.income), record the run
    with its inputs (spec version, cut-off, fact counts, a hash of the inputs) and close the
    period when asked.
 
@@ -30,7 +31,7 @@ from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
 from ledger import audit
-from ledger.contracts import active_version, typed_spec
+from ledger.contracts import ActiveSpec, active_version, typed_spec
 from ledger.db import unit_of_work
 from ledger.entitlement import compute_entitlement
 from ledger.entitlement.types import Entitlement, Facts
@@ -44,6 +45,7 @@ from reconciliation.errors import (
     ReconciliationError,
     RunInProgressError,
 )
+from reconciliation.income import record_matched_income
 from reconciliation.matching import Matching
 from reconciliation.periods import Period, parse_period, period_containing
 from reconciliation.status import current_matching, is_closed, period_bridge, postings_by_payer
@@ -73,6 +75,8 @@ class RunReport:
     corrections: dict[str, int]
     closed: bool
     bridge: PeriodBridge
+    # matched remittances recorded as the vehicle's outcome income by this run
+    income_recorded: int = 0
 
 
 def reconcile(
@@ -150,6 +154,14 @@ def _reconcile(
         _close(session, contract_id, period.id, run_id, actor, moment)
     matching = current_matching(session, spec, moment.date())
     _store_matches(session, contract_id, run_id, matching)
+    income = record_matched_income(
+        session,
+        ActiveSpec(version.version, spec),
+        matching,
+        actor=actor,
+        now=moment,
+        source=f"reconcile:{run_id}",
+    )
     totals = {
         payer: {
             "entitlement": owed.get(payer, 0),
@@ -200,6 +212,7 @@ def _reconcile(
         corrections=_corrections(session, contract_id, run_id),
         closed=close,
         bridge=period_bridge(session, spec, period.id, moment.date()),
+        income_recorded=income,
     )
 
 

@@ -57,6 +57,8 @@ def _report_lines(report: RunReport, exponent: int) -> list[str]:
         f"  corrects {period}: {_money(amount, exponent)}"
         for period, amount in sorted(report.corrections.items())
     ]
+    if report.income_recorded:
+        lines.append(f"  {report.income_recorded} matched remittance(s) recorded as outcome income")
     if report.closed:
         lines.append(f"  {report.period} is now closed")
     return lines + bridge_lines(report.bridge, exponent)

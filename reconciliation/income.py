@@ -1,0 +1,87 @@
+"""Money received becomes the vehicle's outcome income once it is matched to a claim.
+
+A remittance that matching settles against claims (exact, within tolerance, split or combined)
+is money actually received for outcomes, so the investment vehicle records it as cash of kind
+`outcome_income` from that payer, on the day it was received, under the reference
+`remittance:<id>`. Breaks (unknown references, duplicates, over- and underpayments) wait for a
+person. A remittance is recorded once: re-running a period finds it already there.
+
+Contracts without an `investment:` section have no vehicle and record nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ledger.cash import record_cash
+from ledger.contracts import ActiveSpec
+from ledger.finance.flows import CashFlow, CashKind
+from ledger.tables import CashTransaction, table_of
+from reconciliation.matching import Matching, Remittance, Status
+from reconciliation.remittances import load_remittances
+
+PREFIX = "remittance:"
+_IN_BATCH = 1_000  # references per IN (...) list
+
+
+def matched_income(matching: Matching, remittances: Sequence[Remittance]) -> list[CashFlow]:
+    """Each remittance in a matched match as outcome income from its payer, in the order
+    received."""
+    matched = {
+        remittance_id
+        for m in matching.matches
+        if m.status is Status.MATCHED
+        for remittance_id in m.remittances
+    }
+    return [
+        CashFlow(
+            r.received_on,
+            CashKind.OUTCOME_INCOME,
+            r.amount,
+            party=r.payer,
+            reference=PREFIX + r.remittance_id,
+        )
+        for r in remittances
+        if r.remittance_id in matched
+    ]
+
+
+def record_matched_income(
+    session: Session,
+    active: ActiveSpec,
+    matching: Matching,
+    *,
+    actor: str,
+    now: datetime,
+    source: str,
+) -> int:
+    """Record as outcome income every matched remittance not recorded yet, all or nothing;
+    returns how many were recorded (0 for a contract without an investment vehicle)."""
+    contract_id = active.spec.contract.id
+    if active.spec.investment is None:
+        return 0
+    flows = matched_income(matching, load_remittances(session, contract_id))
+    stored = _stored_references(session, contract_id, [f.reference for f in flows])
+    new = [f for f in flows if f.reference not in stored]
+    if not new:
+        return 0
+    record_cash(session, contract_id, active, new, actor=actor, now=now, source=source)
+    return len(new)
+
+
+def _stored_references(session: Session, contract_id: str, references: list[str]) -> set[str]:
+    table = table_of(CashTransaction)
+    found: set[str] = set()
+    for start in range(0, len(references), _IN_BATCH):
+        rows = session.connection().execute(
+            select(table.c.reference).where(
+                table.c.contract_id == contract_id,
+                table.c.reference.in_(references[start : start + _IN_BATCH]),
+            )
+        )
+        found.update(rows.scalars())
+    return found
