@@ -104,7 +104,7 @@ def cases(draw: st.DrawFn) -> tuple[CapRows, CapLimits]:
     return rows, limits
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(cases(), st.integers(1, 8))
 def test_the_vectorised_walk_is_the_sequential_walk(
     case: tuple[CapRows, CapLimits], window: int
