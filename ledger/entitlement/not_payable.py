@@ -139,6 +139,10 @@ def _dated_text(
     item: Metric | Measure | None,
 ) -> np.ndarray:
     achieved = "achieved " + _dates(rows.day[chosen])
+    if isinstance(item, Metric) and reason != "before_start":
+        # a measure row: the date the milestone was reached decided, not the row's own
+        measure_row = rows.thing[chosen] >= len(spec.metrics)
+        achieved = np.where(measure_row, f"{item.id} was reached with this row", achieved)
     start = people.start[rows.person[chosen]]
     if reason == "outside_window" and isinstance(item, Metric) and item.window is not None:
         return achieved + f" after the {item.id} window ends " + _dates(after(start, item.window))

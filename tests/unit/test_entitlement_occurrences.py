@@ -193,6 +193,8 @@ def test_threshold_metric_window_applies_on_the_crossing_day() -> None:
     result = compute_entitlement(spec, facts)
     assert result.lines.empty
     assert reasons(result) == {"E1": "outside_window", "E2": "outside_window"}
+    # the detail names the window's end (start + 2 months), not a personal detail
+    assert all(d.endswith("window ends 2015-04-01") for d in result.not_payable.detail)
 
 
 def test_a_measure_row_backing_several_milestones_counts_if_one_of_them_counts() -> None:
