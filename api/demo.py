@@ -19,11 +19,13 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 
 from bench.generate import generate
-from contract_specs.model import Frequency, Role, from_minor
+from contract_specs.model import FeeKind, Frequency, Role, from_minor, to_minor
+from ledger.cash import record_cash
 from ledger.contracts import active_spec, load_spec_file
 from ledger.db import unit_of_work
 from ledger.enrolment import import_participants
 from ledger.evidence import import_evidence
+from ledger.finance.flows import CashFlow, CashKind
 from ledger.tables import ContractRow
 from ledger.tokens import create_token
 from ledger.verification import import_decisions
@@ -92,6 +94,7 @@ def build_demo(engine: Engine, participants: int = 600, seed: int = 2015) -> Non
             _submit_quarter(
                 engine, folder, data.evidence.columns, evidence, data.decisions, quarter
             )
+            _fund_quarter(engine, quarter, len(quarters))
             if index == 2:
                 _revoke_after_audit(engine, folder, evidence, revocations, quarter)
             run_at = _moment(quarter, 5)
@@ -143,6 +146,46 @@ def _submit_quarter(
                 actor="dclg",
                 now=_moment(quarter, 0, hour=15),
             )
+
+
+def _fund_quarter(engine: Engine, quarter: Period, quarters: int) -> None:
+    """The investors' capital is drawn over the first half of the demo; Ambition's fee is paid
+    from it quarter by quarter (the spec's fixed service fee, spread evenly)."""
+    with unit_of_work(engine) as session:
+        active = active_spec(session, DEMO_CONTRACT)
+        investment = active.spec.investment
+        if investment is None:
+            return
+        exponent = active.spec.contract.exponent
+        index = DEMO_QUARTERS.index(quarter.id)
+        flows = []
+        if index < quarters // 2:
+            for tranche in investment.tranches:
+                flows.append(
+                    CashFlow(
+                        on=quarter.start,
+                        kind=CashKind.CAPITAL_DRAWN,
+                        amount=to_minor(tranche.commitment, exponent) // (quarters // 2),
+                        tranche=tranche.id,
+                        party=tranche.investor,
+                        reference=f"draw-{tranche.id}-{quarter.id}",
+                    )
+                )
+        for fee in investment.service_fees:
+            if fee.kind is FeeKind.FIXED and fee.amount is not None:
+                flows.append(
+                    CashFlow(
+                        on=quarter.start + timedelta(days=14),
+                        kind=CashKind.SERVICE_FEE,
+                        amount=to_minor(fee.amount, exponent) // quarters,
+                        party=fee.provider,
+                        component=fee.kind.value,
+                        reference=f"fee-{fee.provider}-{quarter.id}",
+                    )
+                )
+        record_cash(
+            session, DEMO_CONTRACT, active, flows, actor="sib-manager", now=_moment(quarter, -80)
+        )
 
 
 def _revoke_after_audit(

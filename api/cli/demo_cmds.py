@@ -17,7 +17,8 @@ def _examples(role: str) -> list[str]:
     paths = {
         "intermediary": [
             "/api/contracts",
-            f"{contract}/runs",
+            f"{contract}/periods",
+            f"{contract}/reconciliations",
             f"{contract}/postings?limit=5",
         ],
         "commissioner": [
@@ -28,7 +29,10 @@ def _examples(role: str) -> list[str]:
             f"{contract}/progress?period=2016-Q4",
             f"{contract}/participants/P000001/explain",
         ],
-        "investor": [f"{contract}/investor/returns"],
+        "investor": [
+            f"{contract}/returns",
+            f"{contract}/reports/investor?period=2016-Q4&format=json",
+        ],
         "evaluator": ["/api/contracts"],
     }
     return paths.get(role, ["/api/contracts"])
