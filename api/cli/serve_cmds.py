@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
-from ledger.db import ensure_schema, make_engine, unit_of_work
+from ledger.db import ensure_schema, make_engine, normalise_url, unit_of_work
 from ledger.errors import LedgerError
+from ledger.settings import get_settings
 from ledger.tokens import create_token, list_tokens, revoke_token
 
 ROLES = ("intermediary", "commissioner", "investor", "provider", "evaluator")
@@ -28,16 +30,51 @@ def openapi_text() -> str:
     return json.dumps(openapi_document(), indent=2, sort_keys=True) + "\n"
 
 
+def embedded_scheduler(choice: bool | None, database_url: str, workers: int) -> bool:
+    """Whether `outcomes serve` runs the reconciliation scheduler in its own process: as asked,
+    else only in the embedded topology (SQLite, one worker). Scaled out, N workers would each
+    run every job, so one `outcomes scheduler` process does it instead (DESIGN.md, Topology)."""
+    if choice is not None:
+        return choice
+    return make_url(normalise_url(database_url)).get_backend_name() == "sqlite" and workers == 1
+
+
 def register(main: click.Group) -> None:
     @main.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=8000, show_default=True, type=int)
     @click.option("--workers", default=1, show_default=True, type=int)
-    def serve(host: str, port: int, workers: int) -> None:
+    @click.option(
+        "--scheduler/--no-scheduler",
+        default=None,
+        help="Reconcile periods as they end from inside this process. Default: on with SQLite "
+        "and one worker (the embedded topology); off otherwise, where one `outcomes scheduler` "
+        "process runs beside the workers.",
+    )
+    def serve(host: str, port: int, workers: int, scheduler: bool | None) -> None:
         """Serve the HTTP API (OUTCOMES_DATABASE_URL) with uvicorn."""
         import uvicorn
 
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+        def run() -> None:
+            uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+        if not embedded_scheduler(scheduler, get_settings().database_url, workers):
+            run()
+            return
+        from reconciliation.scheduler import database_scheduler
+
+        engine = make_engine()
+        try:
+            ensure_schema(engine)
+            jobs = database_scheduler(engine)
+            jobs.start()
+            click.echo("reconciliation scheduler running in this process", err=True)
+            try:
+                run()
+            finally:
+                jobs.shutdown()
+        finally:
+            engine.dispose()
 
     @main.group()
     def token() -> None:
