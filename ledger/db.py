@@ -16,8 +16,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from ledger.settings import get_settings
@@ -57,6 +58,18 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def hold_until_commit(session: OrmSession, key: str) -> None:
+    """Make every other transaction that holds `key` wait until this one commits or rolls back.
+
+    PostgreSQL: a transaction-scoped advisory lock on the key's hash (a rare hash collision
+    only makes unrelated writers wait). SQLite needs nothing: its transactions begin IMMEDIATE,
+    so the first statement of a unit of work already made any second writer wait.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -122,3 +135,8 @@ def ensure_schema(engine: Engine) -> bool:
         return False
     upgrade(engine)
     return True
+
+
+# Every session's new audit records join the hash chain when flushed (a listener registered by
+# importing the module): whoever holds an engine from here gets a chained audit log.
+from ledger import audit as _audit  # noqa: E402, F401

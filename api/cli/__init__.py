@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from api.cli import (
+    audit_cmds,
     db_cmds,
     demo_cmds,
     investor_cmds,
@@ -32,5 +33,6 @@ for module in (
     report_cmds,
     investor_cmds,
     reconcile_cmds,
+    audit_cmds,
 ):
     module.register(main)
