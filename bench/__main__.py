@@ -1,80 +1,57 @@
-"""`python -m bench --size 10k [--size 1m ...]`: generate the data into a temporary folder and
-print one table of what was generated and how long it took (the real benchmarks come later)."""
+"""`python -m bench --size 10k [--size 100k --size 1m] [--out bench/results/latest.json]`.
+
+For each size: generate the data (setup, not a step), then measure every step in a process of
+its own (wall seconds and peak memory), beside its floor where it has one; print one table and,
+with --out, write the results as JSON with the machine they ran on. No time is asserted here:
+the table says which targets (set for a million participants) were met.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.funnel import PlantDrop
-from bench.generate import generate, parse_size, write_csv
-
-DEFAULT_SPEC = Path(__file__).resolve().parent.parent / (
-    "contract_specs/examples/fair-chance-fund-ambition.yaml"
-)
+from bench.generate import parse_size
+from bench.harness import Options, SizeResult, run_size
+from bench.results import table, write_json
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the options, generate each size, print the table; 0 on success, 2 on bad input."""
+    """Parse the options, run each size, print the table; 0 on success, 2 on bad input."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--size", action="append", help="10k, 100k, 1m or a number (repeatable)")
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="contract spec file")
-    parser.add_argument("--seed", type=int, default=20151)
-    parser.add_argument("--extra-providers", type=int, default=0, help="made-up providers")
-    parser.add_argument(
-        "--drop",
-        metavar="PROVIDER:METRIC:QUARTER:PERCENT",
-        help="plant a drop, e.g. ambition:accommodation_sustained_3m:2016-Q2:30",
-    )
-    parser.add_argument("--out", type=Path, help="keep the files in this folder")
-    options = parser.parse_args(argv)
+    parser.add_argument("--out", type=Path, help="write the results as JSON to this file")
+    parser.add_argument("--keep", type=Path, help="keep the data and databases in this folder")
+    parser.add_argument("--seed", type=int, default=Options.seed)
+    parser.add_argument("--providers", type=int, default=Options.providers)
+    parser.add_argument("--clients", type=int, default=Options.clients)
+    parser.add_argument("--requests", type=int, default=Options.requests, help="request budget")
+    parser.add_argument("--seconds", type=float, default=Options.seconds, help="load time limit")
+    values = parser.parse_args(argv)
     try:
-        sizes = [parse_size(s) for s in options.size or ["10k"]]
-        drop = _drop(options.drop) if options.drop else None
+        sizes = [parse_size(s) for s in values.size or ["10k"]]
     except ValueError as error:
         parser.error(str(error))
-    header = (
-        f"{'participants':>12} {'evidence':>10} {'decisions':>10} {'revoked':>8} "
-        f"{'generate s':>10} {'write s':>8} {'MB':>8}"
+    if values.providers < 1 or values.clients < 1 or values.requests < 1:
+        parser.error("--providers, --clients and --requests must be at least 1")
+    options = Options(
+        values.seed, values.providers, values.clients, values.requests, values.seconds
     )
-    print(f"spec {options.spec.name}, seed {options.seed}")
-    print(header)
+    results: list[SizeResult] = []
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="outcomes-bench-") as temporary:
-            folder = options.out / str(size) if options.out else Path(temporary)
-            began = time.perf_counter()
-            try:
-                data = generate(
-                    options.spec,
-                    size,
-                    options.seed,
-                    None,
-                    drop,
-                    extra_providers=options.extra_providers,
-                )
-            except ValueError as error:  # a drop that does not fit the spec
-                parser.error(str(error))
-            generated = time.perf_counter()
-            paths = write_csv(data, folder)
-            written = time.perf_counter()
-            megabytes = sum(p.stat().st_size for p in paths.values()) / 1e6
-            print(
-                f"{len(data.participants):>12,} {len(data.evidence):>10,} "
-                f"{len(data.decisions):>10,} {len(data.revocations):>8,} "
-                f"{generated - began:>10.2f} "
-                f"{written - generated:>8.2f} {megabytes:>8.1f}"
-            )
+            folder = values.keep / str(size) if values.keep else Path(temporary)
+            results.append(run_size(size, folder, options, log=_progress))
+            print(table(results), flush=True)
+        if values.out:
+            write_json(results, values.out)
     return 0
 
 
-def _drop(text: str) -> PlantDrop:
-    parts = text.split(":")
-    if len(parts) != 4:
-        raise ValueError(f"--drop {text!r}: write PROVIDER:METRIC:QUARTER:PERCENT")
-    provider, metric, quarter, percent = parts
-    return PlantDrop(provider, metric, quarter, float(percent))
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

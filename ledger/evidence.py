@@ -9,7 +9,7 @@ all the same: the engine reports it as not payable, with its reason.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from ledger.uploads import (
     RowChecks,
     canonical_json,
     open_checks,
-    store_new,
+    store_columns,
 )
 
 # the file has the engine's evidence columns but the status, and a reference
@@ -50,30 +50,31 @@ def import_evidence(
     require_contract(session, contract_id)
     checks = open_checks(path, COLUMNS)
     typed = check_rows(checks, active.spec, _enrolled(session, contract_id))
-    records = evidence_records(typed)
-    canonical = pd.Series(canonical_json(records), index=typed.index, dtype="str")
+
+    def canonical(rows: pd.Series) -> pd.Series:
+        return pd.Series(
+            canonical_json(evidence_records(typed[rows])), index=typed.index[rows], dtype="str"
+        )
+
     exists = checks.against_stored(
         "evidence_id", canonical, _stored(session, contract_id), "submitted"
     )
     if checks.errors:
         raise RejectedUpload(checks.errors)
-    rows = [
+    new = typed[~exists.to_numpy(bool)]
+    columns = {name: new[name] for name in ("evidence_id", *FIELDS)}
+    return store_columns(
+        session,
+        Evidence,
         {
-            **record,
-            "achieved_on": date.fromisoformat(record["achieved_on"]),
+            **columns,
             "contract_id": contract_id,
             "submitted_at": now,
             "submitted_by": actor,
-            "source": f"{checks.file}:{row}",
-        }
-        for record, row, old in zip(records, typed[ROW], exists, strict=True)
-        if not old
-    ]
-    return store_new(
-        session,
-        Evidence,
-        rows,
-        len(typed) - len(rows),
+            "source": checks.file + ":" + new[ROW].astype("str"),
+        },
+        len(new),
+        len(typed) - len(new),
         action="evidence.import",
         contract_id=contract_id,
         file=checks.file,
@@ -103,7 +104,7 @@ def check_rows(checks: RowChecks, spec: ContractSpec, enrolled: set[str]) -> pd.
         + ", ".join(sorted([*metrics, *measures])),
     )
     accepted = {**metrics, **{m.id: m.evidence_types for m in spec.measures}}
-    needs_type = f["metric"].map(lambda m: bool(accepted.get(m))).astype(bool)
+    needs_type = f["metric"].isin([m for m, types in accepted.items() if types])
     checks.flag(
         needs_type & (f["evidence_type"] == ""),
         "evidence_type",

@@ -9,17 +9,19 @@ pandas: no ORM objects, so this scales to the number of participants a contract 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from contract_specs.model import AttributeType, ContractSpec, Verification
 from ledger.contracts import active_spec
 from ledger.entitlement.types import EVIDENCE_COLUMNS, PARTICIPANT_COLUMNS, RESULT_COLUMNS, Facts
-from ledger.tables import CohortResult, Evidence, Participant, table_of
-from ledger.verification import current_status
+from ledger.tables import CohortResult, Evidence, Participant, VerificationDecision, table_of
 
 
 def utc(moment: datetime) -> datetime:
@@ -40,12 +42,41 @@ def load_facts(
     )
 
 
+def fetch_columns(session: Session, query: Select[Any]) -> list[list[Any]]:
+    """The rows of `query` as one list per selected column, straight from the driver.
+
+    At millions of rows, building SQLAlchemy Row objects and running a result processor per
+    value costs more than the database's own work. The driver's values need only what the
+    frames do anyway: dates may come as ISO text (SQLite) or date objects (PostgreSQL), JSON as
+    text or already decoded; `dates` and `json_values` take either."""
+    result = session.connection().execute(query)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    width = len(query.selected_columns)
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def dates(values: list[Any]) -> pd.Series:
+    """Calendar dates as datetime64 (NaT for None), from ISO text or date objects."""
+    series = pd.Series(values, dtype="object")
+    if isinstance(next((v for v in values if v is not None), None), str):
+        return pd.to_datetime(series, format="%Y-%m-%d")
+    return pd.to_datetime(series)
+
+
+def json_values(values: list[Any]) -> list[Any]:
+    """JSON documents as Python values, whether the driver decoded them or not."""
+    return [json.loads(v) if isinstance(v, str) else v for v in values]
+
+
 def participants_frame(
     session: Session, contract_id: str, as_of: datetime, spec: ContractSpec
 ) -> pd.DataFrame:
     """Participants enrolled at or before `as_of`, one column per declared attribute."""
     table = table_of(Participant)
-    rows = session.connection().execute(
+    ids, cohorts, providers, starts, attributes = fetch_columns(
+        session,
         select(
             table.c.participant_id,
             table.c.cohort,
@@ -54,19 +85,19 @@ def participants_frame(
             table.c.attributes,
         )
         .where(table.c.contract_id == contract_id, table.c.enrolled_at <= as_of)
-        .order_by(table.c.participant_id)
+        .order_by(table.c.participant_id),
     )
-    data = rows.all()
     frame = pd.DataFrame(
         {
-            "participant_id": pd.array([r[0] for r in data], dtype="str"),
-            "cohort": pd.array([r[1] for r in data], dtype="str"),
-            "provider": pd.array([r[2] for r in data], dtype="str"),
-            "start_date": pd.to_datetime(pd.Series([r[3] for r in data], dtype="object")),
+            "participant_id": pd.array(ids, dtype="str"),
+            "cohort": pd.array(cohorts, dtype="str"),
+            "provider": pd.array(providers, dtype="str"),
+            "start_date": dates(starts),
         }
     )
+    documents = json_values(attributes)
     for attribute in spec.attributes:
-        values = pd.Series([r[4].get(attribute.name) for r in data], dtype="object")
+        values = pd.Series([d.get(attribute.name) for d in documents], dtype="object")
         frame[attribute.name] = _typed(values, attribute.type)
     return frame[[*PARTICIPANT_COLUMNS, *(a.name for a in spec.attributes)]]
 
@@ -87,7 +118,8 @@ def evidence_frame(
 ) -> pd.DataFrame:
     """Evidence submitted at or before `as_of`, with its status as of then."""
     table = table_of(Evidence)
-    rows = session.connection().execute(
+    pks, ids, people, metrics, achieved, types, quantities = fetch_columns(
+        session,
         select(
             table.c.id,
             table.c.evidence_id,
@@ -98,27 +130,47 @@ def evidence_frame(
             table.c.quantity,
         )
         .where(table.c.contract_id == contract_id, table.c.submitted_at <= as_of)
-        .order_by(table.c.evidence_id)
+        .order_by(table.c.evidence_id),
     )
-    data = rows.all()
-    status = current_status(session, contract_id, as_of)
-    automatic = {m.id for m in spec.metrics if m.verification is Verification.AUTOMATIC}
-    automatic |= {m.id for m in spec.measures if m.verification is Verification.AUTOMATIC}
     frame = pd.DataFrame(
         {
-            "evidence_id": pd.array([r[1] for r in data], dtype="str"),
-            "participant_id": pd.array([r[2] for r in data], dtype="str"),
-            "metric": pd.array([r[3] for r in data], dtype="str"),
-            "achieved_on": pd.to_datetime(pd.Series([r[4] for r in data], dtype="object")),
-            "evidence_type": pd.array([r[5] for r in data], dtype="str"),
-            "quantity": pd.array([r[6] for r in data], dtype="Int64"),
-            "status": pd.array(
-                [status.get(r[0], "verified" if r[3] in automatic else "pending") for r in data],
-                dtype="str",
-            ),
+            "evidence_id": pd.array(ids, dtype="str"),
+            "participant_id": pd.array(people, dtype="str"),
+            "metric": pd.array(metrics, dtype="str"),
+            "achieved_on": dates(achieved),
+            "evidence_type": pd.array(types, dtype="str"),
+            "quantity": pd.array(quantities, dtype="Int64"),
+            "status": statuses(session, contract_id, as_of, spec, pks, metrics),
         }
     )
     return frame[list(EVIDENCE_COLUMNS)]
+
+
+def statuses(
+    session: Session,
+    contract_id: str,
+    as_of: datetime,
+    spec: ContractSpec,
+    evidence_pks: list[int],
+    metrics: list[str],
+) -> pd.Array:
+    """Each evidence row's status as of `as_of`: its latest decision by then (ordered by
+    decision time, then as stored), else verified for an automatic metric or measure, else
+    pending. The same rule as ledger.verification.current_status, joined column-wise."""
+    table = table_of(VerificationDecision)
+    decided_pks, decisions = fetch_columns(
+        session,
+        select(table.c.evidence_pk, table.c.decision)
+        .where(table.c.contract_id == contract_id, table.c.decided_at <= as_of)
+        .order_by(table.c.decided_at, table.c.id),
+    )
+    latest = pd.Series(decisions, index=pd.Index(decided_pks, dtype="int64"), dtype="str")
+    latest = latest[~latest.index.duplicated(keep="last")]
+    found = pd.Series(pd.Index(evidence_pks, dtype="int64").map(latest), dtype="str")
+    automatic = {m.id for m in spec.metrics if m.verification is Verification.AUTOMATIC}
+    automatic |= {m.id for m in spec.measures if m.verification is Verification.AUTOMATIC}
+    otherwise = np.where(pd.Series(metrics, dtype="str").isin(automatic), "verified", "pending")
+    return pd.array(found.where(found.notna(), pd.Series(otherwise, dtype="str")), dtype="str")
 
 
 def results_frame(session: Session, contract_id: str, as_of: datetime) -> pd.DataFrame:

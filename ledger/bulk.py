@@ -1,0 +1,96 @@
+"""Inserting many rows at once, column by column, at the speed of the driver's executemany.
+
+SQLAlchemy's Core executemany turns each row's dict into parameters one value at a time; at
+millions of rows that costs as much as the database's own work. Here each column is converted
+once with the column type's own bind processor (so what is stored is exactly what SQLAlchemy
+would store), constant columns are converted once, and the rows go to the driver in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Date, Table, insert
+
+BATCH = 50_000  # rows per executemany: big enough for speed, small enough for memory
+
+Values: TypeAlias = Sequence[Any] | pd.Series
+
+
+def insert_columns(
+    connection: Connection, table: Table, columns: Mapping[str, Values | Any], count: int
+) -> None:
+    """Insert `count` rows into `table`: each entry of `columns` is a sequence (or Series) of
+    `count` values, or one value every row shares. Columns left out take their scalar default.
+    """
+    if count == 0:
+        return
+    dialect = connection.dialect
+    given = dict(columns)
+    for column in table.columns:
+        default = column.default
+        if column.name in given or column.primary_key:
+            continue
+        if default is not None and getattr(default, "is_scalar", False):
+            given[column.name] = default.arg  # type: ignore[attr-defined]
+    names = list(given)
+    lists: dict[str, list[Any]] = {}
+    for name in names:
+        lists[name] = _processed(table, name, given[name], count, dialect)
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    sql = str(compiled)
+    positional = compiled.positiontup
+    for start in range(0, count, BATCH):
+        stop = min(start + BATCH, count)
+        if positional is not None:
+            order = [lists[name][start:stop] for name in positional]
+            params: list[Any] = list(zip(*order, strict=True))
+        else:
+            chunk = {name: lists[name][start:stop] for name in names}
+            params = [
+                dict(zip(names, row, strict=True)) for row in zip(*chunk.values(), strict=True)
+            ]
+        connection.exec_driver_sql(sql, params)
+
+
+def _processed(table: Table, name: str, values: Any, count: int, dialect: Any) -> list[Any]:
+    column = table.c[name]
+    process = column.type._cached_bind_processor(dialect)
+    if not _is_column(values):
+        one = process(values) if process is not None else values
+        return [one] * count
+    if isinstance(column.type, Date) and dialect.name == "sqlite" and _is_datetimes(values):
+        # SQLAlchemy stores an SQLite DATE as the text YYYY-MM-DD: numpy writes exactly that
+        days = pd.Series(values).to_numpy("datetime64[D]")
+        texts = np.datetime_as_string(days).tolist()
+        return [None if text == "NaT" else text for text in texts]
+    items = _python_values(values)
+    if len(items) != count:
+        raise ValueError(f"column {name}: {len(items)} values for {count} rows")
+    if process is None:
+        return items
+    return [None if value is None else process(value) for value in items]
+
+
+def _is_column(values: Any) -> bool:
+    return isinstance(values, pd.Series | np.ndarray | list | tuple)
+
+
+def _is_datetimes(values: Any) -> bool:
+    return isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values.dtype)
+
+
+def _python_values(values: Values) -> list[Any]:
+    """Plain Python values, None where pandas or numpy would say missing."""
+    if isinstance(values, pd.Series):
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            return [None if pd.isna(v) else v.date() for v in values]
+        missing = values.isna().to_numpy(bool)
+        items = values.astype(object).tolist()
+        if missing.any():
+            return [None if gone else item for item, gone in zip(items, missing, strict=True)]
+        return items
+    return list(values)
