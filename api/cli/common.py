@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import click
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ from sqlmodel import Session
 
 from api.cli.spec_cmds import finding_line
 from contract_specs.findings import SpecError
+from ledger.contracts import ActiveSpec, active_spec
 from ledger.db import ensure_schema, make_engine, unit_of_work
 from ledger.errors import LedgerError, RejectedUpload
 from ledger.uploads import ImportSummary
@@ -84,3 +86,34 @@ def run_import(run: Callable[[Session], ImportSummary]) -> None:
     with session() as work:
         summary = run(work)
     click.echo(str(summary))
+
+
+class SpecImport(Protocol):
+    """An import under the spec in force: a file's rows, all or none."""
+
+    def __call__(
+        self,
+        session: Session,
+        contract_id: str,
+        active: ActiveSpec,
+        path: Path,
+        *,
+        actor: str,
+        now: datetime,
+    ) -> ImportSummary: ...
+
+
+def import_command(group: click.Group, name: str, what: str, service: SpecImport) -> None:
+    """Register `<group> <name> CONTRACT FILE [--actor]`: one import under the spec in force,
+    described as `what` (e.g. "Enrol the participants in FILE")."""
+
+    @group.command(name, help=f"{what}: a .csv or .xlsx file, all rows or none.")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.argument("file", type=existing_file)
+    @actor_option
+    def command(contract_id: str, file: Path, actor: str) -> None:
+        run_import(
+            lambda s: service(
+                s, contract_id, active_spec(s, contract_id), file, actor=actor, now=now()
+            )
+        )

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from api.cli import common
-from api.cli.common import actor_option, existing_file, run_import
+from api.cli.common import actor_option, import_command
 from api.cli.report_cmds import report_options, run_report
 from contract_specs.model import from_minor, to_minor
 from ledger.cash import distribute, import_cash
@@ -44,18 +44,13 @@ def register(main: click.Group) -> None:
     def cash() -> None:
         """Cash transactions of the investment vehicle."""
 
-    @cash.command("import")
-    @click.argument("contract_id", metavar="CONTRACT")
-    @click.argument("file", type=existing_file)
-    @actor_option
-    def cash_import(contract_id: str, file: Path, actor: str) -> None:
-        """Record the cash transactions in FILE (.csv or .xlsx: date, kind, tranche, party,
-        component, amount, reference): all rows, or none."""
-        run_import(
-            lambda s: import_cash(
-                s, contract_id, active_spec(s, contract_id), file, actor=actor, now=common.now()
-            )
-        )
+    import_command(
+        cash,
+        "import",
+        "Record the cash transactions in FILE (date, kind, tranche, party, component, amount, "
+        "reference)",
+        import_cash,
+    )
 
     @main.command("distribute")
     @click.argument("contract_id", metavar="CONTRACT")

@@ -9,49 +9,18 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import click
-from sqlmodel import Session
 
 from api.cli import common
-from api.cli.common import actor_option, existing_file, run_import
-from ledger.contracts import ActiveSpec, activate_version, active_spec, load_spec_file
+from api.cli.common import actor_option, existing_file, import_command, run_import
+from ledger.contracts import activate_version, load_spec_file
 from ledger.enrolment import import_participants
 from ledger.evidence import import_evidence
 from ledger.explain import explain_participant, render
 from ledger.export import write_csv
 from ledger.results import import_results
-from ledger.uploads import ImportSummary
 from ledger.verification import import_decisions
-
-
-class SpecImport(Protocol):
-    def __call__(
-        self,
-        session: Session,
-        contract_id: str,
-        active: ActiveSpec,
-        path: Path,
-        *,
-        actor: str,
-        now: datetime,
-    ) -> ImportSummary: ...
-
-
-def _import_command(group: click.Group, name: str, what: str, service: SpecImport) -> None:
-    """Register `<group> <name> CONTRACT FILE`: one import under the spec in force."""
-
-    @group.command(name, help=f"{what} (.csv or .xlsx): all rows, or none.")
-    @click.argument("contract_id", metavar="CONTRACT")
-    @click.argument("file", type=existing_file)
-    @actor_option
-    def command(contract_id: str, file: Path, actor: str) -> None:
-        run_import(
-            lambda s: service(
-                s, contract_id, active_spec(s, contract_id), file, actor=actor, now=common.now()
-            )
-        )
 
 
 def register(main: click.Group) -> None:
@@ -99,9 +68,9 @@ def register(main: click.Group) -> None:
     def results() -> None:
         """Cohort-level results from evaluators."""
 
-    _import_command(participants, "import", "Enrol the participants in FILE", import_participants)
-    _import_command(evidence, "import", "Submit the evidence rows in FILE", import_evidence)
-    _import_command(results, "import", "Submit the cohort results in FILE", import_results)
+    import_command(participants, "import", "Enrol the participants in FILE", import_participants)
+    import_command(evidence, "import", "Submit the evidence rows in FILE", import_evidence)
+    import_command(results, "import", "Submit the cohort results in FILE", import_results)
 
     @evidence.command("verify")
     @click.argument("contract_id", metavar="CONTRACT")

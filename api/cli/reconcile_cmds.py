@@ -11,12 +11,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+from sqlmodel import Session
 
 from api.cli import common
-from api.cli.common import actor_option, existing_file, run_import
+from api.cli.common import actor_option, import_command
 from contract_specs.model import from_minor
-from ledger.contracts import active_spec
+from ledger.contracts import ActiveSpec, active_spec
 from ledger.db import unit_of_work
+from ledger.uploads import ImportSummary
 from reconciliation.periods import contract_periods, period_containing
 from reconciliation.remittances import import_remittances
 from reconciliation.runs import RunReport, reconcile
@@ -68,6 +70,12 @@ def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=moment.tzinfo or UTC)
 
 
+def _import_remittances(
+    session: Session, contract_id: str, active: ActiveSpec, path: Path, *, actor: str, now: datetime
+) -> ImportSummary:
+    return import_remittances(session, contract_id, active.spec, path, actor=actor, now=now)
+
+
 def register(main: click.Group) -> None:
     @main.command("reconcile")
     @click.argument("contract_id", metavar="CONTRACT")
@@ -92,22 +100,12 @@ def register(main: click.Group) -> None:
     def remittances() -> None:
         """Money received from outcome payers."""
 
-    @remittances.command("import")
-    @click.argument("contract_id", metavar="CONTRACT")
-    @click.argument("file", type=existing_file)
-    @actor_option
-    def remittances_import(contract_id: str, file: Path, actor: str) -> None:
-        """Record the remittances in FILE (payer, amount, date, reference): all rows, or none."""
-        run_import(
-            lambda s: import_remittances(
-                s,
-                contract_id,
-                active_spec(s, contract_id).spec,
-                file,
-                actor=actor,
-                now=common.now(),
-            )
-        )
+    import_command(
+        remittances,
+        "import",
+        "Record the remittances in FILE (payer, amount, date, reference)",
+        _import_remittances,
+    )
 
     @main.command("periods")
     @click.argument("contract_id", metavar="CONTRACT")
