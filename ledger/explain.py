@@ -61,7 +61,8 @@ class PostingItem:
 class MetricStory:
     metric: str
     name: str
-    paid: Decimal
+    paid: Decimal  # the sum of the postings so far
+    owed: Decimal  # the entitlement as of the cut-off: what the postings will come to
     postings: tuple[PostingItem, ...]
     evidence: tuple[EvidenceItem, ...]
 
@@ -90,17 +91,20 @@ def explain_participant(
     if exists is None:
         raise UnknownParticipant(contract_id, participant_id)
     current = active_spec(session, contract_id)
-    unpaid = _not_payable(session, contract_id, participant_id, as_of, current.spec)
+    exponent = current.spec.contract.exponent
+    owed, unpaid = _entitlement(session, contract_id, participant_id, as_of, current.spec)
     evidence = _evidence(session, contract_id, participant_id, unpaid)
-    postings = _postings(session, contract_id, participant_id, current.spec.contract.exponent)
+    postings = _postings(session, contract_id, participant_id, exponent)
     names = {m.id: m.name for m in current.spec.metrics}
     names.update({m.id: m.name for m in current.spec.measures})
-    metrics = sorted({*(e[0] for e in evidence), *(p[0] for p in postings)})
+    metrics = sorted({*(e[0] for e in evidence), *(p[0] for p in postings), *owed})
+    zero = from_minor(0, exponent)
     stories = tuple(
         MetricStory(
             metric=metric,
             name=names.get(metric, metric),
-            paid=sum((p.amount for m, p in postings if m == metric), Decimal(0)),
+            paid=sum((p.amount for m, p in postings if m == metric), zero),
+            owed=from_minor(owed.get(metric, 0), exponent),
             postings=tuple(p for m, p in postings if m == metric),
             evidence=tuple(e for m, e in evidence if m == metric),
         )
@@ -109,19 +113,23 @@ def explain_participant(
     return Explanation(contract_id, participant_id, contract.currency, as_of, stories)
 
 
-def _not_payable(
+def _entitlement(
     session: Session, contract_id: str, participant_id: str, as_of: datetime, spec: ContractSpec
-) -> dict[str, str]:
+) -> tuple[dict[str, int], dict[str, str]]:
+    """What the participant is owed per metric (minor units), and why each row earns nothing."""
     # caps are shared across the contract, so the whole contract's entitlement is computed
     entitlement = compute_entitlement(spec, load_facts(session, contract_id, as_of, spec))
+    lines = entitlement.lines
+    owed = lines[lines["participant_id"] == participant_id].groupby("metric")["amount"].sum()
     frame = entitlement.not_payable
     mine = frame[frame["participant_id"] == participant_id]
-    return {
+    unpaid = {
         str(eid): f"{reason}: {detail}" if detail else str(reason)
         for eid, reason, detail in zip(
             mine["evidence_id"], mine["reason"], mine["detail"], strict=True
         )
     }
+    return {str(metric): int(amount) for metric, amount in owed.items()}, unpaid
 
 
 def _evidence(
@@ -214,7 +222,11 @@ def render(explanation: Explanation) -> list[str]:
     if not explanation.metrics:
         out.append("  no evidence and no postings")
     for story in explanation.metrics:
-        out.append(f"{story.metric} ({story.name}): paid {story.paid} {explanation.currency}")
+        heading = f"{story.metric} ({story.name}): paid {story.paid} {explanation.currency}"
+        if story.owed != story.paid:
+            # SEMANTICS 6: what will be owed if nothing else changes
+            heading += f"; owed now {story.owed}, {story.owed - story.paid} to post at the next run"
+        out.append(heading)
         for p in story.postings:
             out.append(
                 f"  posting {p.posting_id} {p.period} {p.kind} {p.payer} {p.amount} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -39,6 +40,35 @@ def _examples(role: str) -> list[str]:
 
 
 def register(main: click.Group) -> None:
+    @main.command("generate")
+    @click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--participants", default=1000, show_default=True, type=click.IntRange(min=1))
+    @click.option("--seed", default=20151, show_default=True, type=int)
+    @click.option(
+        "--out",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder for participants.csv, evidence.csv, decisions.csv, revocations.csv.",
+    )
+    def generate_cmd(spec_file: Path, participants: int, seed: int, out: Path) -> None:
+        """Generate made-up participants and evidence for SPEC_FILE (same seed, same files).
+
+        For trying the product and for tests: nobody real is in these files."""
+        from bench.generate import generate, write_csv
+
+        data = generate(spec_file, participants, seed=seed)
+        paths = write_csv(data, out, sidecars=False)
+        contract = data.spec.contract.id
+        for name, path in paths.items():
+            click.echo(f"{name}: {path}")
+        click.echo("next:")
+        click.echo(f"  outcomes contract load {spec_file}")
+        click.echo(f"  outcomes participants import {contract} {paths['participants']}")
+        click.echo(f"  outcomes evidence import {contract} {paths['evidence']}")
+        click.echo(f"  outcomes evidence verify {contract} {paths['decisions']}")
+        first = data.participants["participant_id"].iloc[0]
+        click.echo(f"  outcomes ledger explain {contract} {first}")
+
     @main.command("demo")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=8000, show_default=True, type=int)
