@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -139,10 +138,6 @@ def _read_csv(path: Path) -> Raw:
     return header, rows, errors
 
 
-# Whitespace a cell may start or end with, next to a separator or a line end (ASCII files).
-_PADDING = re.compile(rb"[ \t\f\v]+(?:,|\r|\n|$)|(?:^|,)[ \t\f\v]+", re.MULTILINE)
-
-
 def _read_csv_fast(path: Path, required: Sequence[str]) -> tuple[list[str], pd.DataFrame] | None:
     """The csv read by pandas' C parser, the same strings and row numbers as `_read_csv`; None
     when the file needs the careful reader (a row longer than the header, no header at all,
@@ -163,10 +158,11 @@ def _read_csv_fast(path: Path, required: Sequence[str]) -> tuple[list[str], pd.D
         )
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):  # EmptyDataError included
         return None
-    # Python's strip also strips non-ASCII spaces: leave those files to the careful reader
-    if not data.isascii():
-        return None
-    padded = _PADDING.search(data) is not None
+    # Strip only when a cell could need it (counting one byte runs at memory speed); any
+    # non-ASCII byte may be a Unicode space, which Python's strip strips too.
+    padded = not data.isascii() or any(
+        data.count(space) for space in (b" ", b"\t", b"\x0b", b"\x0c")
+    )
     del data
     raw = raw.fillna("")  # a row shorter than the header
     cells = [raw[c].str.strip() if padded else raw[c] for c in raw.columns]
@@ -367,10 +363,15 @@ class RowChecks:
             else pd.Series(decimals, index=raw.index, dtype="int64")
         )
         rows = raw != "" if where is None else where & (raw != "")
-        number = is_decimal(raw)
+        # string checks on the rows that have a value only: most evidence rows have none
+        number = pd.Series(False, index=raw.index)
+        if rows.any():
+            number[rows] = is_decimal(raw[rows])
         self.flag(rows & ~number, column, not_a_number)
         usable = rows & number
-        fits = decimals_of(raw.where(usable, "0")) <= allowed
+        fits = pd.Series(True, index=raw.index)
+        if usable.any():
+            fits[usable] = decimals_of(raw[usable]) <= allowed[usable]
         self.flag(usable & ~fits, column, too_many)
         usable &= fits
         scaled = pd.Series(pd.NA, index=raw.index, dtype="Int64")
