@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec, FeeKind, Investment, Role, from_minor
 from ledger.contracts import ActiveSpec, require_contract
+from ledger.db import hold_until_commit
 from ledger.errors import LedgerError, RejectedUpload
 from ledger.finance.distribute import plan_distribution
 from ledger.finance.flows import CashFlow, CashKind, Component
@@ -327,7 +328,8 @@ def distribute(
     payment, all or nothing. Running it again on the same day finds no cash left to pay."""
     require_contract(session, contract_id)
     investment = investment_of(contract_id, active.spec)
-    _lock(session, contract_id)
+    # two distributions at once would both pay out the same cash
+    hold_until_commit(session, f"cash:{contract_id}")
     run_id = uuid.uuid4().hex[:12]
     waterfall, planned = plan_distribution(
         investment, load_cash(session, contract_id), on, active.spec.contract.exponent, reserve
@@ -348,14 +350,3 @@ def distribute(
         session, contract_id, active, flows, actor=actor, now=now, source=f"distribution:{run_id}"
     )
     return Distributed(contract_id, on, run_id, waterfall, flows)
-
-
-def _lock(session: Session, contract_id: str) -> None:
-    # Two distributions of one contract at once would both pay out the same cash. PostgreSQL
-    # serialises them with a transaction-scoped advisory lock; SQLite transactions here begin
-    # IMMEDIATE (ledger.db), which already lets only one writer in.
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"cash:{contract_id}"}
-        )

@@ -18,11 +18,12 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from contract_specs.model import from_minor
 from ledger.contracts import active_version, spec_version, typed_spec
+from ledger.db import hold_until_commit
 from ledger.entitlement import compute_entitlement
 from ledger.entitlement.types import Entitlement
 from ledger.facts import load_facts, utc
@@ -73,7 +74,8 @@ def post_entitlement(
     """
     if check_period is not None:
         check_period(period)
-    _lock_contract(session, contract_id)
+    # two runs for one contract must never both post the same difference
+    hold_until_commit(session, f"postings:{contract_id}")
     row = (
         active_version(session, contract_id)
         if spec_version_number is None
@@ -255,14 +257,3 @@ def _posting(
         "posted_at": moment,
         "corrects_period": corrects if corrects and corrects != period else None,
     }
-
-
-def _lock_contract(session: Session, contract_id: str) -> None:
-    # Two runs for one contract must never both post the same difference. On PostgreSQL a
-    # transaction-scoped advisory lock serialises them; SQLite transactions here begin
-    # IMMEDIATE (ledger.db), which already lets only one writer in at a time.
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"postings:{contract_id}"}
-        )

@@ -25,14 +25,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
 from ledger import audit
 from ledger.contracts import ActiveSpec, active_version, typed_spec
-from ledger.db import unit_of_work
+from ledger.db import hold_until_commit, unit_of_work
 from ledger.entitlement import compute_entitlement
 from ledger.entitlement.types import Entitlement, Facts
 from ledger.facts import load_facts, utc
@@ -120,7 +120,8 @@ def _reconcile(
     version = active_version(session, contract_id)
     spec = typed_spec(version)
     period = parse_period(period_id, spec.contract.payment_frequency, place="--period")
-    _lock(session, contract_id, period.id)
+    # a second run of the same period waits here, then finds this one done
+    hold_until_commit(session, f"reconcile:{contract_id}:{period.id}")
     _refuse_if_done_meanwhile(session, contract_id, period.id, requested_at)
     moment = utc(now or clock())
     cut_off = utc(as_of) if as_of is not None else moment
@@ -214,18 +215,6 @@ def _reconcile(
         bridge=period_bridge(session, spec, period.id, moment.date()),
         income_recorded=income,
     )
-
-
-def _lock(session: Session, contract_id: str, period: str) -> None:
-    # PostgreSQL: a transaction-scoped advisory lock per contract and period makes a second
-    # run wait here. SQLite transactions begin IMMEDIATE (ledger.db): the first statement of
-    # this unit of work already made any second writer wait.
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-            {"key": f"reconcile:{contract_id}:{period}"},
-        )
 
 
 def _refuse_if_done_meanwhile(
