@@ -161,7 +161,17 @@ def _progress(common: dict[str, Any], token: str, folder: Path, options: Options
     command = "from api.cli import main; main()"
     with (folder / "serve.log").open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-c", command, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-c",
+                command,
+                "serve",
+                "--no-scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

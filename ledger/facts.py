@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlmodel import Session
 
 from contract_specs.model import AttributeType, ContractSpec, Verification
@@ -153,17 +153,21 @@ def statuses(
     spec: ContractSpec,
     evidence_pks: list[int],
     metrics: list[str],
+    only: ColumnElement[bool] | None = None,
 ) -> pd.Array:
     """Each evidence row's status as of `as_of`: its latest decision by then (ordered by
     decision time, then as stored), else verified for an automatic metric or measure, else
-    pending. The same rule as ledger.verification.current_status, joined column-wise."""
+    pending. The same rule as ledger.verification.current_status, joined column-wise.
+
+    `only` (a condition on the evidence table) reads the decisions on that evidence only."""
     table = table_of(VerificationDecision)
-    decided_pks, decisions = fetch_columns(
-        session,
-        select(table.c.evidence_pk, table.c.decision)
-        .where(table.c.contract_id == contract_id, table.c.decided_at <= as_of)
-        .order_by(table.c.decided_at, table.c.id),
+    query = select(table.c.evidence_pk, table.c.decision).where(
+        table.c.contract_id == contract_id, table.c.decided_at <= as_of
     )
+    if only is not None:
+        evidence = table_of(Evidence)
+        query = query.where(table.c.evidence_pk.in_(select(evidence.c.id).where(only)))
+    decided_pks, decisions = fetch_columns(session, query.order_by(table.c.decided_at, table.c.id))
     latest = pd.Series(decisions, index=pd.Index(decided_pks, dtype="int64"), dtype="str")
     latest = latest[~latest.index.duplicated(keep="last")]
     found = pd.Series(pd.Index(evidence_pks, dtype="int64").map(latest), dtype="str")

@@ -17,7 +17,7 @@ from ledger.contracts import active_spec
 from ledger.facts import utc
 from reconciliation.findings import awaiting_verification, likely_unclaimed
 from reconciliation.periods import period_containing, periods_between
-from reporting import sources
+from reporting import memo, sources
 from reporting.deadlines import deadlines
 from reporting.flags import flags
 from reporting.funnel import funnel
@@ -62,8 +62,25 @@ def provider_report(
     """The progress report of `provider` (every provider when None) for `period_id`.
 
     The cut-off defaults to the end of the period, or the latest posting into it when that is
-    later (the run that paid it), so the same ledger always gives the same report.
+    later (the run that paid it), so the same ledger always gives the same report; a report
+    asked for again before the ledger changes is served as built (reporting.memo).
     """
+    request = ("provider", contract_id, period_id, provider, as_of, min_group)
+    return memo.remembered(
+        session,
+        request,
+        lambda: _provider_report(session, contract_id, period_id, provider, as_of, min_group),
+    )
+
+
+def _provider_report(
+    session: Session,
+    contract_id: str,
+    period_id: str,
+    provider: str | None,
+    as_of: datetime | None,
+    min_group: int,
+) -> Report:
     active = active_spec(session, contract_id)
     spec = active.spec
     period = checked_request(spec, period_id, provider=provider)

@@ -13,9 +13,9 @@ import pandas as pd
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
-from contract_specs.model import ContractSpec, Verification
+from contract_specs.model import ContractSpec
+from ledger.facts import dates, fetch_columns, statuses
 from ledger.tables import CohortResult, Evidence, Participant, Posting, table_of
-from ledger.verification import current_status
 
 POSTING_COLUMNS = (
     "posting_id",
@@ -110,33 +110,30 @@ def evidence(
     """Evidence submitted at or before `cut_off` with its status then (as ledger.facts says:
     the latest decision, else verified for automatic metrics and pending for the rest)."""
     table = table_of(Evidence)
-    query = select(
-        table.c.id, *(table.c[name] for name in EVIDENCE_COLUMNS if name != "status")
-    ).where(table.c.contract_id == contract_id, table.c.submitted_at <= cut_off)
+    where = (table.c.contract_id == contract_id) & (table.c.submitted_at <= cut_off)
     if provider is not None:
-        query = query.where(_of_provider(table.c.participant_id, contract_id, provider))
-    rows = session.connection().execute(query.order_by(table.c.evidence_id)).all()
-    decided = current_status(session, contract_id, cut_off)
-    automatic = {m.id for m in spec.metrics if m.verification is Verification.AUTOMATIC}
-    automatic |= {m.id for m in spec.measures if m.verification is Verification.AUTOMATIC}
-    frame = pd.DataFrame(
-        [
-            (
-                r.evidence_id,
-                r.participant_id,
-                r.metric,
-                r.achieved_on,
-                r.submitted_at,
-                decided.get(r.id, "verified" if r.metric in automatic else "pending"),
-                r.reference,
-            )
-            for r in rows
-        ],
+        where &= _of_provider(table.c.participant_id, contract_id, provider)
+    fetched = fetch_columns(
+        session,
+        select(table.c.id, *(table.c[c] for c in EVIDENCE_COLUMNS if c != "status"))
+        .where(where)
+        .order_by(table.c.evidence_id),
+    )
+    pks, ids, people, metrics, achieved, submitted, references = fetched
+    return pd.DataFrame(
+        {
+            "evidence_id": pd.Series(ids, dtype="object"),
+            "participant_id": pd.Series(people, dtype="object"),
+            "metric": pd.Series(metrics, dtype="object"),
+            "achieved_on": dates(achieved),
+            "submitted_at": pd.to_datetime(pd.Series(submitted, dtype="object"), utc=True),
+            "status": pd.Series(
+                statuses(session, contract_id, cut_off, spec, pks, metrics, where), dtype="object"
+            ),
+            "reference": pd.Series(references, dtype="object"),
+        },
         columns=list(EVIDENCE_COLUMNS),
     )
-    frame["achieved_on"] = pd.to_datetime(frame["achieved_on"].astype("object"))
-    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"].astype("object"))
-    return frame
 
 
 def references(session: Session, contract_id: str, ids: Iterable[str]) -> dict[str, str]:

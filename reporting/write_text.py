@@ -7,12 +7,14 @@ a decimal string with exactly the currency's decimals ("1500.00"), never a float
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, TextIO
 
 from contract_specs.model import from_minor
+from reporting import memo
 from reporting.report import Column, Kind, Report, Table, as_date, is_missing
 
 
@@ -68,6 +70,20 @@ def _moment(value: datetime | date) -> str:
 
 def write_json(report: Report, out: TextIO) -> None:
     """Write the cover and every table as one JSON document, one table row per line."""
+    kept = memo.kept_text(report, "json", lambda: _json_text(report))
+    if kept is not None:  # a report served again (a provider polling its progress)
+        out.write(kept)
+        return
+    _write_json(report, out)
+
+
+def _json_text(report: Report) -> str:
+    text = io.StringIO()
+    _write_json(report, text)
+    return text.getvalue()
+
+
+def _write_json(report: Report, out: TextIO) -> None:
     head = {
         "report": report.kind,
         "title": report.title,
