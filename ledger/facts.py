@@ -57,6 +57,12 @@ def fetch_columns(session: Session, query: Select[Any]) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
 
 
+def fetch_frame(session: Session, query: Select[Any], names: list[str]) -> pd.DataFrame:
+    """The rows of `query` as a frame with columns `names` (driver values, object dtype)."""
+    columns = zip(names, fetch_columns(session, query), strict=True)
+    return pd.DataFrame({name: pd.Series(values, dtype="object") for name, values in columns})
+
+
 def dates(values: list[Any]) -> pd.Series:
     """Calendar dates as datetime64 (NaT for None), from ISO text or date objects."""
     series = pd.Series(values, dtype="object")

@@ -26,7 +26,7 @@ from ledger.contracts import active_version, spec_version, typed_spec
 from ledger.db import hold_until_commit
 from ledger.entitlement import compute_entitlement
 from ledger.entitlement.types import Entitlement
-from ledger.facts import load_facts, utc
+from ledger.facts import fetch_frame, load_facts, utc
 from ledger.tables import Posting, table_of
 from ledger.uploads import store_new
 
@@ -122,12 +122,13 @@ def posted_so_far(session: Session, contract_id: str) -> pd.DataFrame:
     """Per key: the sum of its postings, how many there are and the last period posted to."""
     table = table_of(Posting)
     key = [table.c[name] for name in KEY]
-    rows = session.connection().execute(
+    frame = fetch_frame(
+        session,
         select(*key, func.sum(table.c.amount), func.count(), func.max(table.c.period))
         .where(table.c.contract_id == contract_id)
-        .group_by(*key)
+        .group_by(*key),
+        [*KEY, "posted", "postings", "last_period"],
     )
-    frame = pd.DataFrame(rows.all(), columns=[*KEY, "posted", "postings", "last_period"])
     return frame.astype({"occurrence": "int64", "posted": "int64", "postings": "int64"})
 
 
