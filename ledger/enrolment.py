@@ -27,6 +27,7 @@ from contract_specs.model import (
     Rule,
 )
 from ledger.contracts import ActiveSpec, require_contract
+from ledger.db import hold_until_commit
 from ledger.entitlement.people import people_of, rule_holds
 from ledger.errors import RejectedUpload
 from ledger.tables import Participant, table_of
@@ -56,6 +57,9 @@ def import_participants(
 ) -> ImportSummary:
     """Enrol every participant in `path` under the spec in force, or none (RejectedUpload)."""
     require_contract(session, contract_id)
+    # one import of a contract's participants at a time, across processes: the second reads
+    # what the first stored (its rows unchanged, the cohort's places taken), never a stale view
+    hold_until_commit(session, f"participants:{contract_id}")
     spec = active.spec
     checks = open_checks(path, COLUMNS, [a.name for a in spec.attributes])
     typed = check_rows(checks, spec)

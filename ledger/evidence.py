@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
 from ledger.contracts import ActiveSpec, require_contract
+from ledger.db import hold_until_commit
 from ledger.entitlement.types import EVIDENCE_COLUMNS
 from ledger.errors import RejectedUpload
 from ledger.tables import Evidence, Participant, table_of
@@ -48,6 +49,9 @@ def import_evidence(
 ) -> ImportSummary:
     """Store every evidence row in `path`, or none (RejectedUpload)."""
     require_contract(session, contract_id)
+    # one import of a contract's evidence at a time, across processes: a file sent twice at
+    # once is stored by the first and found unchanged by the second (never a unique-key crash)
+    hold_until_commit(session, f"evidence:{contract_id}")
     checks = open_checks(path, COLUMNS)
     typed = check_rows(checks, active.spec, _enrolled(session, contract_id))
 
