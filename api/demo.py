@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from bench.generate import generate
 from contract_specs.model import FeeKind, Frequency, Role, from_minor, to_minor
-from ledger.cash import record_cash
+from ledger.cash import distribute, record_cash
 from ledger.contracts import active_spec, load_spec_file
 from ledger.db import unit_of_work
 from ledger.enrolment import import_participants
@@ -111,6 +111,8 @@ def build_demo(engine: Engine, participants: int = 600, seed: int = 2015) -> Non
             )
             if not last:
                 _pay_claims(engine, folder, quarter, run_at + timedelta(days=14))
+        # the last run recorded the outcome income received; the vehicle pays it out
+        _distribute(engine, _moment(quarters[-1], 7))
 
 
 def _submit_quarter(
@@ -186,6 +188,14 @@ def _fund_quarter(engine: Engine, quarter: Period, quarters: int) -> None:
         record_cash(
             session, DEMO_CONTRACT, active, flows, actor="sib-manager", now=_moment(quarter, -80)
         )
+
+
+def _distribute(engine: Engine, at: datetime) -> None:
+    """Pay the vehicle's cash on hand to the investors through the waterfall."""
+    with unit_of_work(engine) as session:
+        active = active_spec(session, DEMO_CONTRACT)
+        if active.spec.investment is not None:
+            distribute(session, DEMO_CONTRACT, active, at.date(), actor="sib-manager", now=at)
 
 
 def _revoke_after_audit(

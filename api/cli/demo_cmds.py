@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from api.cli.serve_cmds import embedded_scheduler, scheduler_running
 from ledger.db import ensure_schema, make_engine
 from ledger.settings import get_settings
 
@@ -32,7 +33,7 @@ def _examples(role: str) -> list[str]:
         ],
         "investor": [
             f"{contract}/returns",
-            f"{contract}/reports/investor?period=2016-Q4&format=json",
+            f"{contract}/reports/investor?period=2017-Q1&format=json",
         ],
         "evaluator": ["/api/contracts"],
     }
@@ -123,4 +124,6 @@ def register(main: click.Group) -> None:
 
         from api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port)
+        # the embedded topology: the scheduler reconciles in this process as periods end
+        with scheduler_running(embedded_scheduler(None, settings.database_url, 1)):
+            uvicorn.run(create_app(settings), host=host, port=port)

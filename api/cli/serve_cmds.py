@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +41,28 @@ def embedded_scheduler(choice: bool | None, database_url: str, workers: int) -> 
     return make_url(normalise_url(database_url)).get_backend_name() == "sqlite" and workers == 1
 
 
+@contextmanager
+def scheduler_running(enabled: bool) -> Iterator[None]:
+    """Run the reconciliation scheduler in this process while the block runs (if enabled)."""
+    if not enabled:
+        yield
+        return
+    from reconciliation.scheduler import database_scheduler
+
+    engine = make_engine()
+    try:
+        ensure_schema(engine)
+        jobs = database_scheduler(engine)
+        jobs.start()
+        click.echo("reconciliation scheduler running in this process", err=True)
+        try:
+            yield
+        finally:
+            jobs.shutdown()
+    finally:
+        engine.dispose()
+
+
 def register(main: click.Group) -> None:
     @main.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -55,26 +79,8 @@ def register(main: click.Group) -> None:
         """Serve the HTTP API (OUTCOMES_DATABASE_URL) with uvicorn."""
         import uvicorn
 
-        def run() -> None:
+        with scheduler_running(embedded_scheduler(scheduler, get_settings().database_url, workers)):
             uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
-
-        if not embedded_scheduler(scheduler, get_settings().database_url, workers):
-            run()
-            return
-        from reconciliation.scheduler import database_scheduler
-
-        engine = make_engine()
-        try:
-            ensure_schema(engine)
-            jobs = database_scheduler(engine)
-            jobs.start()
-            click.echo("reconciliation scheduler running in this process", err=True)
-            try:
-                run()
-            finally:
-                jobs.shutdown()
-        finally:
-            engine.dispose()
 
     @main.group()
     def token() -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from api.cli import main
 from api.demo import DEMO_CONTRACT, DEMO_QUARTERS, build_demo, demo_tokens, is_loaded
 from contract_specs.model import Role
+from ledger.cash import load_cash
 from ledger.contracts import active_spec
 from ledger.db import unit_of_work
 from ledger.tables import Posting
@@ -33,6 +34,11 @@ def test_demo_history_reconciles_and_every_role_gets_a_working_token(engine: Eng
     assert all(verdicts[q] == "reconciled" for q in DEMO_QUARTERS[:-1]), verdicts
     assert verdicts[DEMO_QUARTERS[-1]] == "reconciled_with_pending"
     assert postings and postings > 0
+
+    # matched remittances became outcome income, which the vehicle paid out to the investors
+    with unit_of_work(engine) as session:
+        kinds = {f.kind.value for f in load_cash(session, DEMO_CONTRACT)}
+    assert {"capital_drawn", "service_fee", "outcome_income", "distribution"} <= kinds
 
     tokens = demo_tokens(engine, datetime(2026, 1, 1, tzinfo=UTC))
     assert {t.role for t in tokens} == set(Role)
