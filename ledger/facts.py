@@ -10,6 +10,7 @@ pandas: no ORM objects, so this scales to the number of participants a contract 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,24 +43,38 @@ def load_facts(
     )
 
 
-def fetch_columns(session: Session, query: Select[Any]) -> list[list[Any]]:
+def fetch_columns(
+    session: Session, query: Select[Any], typed: Collection[str] = ()
+) -> list[list[Any]]:
     """The rows of `query` as one list per selected column, straight from the driver.
 
     At millions of rows, building SQLAlchemy Row objects and running a result processor per
     value costs more than the database's own work. The driver's values need only what the
     frames do anyway: dates may come as ISO text (SQLite) or date objects (PostgreSQL), JSON as
-    text or already decoded; `dates` and `json_values` take either."""
-    result = session.connection().execute(query)
+    text or already decoded; `dates` and `json_values` take either. The columns named in
+    `typed` go through their type's own result processor, as SQLAlchemy would return them."""
+    connection = session.connection()
+    result = connection.execute(query)
     rows = result.cursor.fetchall() if result.cursor is not None else []
-    width = len(query.selected_columns)
+    selected = list(query.selected_columns)
     if not rows:
-        return [[] for _ in range(width)]
-    return [list(column) for column in zip(*rows, strict=True)]
+        return [[] for _ in selected]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    description = result.cursor.description if result.cursor is not None else None
+    for index, column in enumerate(selected):
+        if column.name not in typed or description is None:
+            continue
+        process = column.type._cached_result_processor(connection.dialect, description[index][1])
+        if process is not None:
+            columns[index] = [process(value) for value in columns[index]]
+    return columns
 
 
-def fetch_frame(session: Session, query: Select[Any], names: list[str]) -> pd.DataFrame:
-    """The rows of `query` as a frame with columns `names` (driver values, object dtype)."""
-    columns = zip(names, fetch_columns(session, query), strict=True)
+def fetch_frame(
+    session: Session, query: Select[Any], names: list[str], typed: Collection[str] = ()
+) -> pd.DataFrame:
+    """The rows of `query` as a frame with columns `names` (object dtype; see fetch_columns)."""
+    columns = zip(names, fetch_columns(session, query, typed), strict=True)
     return pd.DataFrame({name: pd.Series(values, dtype="object") for name, values in columns})
 
 

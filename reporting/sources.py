@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger.facts import dates, fetch_columns, statuses
+from ledger.facts import dates, fetch_columns, fetch_frame, statuses
 from ledger.tables import CohortResult, Evidence, Participant, Posting, table_of
 
 POSTING_COLUMNS = (
@@ -79,8 +79,12 @@ def postings(
     )
     if provider is not None:
         query = query.where(_of_provider(table.c.participant_id, contract_id, provider))
-    rows = session.connection().execute(query.order_by(table.c.posted_at, table.c.id))
-    frame = pd.DataFrame(rows.all(), columns=list(POSTING_COLUMNS))
+    frame = fetch_frame(
+        session,
+        query.order_by(table.c.posted_at, table.c.id),
+        list(POSTING_COLUMNS),
+        typed=("achieved_on", "posted_at"),
+    )
     return frame.astype({"amount": "int64", "occurrence": "int64", "spec_version": "int64"})
 
 
@@ -94,9 +98,13 @@ def participants(
     )
     if provider is not None:
         query = query.where(table.c.provider == provider)
-    rows = session.connection().execute(query.order_by(table.c.participant_id))
-    frame = pd.DataFrame(rows.all(), columns=list(PARTICIPANT_COLUMNS))
-    frame["start_date"] = pd.to_datetime(frame["start_date"].astype("object"))
+    frame = fetch_frame(
+        session,
+        query.order_by(table.c.participant_id),
+        list(PARTICIPANT_COLUMNS),
+        typed=("attributes",),
+    )
+    frame["start_date"] = dates(list(frame["start_date"]))
     return frame
 
 
@@ -142,8 +150,9 @@ def references(session: Session, contract_id: str, ids: Iterable[str]) -> dict[s
     found: dict[str, str] = {}
     for model, key in ((Evidence, "evidence_id"), (CohortResult, "result_id")):
         table = table_of(model)
-        rows = session.connection().execute(
-            select(table.c[key], table.c.reference).where(table.c.contract_id == contract_id)
+        keys, texts = fetch_columns(
+            session,
+            select(table.c[key], table.c.reference).where(table.c.contract_id == contract_id),
         )
-        found.update({k: r for k, r in rows if k in wanted and r})
+        found.update({k: r for k, r in zip(keys, texts, strict=True) if r and k in wanted})
     return found
