@@ -3,9 +3,12 @@ overall.
 
 The XIRR solver is our own (no library gave exactness we could check and a None for "no
 answer"): it solves sum(cf / (1 + r) ** (days / 365)) = 0 for the rate r > -1 with Newton's
-method from 10%, and falls back to bisection over a bracket found by scanning when Newton
-leaves the domain or does not converge. A rate is not money: floats are fine here. With no
-cash yet, or flows all of one sign, the IRR is undefined and the answer is None.
+method from 10%, and when Newton leaves the domain or does not converge, bisects a bracket found
+by scanning the whole range of rates. The scan works in x = ln(1 + r), where (-100%, +inf) is
+the whole real line, and compares the logarithms of the discounted money in and money out, so
+no rate overflows: a root near -100% (a loss over a short time) is found as surely as one near
+zero. A rate is not money: floats are fine here. With no cash yet, or flows all of one sign,
+the IRR is undefined and the answer is None.
 """
 
 from __future__ import annotations
@@ -22,9 +25,13 @@ from ledger.finance.flows import CashFlow, CashKind, Component, investor_flows, 
 
 DatedAmount = tuple[date, int]
 TOLERANCE = 1e-10
-# rates scanned for a sign change when Newton fails: from -99.99% to +10,000% a year
-_SCAN = [-0.9999, -0.99, -0.9, -0.75, -0.5, -0.25, -0.1, 0.0, 0.05, 0.1, 0.25, 0.5, 1.0]
-_SCAN += [2.0, 5.0, 10.0, 100.0]
+# Scanned for a sign change when Newton fails, as x = ln(1 + rate), outwards from 0 in steps of
+# 2 ** (1/4): short horizons turn ordinary multiples into extreme annual rates (doubling in a
+# day is x = 253; a penny back of 100m a day later is x = -8,400). Above x = 709 a rate is no
+# longer a float; below about -37 it is -100% to a float's precision.
+_STEPS = [0.001 * 2 ** (k / 4) for k in range(112)]
+_POSITIVE = [0.0, *(x for x in _STEPS if x < 709)]
+_NEGATIVE = [0.0, *(-x for x in _STEPS)]
 
 
 def _npv(rate: float, flows: Sequence[tuple[float, float]]) -> float:
@@ -43,7 +50,10 @@ def _slope(rate: float, flows: Sequence[tuple[float, float]]) -> float:
 
 def xirr(flows: Sequence[DatedAmount]) -> float | None:
     """The annual internal rate of return of dated amounts (actual/365), or None when there is
-    none: no flows, or no flow of each sign."""
+    none: no flows, or no flow of each sign. A rate within a float's precision of -100% (a loss
+    of nearly everything within days) is -1.0. When the flows change sign more than once there
+    may be several rates; the one found is the nearest 0% the scan sees (two rates closer
+    together than its step can both be missed)."""
     if not any(a > 0 for _, a in flows) or not any(a < 0 for _, a in flows):
         return None
     first = min(day for day, _ in flows)
@@ -68,23 +78,52 @@ def _newton(flows: Sequence[tuple[float, float]]) -> float | None:
     return None
 
 
+def _log_total(flows: Sequence[tuple[float, float]], x: float, sign: int) -> float:
+    """ln of the flows of one sign (as positive amounts) discounted at ln(1 + rate) = x."""
+    logs = [math.log(sign * cf) - x * years for years, cf in flows if sign * cf > 0]
+    top = max(logs)
+    return top + math.log(sum(math.exp(value - top) for value in logs))
+
+
+def _balance(x: float, flows: Sequence[tuple[float, float]]) -> float:
+    """ln(money in) - ln(money out) at ln(1 + rate) = x: the sign of the NPV, never overflowing."""
+    return _log_total(flows, x, 1) - _log_total(flows, x, -1)
+
+
+def _brackets() -> list[tuple[float, float]]:
+    """Neighbouring scan points, nearest zero first, alternating sides (the root nearest a
+    rate of 0% is the one found when there are several)."""
+    above = list(itertools.pairwise(_POSITIVE))
+    below = [(lo, hi) for hi, lo in itertools.pairwise(_NEGATIVE)]
+    return [pair for both in itertools.zip_longest(above, below) for pair in both if pair]
+
+
 def _bisect(flows: Sequence[tuple[float, float]]) -> float | None:
-    values = [(r, v) for r in _SCAN if math.isfinite(v := _npv(r, flows))]
-    for (lo, f_lo), (hi, f_hi) in itertools.pairwise(values):
-        if f_lo == 0:
-            return lo
-        if f_lo * f_hi < 0:
+    seen: dict[float, float] = {}
+
+    def at(x: float) -> float:
+        if x not in seen:
+            seen[x] = _balance(x, flows)
+        return seen[x]
+
+    for lo, hi in _BRACKETS:
+        f_lo, f_hi = at(lo), at(hi)
+        if f_lo == 0 or f_hi == 0:
+            return math.expm1(lo if f_lo == 0 else hi)
+        if (f_lo < 0) != (f_hi < 0):
             for _ in range(200):
                 mid = (lo + hi) / 2
-                f_mid = _npv(mid, flows)
-                if f_lo * f_mid <= 0:
-                    hi = mid
-                else:
-                    lo, f_lo = mid, f_mid
-                if hi - lo < TOLERANCE:
+                if hi - lo <= TOLERANCE * max(1.0, abs(mid)) or mid in (lo, hi):
                     break
-            return (lo + hi) / 2
+                if (at(mid) < 0) == (f_lo < 0):
+                    lo = mid
+                else:
+                    hi = mid
+            return math.expm1((lo + hi) / 2)
     return None
+
+
+_BRACKETS = _brackets()
 
 
 def multiple(received: int, paid_in: int) -> Decimal | None:
