@@ -29,7 +29,7 @@ PAYER = "dclg"
 PROVIDER = "ambition"
 # Fewer people start in the first quarter (a programme ramps up), so that its first
 # reconciliation posts about 200,000 lines per payer at a million participants.
-START_QUARTER_SPLIT = (0.16, 0.26, 0.28, 0.30)
+START_QUARTER_SPLIT = (0.20, 0.25, 0.27, 0.28)
 MOMENTS = {
     "loaded_at": "2014-12-01T00:00:00",
     "imported_at": "2018-01-15T00:00:00",
