@@ -16,9 +16,11 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
+import numpy as np
 import pandas as pd
 
 from contract_specs.model import ContractSpec, Metric, Prerequisite, to_minor
+from ledger.entitlement.dates import NO_DAY, after, day_number, day_numbers
 from reconciliation.periods import due_at, periods_due
 
 BUCKETS = ((30, "0-30"), (60, "31-60"), (90, "61-90"))
@@ -46,16 +48,26 @@ CAP_COLUMNS = ("cap", "subject", "used", "limit", "used_percent")
 PERIOD_COLUMNS = ("period", "due_at", "days_late")
 
 
-def _day(value: object) -> date:
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+_LABELS = np.array([label for _, label in BUCKETS] + [OLDEST_BUCKET])
+_UPPERS = np.array([upper for upper, _ in BUCKETS])
 
 
 def bucket_of(age_days: int) -> str:
     """The ageing bucket of an age in days: 0-30, 31-60, 61-90 or 90+."""
-    for upper, label in BUCKETS:
-        if age_days <= upper:
-            return label
-    return OLDEST_BUCKET
+    return str(_LABELS[np.searchsorted(_UPPERS, age_days)])
+
+
+def _utc_days(moments: pd.Series) -> np.ndarray:
+    """The UTC calendar day of each timestamp (aware or naive UTC) as a day number."""
+    stamps = pd.to_datetime(moments)
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return day_numbers(stamps)
+
+
+def _as_dates(days: np.ndarray) -> pd.Series:
+    """Day numbers as a column of `date` objects (what the report writers and JSON expect)."""
+    return pd.Series(days.astype("datetime64[D]")).dt.date.astype("object")
 
 
 def awaiting_verification(evidence: pd.DataFrame, as_of: date, sla_days: int) -> pd.DataFrame:
@@ -64,34 +76,74 @@ def awaiting_verification(evidence: pd.DataFrame, as_of: date, sla_days: int) ->
     `evidence` needs evidence_id, participant_id, metric, submitted_at and status.
     """
     pending = evidence[evidence["status"] == "pending"]
-    rows = []
-    for row in pending.itertuples(index=False):
-        submitted = _day(row.submitted_at)
-        age = (as_of - submitted).days
-        rows.append(
-            (
-                row.evidence_id,
-                row.participant_id,
-                row.metric,
-                submitted,
-                age,
-                bucket_of(age),
-                age > sla_days,
-            )
-        )
-    frame = pd.DataFrame(rows, columns=list(VERIFICATION_COLUMNS))
+    submitted = _utc_days(pending["submitted_at"])
+    age = day_number(as_of) - submitted
+    frame = pd.DataFrame(
+        {
+            "evidence_id": pending["evidence_id"].astype("str").to_numpy(),
+            "participant_id": pending["participant_id"].astype("str").to_numpy(),
+            "metric": pending["metric"].astype("str").to_numpy(),
+            "submitted_on": _as_dates(submitted),
+            "age_days": age.astype("int64"),
+            "bucket": _LABELS[np.searchsorted(_UPPERS, age)],
+            "past_sla": age > sla_days,
+        },
+        columns=list(VERIFICATION_COLUMNS),
+    )
     return frame.sort_values(["age_days", "evidence_id"], ascending=[False, True]).reset_index(
         drop=True
     )
 
 
-def _expected_by(metric: Metric, prerequisite: Prerequisite, on: date, start: date) -> date | None:
-    """When the outcome was due after its prerequisite was achieved on `on`, if it says."""
-    if not prerequisite.min_gap.is_zero:
-        return prerequisite.min_gap.after(on)
-    if metric.window is not None:
-        return metric.window.after(start)
-    return None
+def _latest_by_metric(evidence: pd.DataFrame) -> dict[str, pd.Series]:
+    """Metric -> each participant's latest live achieved_on (day numbers, by participant id)."""
+    live = evidence[~evidence["status"].isin(NOT_ACHIEVED) & evidence["achieved_on"].notna()]
+    days = pd.DataFrame(
+        {
+            "participant_id": live["participant_id"].astype("str").to_numpy(),
+            "metric": live["metric"].astype("str").to_numpy(),
+            "day": day_numbers(live["achieved_on"]),
+        }
+    )
+    latest = days.groupby(["metric", "participant_id"], sort=False)["day"].max()
+    return {
+        str(metric): group.droplevel("metric") for metric, group in latest.groupby(level="metric")
+    }
+
+
+def _overdue(
+    metric: Metric,
+    rank: int,
+    prerequisite: Prerequisite,
+    latest: dict[str, pd.Series],
+    starts: pd.Series,
+    today: int,
+) -> pd.DataFrame:
+    """Participants whose `metric` fell due after `prerequisite` before `today`, unclaimed."""
+    earlier = latest[prerequisite.metric]
+    earlier = earlier[earlier.index.isin(starts.index)]
+    achieved = earlier.to_numpy()
+    if metric.window is None or not prerequisite.min_gap.is_zero:
+        due = after(achieved, prerequisite.min_gap)
+    else:
+        due = after(starts.reindex(earlier.index).to_numpy(), metric.window)
+    claimed = latest.get(metric.id)
+    since = (
+        np.full(len(earlier), NO_DAY)
+        if claimed is None
+        else claimed.reindex(earlier.index, fill_value=NO_DAY).to_numpy(dtype="int64")
+    )
+    keep = (due < today) & (since < achieved)
+    return pd.DataFrame(
+        {
+            "participant_id": earlier.index[keep].to_numpy(),
+            "metric": metric.id,
+            "prerequisite": prerequisite.metric,
+            "achieved": achieved[keep],
+            "due": due[keep],
+            "rank": rank,
+        }
+    )
 
 
 def likely_unclaimed(
@@ -103,31 +155,44 @@ def likely_unclaimed(
     evidence not rejected or revoked: a restarted clock counts from the new entry) sets when
     the outcome was due: achieved_on + the prerequisite's minimum gap, or the end of the
     metric's window from start. Once that date has passed with no evidence of the metric on or
-    after the prerequisite, the participant is listed.
+    after the prerequisite, the participant is listed (once per metric: for the first of its
+    prerequisites, in the spec's order, that says so).
     """
-    live = evidence[~evidence["status"].isin(NOT_ACHIEVED)]
-    starts = {row.participant_id: _day(row.start_date) for row in participants.itertuples()}
-    achieved: dict[tuple[str, str], list[date]] = {}
-    for row in live.itertuples(index=False):
-        achieved.setdefault((row.participant_id, row.metric), []).append(_day(row.achieved_on))
-    rows = []
-    for metric in spec.metrics:
-        for participant_id, start in starts.items():
-            for prerequisite in metric.prerequisites:
-                dates = achieved.get((participant_id, prerequisite.metric))
-                if not dates:
-                    continue
-                latest = max(dates)
-                due = _expected_by(metric, prerequisite, latest, start)
-                if due is None or due >= as_of:
-                    continue
-                claimed = achieved.get((participant_id, metric.id), [])
-                if any(day >= latest for day in claimed):
-                    continue
-                overdue = (as_of - due).days
-                rows.append((participant_id, metric.id, prerequisite.metric, latest, due, overdue))
-                break  # one line per participant and metric
-    frame = pd.DataFrame(rows, columns=list(UNCLAIMED_COLUMNS))
+    latest = _latest_by_metric(evidence)
+    starts = pd.Series(
+        day_numbers(participants["start_date"]),
+        index=pd.Index(participants["participant_id"].astype("str"), name="participant_id"),
+    )
+    today = day_number(as_of)
+    found = [
+        _overdue(metric, rank, prerequisite, latest, starts, today)
+        for metric in spec.metrics
+        for rank, prerequisite in enumerate(metric.prerequisites)
+        if prerequisite.metric in latest
+        and not (prerequisite.min_gap.is_zero and metric.window is None)
+    ]
+    rows = (
+        pd.concat(found, ignore_index=True)
+        if found
+        else pd.DataFrame(
+            columns=["participant_id", "metric", "prerequisite", "achieved", "due", "rank"]
+        )
+    )
+    # one line per participant and metric: the first prerequisite that says so
+    rows = rows.sort_values("rank", kind="stable").drop_duplicates(["participant_id", "metric"])
+    achieved_days = rows["achieved"].to_numpy(dtype="int64")
+    due_days = rows["due"].to_numpy(dtype="int64")
+    frame = pd.DataFrame(
+        {
+            "participant_id": rows["participant_id"].astype("str").to_numpy(),
+            "metric": rows["metric"].astype("str").to_numpy(),
+            "prerequisite": rows["prerequisite"].astype("str").to_numpy(),
+            "prerequisite_achieved_on": _as_dates(achieved_days),
+            "expected_by": _as_dates(due_days),
+            "days_overdue": (today - due_days).astype("int64"),
+        },
+        columns=list(UNCLAIMED_COLUMNS),
+    )
     return frame.sort_values(["metric", "participant_id"]).reset_index(drop=True)
 
 
@@ -180,8 +245,11 @@ def caps_near_exhaustion(
             )
     if spec.caps.per_participant is not None:
         limit = to_minor(spec.caps.per_participant, exponent)
-        for participant_id, used in postings.groupby("participant_id")["amount"].sum().items():
-            checks.append(("participant_cap", str(participant_id), int(used), limit))
+        # cohort-level lines ("cohort:<id>") are paid to no participant: no participant cap
+        people = postings[~postings["participant_id"].astype("str").str.startswith("cohort:")]
+        used_by = people.groupby("participant_id")["amount"].sum()
+        near = used_by[used_by * 100 >= threshold_percent * limit]  # one check per person is slow
+        checks += [("participant_cap", str(p), int(used), limit) for p, used in near.items()]
     rows = [
         (cap, subject, used, limit, _percent(used, limit))
         for cap, subject, used, limit in checks

@@ -10,8 +10,9 @@
    their own period; a key achieved in an earlier period says which period it corrects;
 4. issue one claim per payer for what was posted, match claims and remittances, record each
    matched remittance as the vehicle's outcome income (reconciliation.income), record the run
-   with its inputs (spec version, cut-off, fact counts, a hash of the inputs) and close the
-   period when asked.
+   with its inputs (spec version, cut-off, fact counts, a hash of the inputs) and its findings
+   (reconciliation.run_findings: evidence awaiting verification, likely unclaimed outcomes,
+   caps near exhaustion, periods not reconciled) and close the period when asked.
 
 Re-running posts nothing and claims nothing, unless the facts changed in between.
 """
@@ -48,6 +49,7 @@ from reconciliation.errors import (
 from reconciliation.income import record_matched_income
 from reconciliation.matching import Matching
 from reconciliation.periods import Period, parse_period, period_containing
+from reconciliation.run_findings import Findings, run_findings
 from reconciliation.status import current_matching, is_closed, period_bridge, postings_by_payer
 from reconciliation.tables import CLOSED, OPEN, MatchRow, PeriodRow, ReconcileRun
 from reconciliation.verdict import PeriodBridge
@@ -77,6 +79,8 @@ class RunReport:
     bridge: PeriodBridge
     # matched remittances recorded as the vehicle's outcome income by this run
     income_recorded: int = 0
+    # what to act on as of the cut-off (reconciliation.run_findings)
+    findings: Findings | None = None
 
 
 def reconcile(
@@ -133,6 +137,8 @@ def _reconcile(
         compute_entitlement(spec, facts), posted_so_far(session, contract_id), period
     )
     owed = _payer_sums(entitlement.lines)
+    # once this run has posted, the ledger holds exactly these lines' amounts per key
+    findings = run_findings(session, spec, facts, entitlement.lines, period, cut_off)
     elsewhere = postings_by_payer(session, contract_id, period.id, inside=False)
     run_id = uuid.uuid4().hex
     posted = post_entitlement(
@@ -190,6 +196,7 @@ def _reconcile(
             posted_total=posted.total,
             totals=totals,
             closed=close,
+            findings=findings.document(),
         )
     )
     audit.record(
@@ -214,6 +221,7 @@ def _reconcile(
         closed=close,
         bridge=period_bridge(session, spec, period.id, moment.date()),
         income_recorded=income,
+        findings=findings,
     )
 
 

@@ -72,6 +72,9 @@ class ReconcileRun(SQLModel, table=True):
     posted_total: int = Field(sa_type=BigInteger)
     totals: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     closed: bool = False
+    # what the run found to act on as of its cut-off (reconciliation.run_findings' document);
+    # None for runs made before runs kept their findings
+    findings: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ClaimRow(SQLModel, table=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlmodel import Session
@@ -21,6 +22,7 @@ from ledger.db import unit_of_work
 from ledger.uploads import ImportSummary
 from reconciliation.periods import contract_periods, period_containing
 from reconciliation.remittances import import_remittances
+from reconciliation.run_findings import Findings
 from reconciliation.runs import RunReport, reconcile
 from reconciliation.scheduler import database_scheduler
 from reconciliation.status import period_bridge, period_row
@@ -47,6 +49,52 @@ def bridge_lines(bridge: PeriodBridge, exponent: int) -> list[str]:
     return lines
 
 
+TOP_FINDINGS = 3  # lines shown per kind; the provider report and the API list them all
+_KIND_NAMES = {
+    "awaiting_verification": "awaiting verification",
+    "likely_unclaimed": "likely unclaimed",
+    "caps_near_exhaustion": "cap(s) near exhaustion",
+    "unreconciled_periods": "period(s) not reconciled",
+}
+
+
+def _finding_line(kind: str, row: dict[str, Any], exponent: int) -> str:
+    if kind == "awaiting_verification":
+        late = ", past SLA" if row["past_sla"] else ""
+        return (
+            f"{row['evidence_id']} ({row['participant_id']}, {row['metric']}) submitted "
+            f"{row['submitted_on']}: {row['age_days']} days ({row['bucket']}{late})"
+        )
+    if kind == "likely_unclaimed":
+        return (
+            f"{row['participant_id']} {row['metric']}: {row['prerequisite']} on "
+            f"{row['prerequisite_achieved_on']}, due {row['expected_by']}, "
+            f"{row['days_overdue']} days overdue"
+        )
+    if kind == "caps_near_exhaustion":
+        used, limit = int(row["used"]), int(row["limit"])  # type: ignore[call-overload]
+        counted = row["cap"] == "metric_count_cap"  # occurrences, not money
+        amounts = (used, limit) if counted else (_money(used, exponent), _money(limit, exponent))
+        return (
+            f"{row['cap']} {row['subject']}: {amounts[0]} of {amounts[1]} ({row['used_percent']}%)"
+        )
+    return f"{row['period']} was due {row['due_at']:%Y-%m-%d %H:%M}: {row['days_late']} days late"
+
+
+def finding_lines(findings: Findings, exponent: int) -> list[str]:
+    """The run's findings as text: how many of each kind, then the first few of each."""
+    counts = findings.counts()
+    if not any(counts.values()):
+        return ["  findings: none"]
+    lines = ["  findings: " + ", ".join(f"{n} {_KIND_NAMES[k]}" for k, n in counts.items())]
+    for kind, frame in findings.frames().items():
+        for row in frame.head(TOP_FINDINGS).to_dict("records"):
+            lines.append(f"    {_KIND_NAMES[kind]}: {_finding_line(kind, row, exponent)}")
+        if len(frame) > TOP_FINDINGS:
+            lines.append(f"    ... and {len(frame) - TOP_FINDINGS} more {_KIND_NAMES[kind]}")
+    return lines
+
+
 def _report_lines(report: RunReport, exponent: int) -> list[str]:
     lines = [
         f"run {report.run_id}: {report.contract_id} {report.period} as of "
@@ -63,6 +111,8 @@ def _report_lines(report: RunReport, exponent: int) -> list[str]:
         lines.append(f"  {report.income_recorded} matched remittance(s) recorded as outcome income")
     if report.closed:
         lines.append(f"  {report.period} is now closed")
+    if report.findings is not None:
+        lines += finding_lines(report.findings, exponent)
     return lines + bridge_lines(report.bridge, exponent)
 
 

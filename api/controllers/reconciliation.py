@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.auth import allow, reach
+from api.controllers.findings import FindingsOut, findings_out
 from api.controllers.imports import ImportKind, import_handlers
 from api.controllers.params import IdempotencyKey
 from api.controllers.responses import READ, WRITE
@@ -34,6 +35,7 @@ from ledger.uploads import ImportSummary
 from reconciliation.periods import contract_periods, period_containing
 from reconciliation.remittances import REQUIRED as REMITTANCE_COLUMNS
 from reconciliation.remittances import import_remittances
+from reconciliation.run_findings import Findings
 from reconciliation.runs import reconcile
 from reconciliation.status import period_bridge, period_row
 from reconciliation.tables import ClaimRow, MatchRow, ReconcileRun
@@ -90,7 +92,9 @@ class MatchOut:
 @dataclass
 class RunOut:
     """A run: its inputs, what it posted and claimed, the matches it found, and the period's
-    verdict now (money received since the run counts at once)."""
+    verdict now (money received since the run counts at once). `findings`: what the run found
+    to act on as of its cut-off, in a run's own read and a start's answer (null in the list of
+    runs, and for runs made before runs kept findings)."""
 
     run_id: str
     contract_id: str
@@ -111,6 +115,7 @@ class RunOut:
     unexplained: Decimal
     payers: list[PayerBridgeOut]
     matches: list[MatchOut] = field(default_factory=list)
+    findings: FindingsOut | None = None
 
 
 @dataclass
@@ -145,7 +150,9 @@ def _bridge(bridge: PeriodBridge, exponent: int) -> list[PayerBridgeOut]:
     ]
 
 
-def _run_out(session: Session, spec: ContractSpec, run: ReconcileRun) -> RunOut:
+def _run_out(
+    session: Session, spec: ContractSpec, run: ReconcileRun, *, findings: bool = True
+) -> RunOut:
     e = spec.contract.exponent
     bridge = period_bridge(session, spec, run.period, datetime.now(UTC).date())
     claims = session.scalars(
@@ -185,6 +192,11 @@ def _run_out(session: Session, spec: ContractSpec, run: ReconcileRun) -> RunOut:
             )
             for m in matches
         ],
+        findings=(
+            findings_out(Findings.from_document(run.findings), e)
+            if findings and run.findings is not None
+            else None
+        ),
     )
 
 
@@ -301,7 +313,8 @@ class ReconciliationController(Controller):
         engine: NamedDependency[Engine],
         period: RunPeriod = None,
     ) -> list[RunOut]:
-        """Every completed run, oldest first, each with its period's verdict now."""
+        """Every completed run, oldest first, each with its period's verdict now (read a run
+        for its findings)."""
         with unit_of_work(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec
@@ -309,7 +322,7 @@ class ReconciliationController(Controller):
             if period is not None:
                 query = query.where(col(ReconcileRun.period) == period)
             rows = session.scalars(query.order_by(col(ReconcileRun.id))).all()
-            return [_run_out(session, spec, run) for run in rows]
+            return [_run_out(session, spec, run, findings=False) for run in rows]
 
     @get(
         "/reconciliations/{run_id:str}",
@@ -325,7 +338,8 @@ class ReconciliationController(Controller):
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
     ) -> RunOut:
-        """One run: inputs, postings, claims, the matches it found and the verdict now."""
+        """One run: inputs, postings, claims, the matches it found, its findings and the
+        verdict now."""
         with unit_of_work(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec

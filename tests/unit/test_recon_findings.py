@@ -196,3 +196,8 @@ def test_periods_ended_without_a_completed_run_are_listed_with_their_lateness() 
     )
     assert found["period"].tolist() == ["2015-Q2"]
     assert found["days_late"].tolist() == [106]
+
+
+def test_cohort_level_payments_count_against_no_participant_cap() -> None:
+    found = caps_near_exhaustion(SPEC, postings(("cohort:pool", "entry", 1, "cabinet", 300_000)))
+    assert "participant_cap" not in set(found["cap"])
