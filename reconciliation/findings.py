@@ -95,55 +95,45 @@ def awaiting_verification(evidence: pd.DataFrame, as_of: date, sla_days: int) ->
     )
 
 
-def _latest_by_metric(evidence: pd.DataFrame) -> dict[str, pd.Series]:
-    """Metric -> each participant's latest live achieved_on (day numbers, by participant id)."""
+def _latest_by_metric(
+    spec: ContractSpec, people: pd.Index, evidence: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Metric (those with or behind a prerequisite) -> each participant's latest live
+    achieved_on as a day number (NO_DAY when none), one slot per participant in `people`."""
     live = evidence[~evidence["status"].isin(NOT_ACHIEVED) & evidence["achieved_on"].notna()]
-    days = pd.DataFrame(
-        {
-            "participant_id": live["participant_id"].astype("str").to_numpy(),
-            "metric": live["metric"].astype("str").to_numpy(),
-            "day": day_numbers(live["achieved_on"]),
-        }
-    )
-    latest = days.groupby(["metric", "participant_id"], sort=False)["day"].max()
-    return {
-        str(metric): group.droplevel("metric") for metric, group in latest.groupby(level="metric")
-    }
+    # participants as positions, so the rest is integer arrays, not lookups by id
+    who = people.get_indexer(live["participant_id"].astype("str"))
+    days = day_numbers(live["achieved_on"])
+    metrics = live["metric"].astype("str").to_numpy()
+    wanted = {m.id for m in spec.metrics if m.prerequisites}
+    wanted |= {p.metric for m in spec.metrics for p in m.prerequisites}
+    latest = {}
+    for metric in sorted(wanted):
+        rows = (metrics == metric) & (who >= 0)
+        slots = np.full(len(people), NO_DAY, dtype="int64")
+        np.maximum.at(slots, who[rows], days[rows])
+        latest[metric] = slots
+    return latest
 
 
 def _overdue(
     metric: Metric,
-    rank: int,
     prerequisite: Prerequisite,
-    latest: dict[str, pd.Series],
-    starts: pd.Series,
+    latest: dict[str, np.ndarray],
+    starts: np.ndarray,
     today: int,
-) -> pd.DataFrame:
-    """Participants whose `metric` fell due after `prerequisite` before `today`, unclaimed."""
+) -> np.ndarray:
+    """Positions of the participants whose `metric` fell due after `prerequisite` before
+    `today` and has no live evidence since, and when it fell due (two rows)."""
     earlier = latest[prerequisite.metric]
-    earlier = earlier[earlier.index.isin(starts.index)]
-    achieved = earlier.to_numpy()
+    who = np.flatnonzero(earlier != NO_DAY)
+    achieved = earlier[who]
     if metric.window is None or not prerequisite.min_gap.is_zero:
         due = after(achieved, prerequisite.min_gap)
     else:
-        due = after(starts.reindex(earlier.index).to_numpy(), metric.window)
-    claimed = latest.get(metric.id)
-    since = (
-        np.full(len(earlier), NO_DAY)
-        if claimed is None
-        else claimed.reindex(earlier.index, fill_value=NO_DAY).to_numpy(dtype="int64")
-    )
-    keep = (due < today) & (since < achieved)
-    return pd.DataFrame(
-        {
-            "participant_id": earlier.index[keep].to_numpy(),
-            "metric": metric.id,
-            "prerequisite": prerequisite.metric,
-            "achieved": achieved[keep],
-            "due": due[keep],
-            "rank": rank,
-        }
-    )
+        due = after(starts[who], metric.window)
+    keep = (due < today) & (latest[metric.id][who] < achieved)
+    return np.vstack([who[keep], due[keep]])
 
 
 def likely_unclaimed(
@@ -158,38 +148,35 @@ def likely_unclaimed(
     after the prerequisite, the participant is listed (once per metric: for the first of its
     prerequisites, in the spec's order, that says so).
     """
-    latest = _latest_by_metric(evidence)
-    starts = pd.Series(
-        day_numbers(participants["start_date"]),
-        index=pd.Index(participants["participant_id"].astype("str"), name="participant_id"),
-    )
+    people = pd.Index(participants["participant_id"].astype("str"))
+    starts = day_numbers(participants["start_date"])
+    latest = _latest_by_metric(spec, people, evidence)
     today = day_number(as_of)
-    found = [
-        _overdue(metric, rank, prerequisite, latest, starts, today)
-        for metric in spec.metrics
-        for rank, prerequisite in enumerate(metric.prerequisites)
-        if prerequisite.metric in latest
-        and not (prerequisite.min_gap.is_zero and metric.window is None)
-    ]
-    rows = (
-        pd.concat(found, ignore_index=True)
-        if found
-        else pd.DataFrame(
-            columns=["participant_id", "metric", "prerequisite", "achieved", "due", "rank"]
-        )
+    parts = []
+    for metric in spec.metrics:
+        listed = np.zeros(len(people), dtype=bool)
+        for prerequisite in metric.prerequisites:
+            if prerequisite.min_gap.is_zero and metric.window is None:
+                continue  # nothing says when it falls due
+            who, due = _overdue(metric, prerequisite, latest, starts, today)
+            fresh = ~listed[who]
+            who, due = who[fresh], due[fresh]
+            listed[who] = True
+            parts.append((metric.id, prerequisite.metric, who, due))
+    who = np.concatenate([p[2] for p in parts]) if parts else np.empty(0, dtype="int64")
+    due = np.concatenate([p[3] for p in parts]) if parts else np.empty(0, dtype="int64")
+    sizes = [len(p[2]) for p in parts]
+    achieved = (
+        np.concatenate([latest[p[1]][p[2]] for p in parts]) if parts else np.empty(0, "int64")
     )
-    # one line per participant and metric: the first prerequisite that says so
-    rows = rows.sort_values("rank", kind="stable").drop_duplicates(["participant_id", "metric"])
-    achieved_days = rows["achieved"].to_numpy(dtype="int64")
-    due_days = rows["due"].to_numpy(dtype="int64")
     frame = pd.DataFrame(
         {
-            "participant_id": rows["participant_id"].astype("str").to_numpy(),
-            "metric": rows["metric"].astype("str").to_numpy(),
-            "prerequisite": rows["prerequisite"].astype("str").to_numpy(),
-            "prerequisite_achieved_on": _as_dates(achieved_days),
-            "expected_by": _as_dates(due_days),
-            "days_overdue": (today - due_days).astype("int64"),
+            "participant_id": people[who].to_numpy(),
+            "metric": np.repeat([p[0] for p in parts], sizes).astype("str"),
+            "prerequisite": np.repeat([p[1] for p in parts], sizes).astype("str"),
+            "prerequisite_achieved_on": _as_dates(achieved),
+            "expected_by": _as_dates(due),
+            "days_overdue": (today - due).astype("int64"),
         },
         columns=list(UNCLAIMED_COLUMNS),
     )
@@ -210,7 +197,7 @@ def caps_near_exhaustion(
     """
     exponent = spec.contract.exponent
     checks: list[tuple[str, str, int, int]] = []
-    by_payer = postings.groupby("payer")["amount"].sum()
+    by_payer = postings.groupby("payer", sort=False)["amount"].sum()
     for payer in spec.payers:
         if payer.commitment is not None:
             used = int(by_payer.get(payer.party, 0))
@@ -226,9 +213,12 @@ def caps_near_exhaustion(
                 to_minor(spec.caps.contract, exponent),
             )
         )
-    by_metric = postings.groupby("metric")["amount"].sum()
-    keys = postings.groupby(["participant_id", "metric", "occurrence"])["amount"].sum()
-    paid_keys = keys[keys > 0].reset_index().groupby("metric").size()
+    by_metric = postings.groupby("metric", sort=False)["amount"].sum()
+    counted = [m.id for m in spec.metrics if m.caps.count is not None]
+    # a key still paid counts one occurrence (a key paid back counts none)
+    capped = postings[postings["metric"].isin(counted)]
+    keys = capped.groupby(["participant_id", "metric", "occurrence"], sort=False)["amount"].sum()
+    paid_keys = keys[keys > 0].reset_index().groupby("metric", sort=False).size()
     for metric in spec.metrics:
         if metric.caps.amount is not None:
             checks.append(
@@ -247,8 +237,8 @@ def caps_near_exhaustion(
         limit = to_minor(spec.caps.per_participant, exponent)
         # cohort-level lines ("cohort:<id>") are paid to no participant: no participant cap
         people = postings[~postings["participant_id"].astype("str").str.startswith("cohort:")]
-        used_by = people.groupby("participant_id")["amount"].sum()
-        near = used_by[used_by * 100 >= threshold_percent * limit]  # one check per person is slow
+        used_by = people.groupby("participant_id", sort=False)["amount"].sum()
+        near = used_by[used_by * 100 >= threshold_percent * limit].sort_index()
         checks += [("participant_cap", str(p), int(used), limit) for p, used in near.items()]
     rows = [
         (cap, subject, used, limit, _percent(used, limit))

@@ -5,13 +5,16 @@ and its status) and the entitlement it settled, which is what the ledger holds p
 run has posted the difference. Only two things are read besides: when the pending evidence was
 submitted (the engine's facts carry no submission time) and which periods have a completed run.
 
-Runs are never updated, so the findings are written with the run, as a JSON document: per kind,
-its column names and rows (dates as ISO text, money in minor units).
+Runs are never updated, so the findings are written with the run, as a JSON document: how many
+of each kind, and per kind its column names and rows (dates as ISO text, money in minor units).
+A run keeps at most KEPT rows of each kind, the most urgent first: at a million participants a
+run may find a hundred thousand, which would make every run tens of megabytes to store and to
+answer; the provider report lists every one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -35,35 +38,58 @@ from reconciliation.status import reconciled_periods
 # A period should have been reconciled from the midnight after it ends plus this long: the
 # scheduler's default delay, so a period the scheduler is about to run is not yet late.
 DUE_AFTER = timedelta(days=1)
+KEPT = 1_000
+KINDS = (
+    "awaiting_verification",
+    "likely_unclaimed",
+    "caps_near_exhaustion",
+    "unreconciled_periods",
+)
 _DATES = frozenset({"submitted_on", "prerequisite_achieved_on", "expected_by"})
 _TIMES = frozenset({"due_at"})
 
 
 @dataclass(frozen=True)
 class Findings:
-    """One frame per kind of finding, with reconciliation.findings' columns."""
+    """One frame per kind of finding, with reconciliation.findings' columns, and how many of
+    each kind there are in all (`totals`; the frames' lengths when None)."""
 
     awaiting_verification: pd.DataFrame
     likely_unclaimed: pd.DataFrame
     caps_near_exhaustion: pd.DataFrame
     unreconciled_periods: pd.DataFrame
+    totals: dict[str, int] | None = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """Kind -> its frame, in the order the kinds are listed."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Kind -> its frame, in the order of KINDS."""
+        return {kind: getattr(self, kind) for kind in KINDS}
 
     def counts(self) -> dict[str, int]:
-        """Kind -> how many findings of it."""
+        """Kind -> how many findings of it there are in all."""
+        if self.totals is not None:
+            return dict(self.totals)
         return {kind: len(frame) for kind, frame in self.frames().items()}
+
+    def most_urgent(self, limit: int = KEPT) -> Findings:
+        """At most `limit` rows of each kind, the most urgent first, with the counts of all."""
+        frames = self.frames()
+        # the oldest evidence, and the longest overdue outcomes, come first
+        frames["likely_unclaimed"] = frames["likely_unclaimed"].sort_values(
+            "days_overdue", ascending=False, kind="stable"
+        )
+        kept = {kind: frame.head(limit).reset_index(drop=True) for kind, frame in frames.items()}
+        return Findings(**kept, totals=self.counts())
 
     def document(self) -> dict[str, Any]:
         """The findings as a JSON document (kept with the run)."""
-        return {kind: _document(frame) for kind, frame in self.frames().items()}
+        parts = {kind: _document(frame) for kind, frame in self.frames().items()}
+        return {"counts": self.counts(), **parts}
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Findings:
         """The findings a run kept (the inverse of `document`)."""
-        return cls(**{f.name: _frame(document[f.name]) for f in fields(cls)})
+        frames = {kind: _frame(document[kind]) for kind in KINDS}
+        return cls(**frames, totals={k: int(v) for k, v in document["counts"].items()})
 
 
 def _document(frame: pd.DataFrame) -> dict[str, Any]:
@@ -93,7 +119,8 @@ def run_findings(
     period: Period,
     cut_off: datetime,
 ) -> Findings:
-    """The findings of a run of `period` as of `cut_off` (aware UTC).
+    """The findings of a run of `period` as of `cut_off` (aware UTC): the most urgent KEPT
+    of each kind, with the counts of all.
 
     `settled` holds, per key, what the ledger has posted once the run has posted: the
     entitlement lines the run settles (participant_id, metric, occurrence, payer, amount).
@@ -101,7 +128,7 @@ def run_findings(
     contract = spec.contract
     pending = _pending_with_submission(session, contract.id, facts.evidence, cut_off)
     done = reconciled_periods(session, contract.id) | {period.id}
-    return Findings(
+    found = Findings(
         awaiting_verification=awaiting_verification(
             pending, cut_off.date(), contract.verification_sla_days
         ),
@@ -111,6 +138,7 @@ def run_findings(
             spec, cut_off.replace(tzinfo=None), DUE_AFTER, done
         ),
     )
+    return found.most_urgent()
 
 
 def _pending_with_submission(

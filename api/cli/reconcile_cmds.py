@@ -49,7 +49,7 @@ def bridge_lines(bridge: PeriodBridge, exponent: int) -> list[str]:
     return lines
 
 
-TOP_FINDINGS = 3  # lines shown per kind; the provider report and the API list them all
+TOP_FINDINGS = 3  # lines shown per kind; the API shows the most urgent 1,000, the report all
 _KIND_NAMES = {
     "awaiting_verification": "awaiting verification",
     "likely_unclaimed": "likely unclaimed",
@@ -88,10 +88,11 @@ def finding_lines(findings: Findings, exponent: int) -> list[str]:
         return ["  findings: none"]
     lines = ["  findings: " + ", ".join(f"{n} {_KIND_NAMES[k]}" for k, n in counts.items())]
     for kind, frame in findings.frames().items():
-        for row in frame.head(TOP_FINDINGS).to_dict("records"):
+        shown = frame.head(TOP_FINDINGS).to_dict("records")
+        for row in shown:
             lines.append(f"    {_KIND_NAMES[kind]}: {_finding_line(kind, row, exponent)}")
-        if len(frame) > TOP_FINDINGS:
-            lines.append(f"    ... and {len(frame) - TOP_FINDINGS} more {_KIND_NAMES[kind]}")
+        if counts[kind] > len(shown):
+            lines.append(f"    ... and {counts[kind] - len(shown)} more {_KIND_NAMES[kind]}")
     return lines
 
 

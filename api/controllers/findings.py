@@ -68,7 +68,9 @@ class LatePeriodOut:
 
 @dataclass
 class FindingsOut:
-    """What the run found to act on as of its cut-off; `counts` per kind."""
+    """What the run found to act on as of its cut-off: how many of each kind (`counts`), and
+    at most 1,000 of each, the most urgent first (the oldest evidence, the longest overdue
+    outcomes); the provider report lists every one."""
 
     counts: dict[str, int]
     awaiting_verification: list[AwaitingOut]
