@@ -78,12 +78,25 @@ def import_cash(
     *,
     actor: str,
     now: datetime,
+    income_from_remittances: bool = False,
 ) -> ImportSummary:
-    """Store every cash transaction in `path`, or none (RejectedUpload)."""
+    """Store every cash transaction in `path`, or none (RejectedUpload).
+
+    With `income_from_remittances` (reconciliation records this contract's outcome income from
+    its matched remittances: reconciliation.income), outcome_income rows are refused, since the
+    same money would be counted twice."""
     require_contract(session, contract_id)
     investment_of(contract_id, active.spec)
     checks = open_checks(path, REQUIRED, OPTIONAL)
-    return _store_checked(session, contract_id, active.spec, checks, actor=actor, now=now)
+    return _store_checked(
+        session,
+        contract_id,
+        active.spec,
+        checks,
+        actor=actor,
+        now=now,
+        income_from_remittances=income_from_remittances,
+    )
 
 
 def record_cash(
@@ -125,10 +138,11 @@ def _store_checked(
     *,
     actor: str,
     now: datetime,
+    income_from_remittances: bool = False,
 ) -> ImportSummary:
     if checks.frame.empty:
         return ImportSummary(new=0, unchanged=0)
-    records = check_rows(checks, spec)
+    records = check_rows(checks, spec, income_from_remittances)
     canonical = pd.Series(canonical_json(records), index=checks.frame.index, dtype="str")
     exists = checks.against_stored("reference", canonical, _stored(session, contract_id), "stored")
     if checks.errors:
@@ -161,8 +175,11 @@ def _store_checked(
     )
 
 
-def check_rows(checks: RowChecks, spec: ContractSpec) -> list[dict[str, Any]]:
-    """Check each cash row against the spec's investment; returns the rows as stored."""
+def check_rows(
+    checks: RowChecks, spec: ContractSpec, income_from_remittances: bool = False
+) -> list[dict[str, Any]]:
+    """Check each cash row against the spec's investment; returns the rows as stored.
+    `income_from_remittances` refuses outcome_income rows (see import_cash)."""
     f = checks.frame
     investment = spec.investment
     tranches = {t.id: t.investor for t in investment.tranches} if investment else {}
@@ -179,6 +196,13 @@ def check_rows(checks: RowChecks, spec: ContractSpec) -> list[dict[str, Any]]:
         "is not a kind of cash: use one of " + ", ".join(kinds),
     )
     minor = checks.amount("amount", spec.contract.exponent)
+    checks.flag(
+        (kind == CashKind.OUTCOME_INCOME) & income_from_remittances,
+        "kind",
+        "outcome income of this contract is recorded by reconciliation once a remittance matches "
+        "a claim: import the payment with `outcomes remittances import` instead, or it counts "
+        "twice",
+    )
 
     needs_tranche = kind.isin(WITH_TRANCHE)
     tranche = f["tranche"]

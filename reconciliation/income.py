@@ -7,22 +7,30 @@ is money actually received for outcomes, so the investment vehicle records it as
 person. A remittance is recorded once: re-running a period finds it already there.
 
 Contracts without an `investment:` section have no vehicle and record nothing.
+
+So that no payment is counted twice, a contract whose money received is reconciled here (it has
+a remittance on record) takes its outcome income only from matched remittances: a cash import
+(`import_cash_by_hand`, the CLI's `cash import` and the API's cash routes) refuses its
+outcome_income rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ledger.cash import record_cash
+from ledger.cash import import_cash, record_cash
 from ledger.contracts import ActiveSpec
 from ledger.finance.flows import CashFlow, CashKind
 from ledger.tables import CashTransaction, table_of
+from ledger.uploads import ImportSummary
 from reconciliation.matching import Matching, Remittance, Status
 from reconciliation.remittances import load_remittances
+from reconciliation.tables import RemittanceRow
 
 PREFIX = "remittance:"
 _IN_BATCH = 1_000  # references per IN (...) list
@@ -85,3 +93,35 @@ def _stored_references(session: Session, contract_id: str, references: list[str]
         )
         found.update(rows.scalars())
     return found
+
+
+def reconciles_money(session: Session, contract_id: str) -> bool:
+    """Whether the contract's money received is reconciled here: a remittance is on record."""
+    table = table_of(RemittanceRow)
+    found = session.connection().execute(
+        select(table.c.id).where(table.c.contract_id == contract_id).limit(1)
+    )
+    return found.first() is not None
+
+
+def import_cash_by_hand(
+    session: Session,
+    contract_id: str,
+    active: ActiveSpec,
+    path: Path,
+    *,
+    actor: str,
+    now: datetime,
+) -> ImportSummary:
+    """A cash file imported by a person (ledger.cash.import_cash), refusing outcome_income rows
+    once the contract's remittances are reconciled here: they become outcome income when they
+    match a claim, so the same money imported by hand would count twice."""
+    return import_cash(
+        session,
+        contract_id,
+        active,
+        path,
+        actor=actor,
+        now=now,
+        income_from_remittances=reconciles_money(session, contract_id),
+    )

@@ -17,8 +17,9 @@ from api.cli import common
 from api.cli.common import actor_option, import_command
 from api.cli.report_cmds import report_options, run_report
 from contract_specs.model import from_minor, to_minor
-from ledger.cash import distribute, import_cash
+from ledger.cash import distribute
 from ledger.contracts import active_spec
+from reconciliation.income import import_cash_by_hand
 from reporting.investor import investor_report
 
 
@@ -49,7 +50,7 @@ def register(main: click.Group) -> None:
         "import",
         "Record the cash transactions in FILE (date, kind, tranche, party, component, amount, "
         "reference)",
-        import_cash,
+        import_cash_by_hand,
     )
 
     @main.command("distribute")

@@ -24,12 +24,13 @@ from api.auth import allow, reach
 from api.controllers.imports import ImportKind, import_handlers
 from api.controllers.responses import READ
 from contract_specs.model import Role, from_minor
-from ledger.cash import OPTIONAL, REQUIRED, import_cash, investment_of, load_cash
+from ledger.cash import OPTIONAL, REQUIRED, investment_of, load_cash
 from ledger.contracts import active_spec
 from ledger.db import unit_of_work
 from ledger.finance.returns import returns_table
 from ledger.tokens import Caller
 from ledger.uploads import ImportSummary
+from reconciliation.income import import_cash_by_hand
 from reporting.investor_tables import rate_percent
 
 READERS = (Role.INTERMEDIARY, Role.INVESTOR)
@@ -73,7 +74,7 @@ class ReturnsOut:
 
 def _cash(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
-    return import_cash(
+    return import_cash_by_hand(
         session, contract_id, active, path, actor=caller.actor, now=datetime.now(UTC)
     )
 
