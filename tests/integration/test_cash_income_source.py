@@ -7,22 +7,19 @@ The small rate card of tests/conftest.py with a one-tranche vehicle.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from contract_specs.model import ContractSpec, Investment, Tranche, TrancheKind
 from ledger.cash import load_cash
 from ledger.contracts import ActiveSpec
 from ledger.db import unit_of_work
 from ledger.errors import RejectedUpload
 from reconciliation.income import import_cash_by_hand
 from reconciliation.remittances import import_remittances
-from tests.conftest import small_spec
+from tests.integration import test_reconciliation_income
 from tests.integration.test_ledger_cli import run
 
 NOW = datetime(2015, 7, 1, tzinfo=UTC)
@@ -31,15 +28,8 @@ DRAW = "2015-01-05,capital_drawn,equity,,,5000.00,DRAW-1\n"
 INCOME = "2015-06-20,outcome_income,,dwp,,2800.00,DWP-JUNE\n"
 
 
-@pytest.fixture
-def spec() -> ContractSpec:
-    """The small spec with a one-tranche vehicle (overrides conftest's `spec`)."""
-    fund = Tranche("equity", TrancheKind.EQUITY, "fund", Decimal("10000.00"), rank=1)
-    return replace(
-        small_spec(),
-        investment=Investment("Test SPV", (fund,)),
-        content_hash="test-small-spec-with-vehicle",
-    )
+# the small spec with a one-tranche vehicle (overrides conftest's `spec`)
+spec = test_reconciliation_income.spec
 
 
 def _file(folder: Path, name: str, text: str) -> Path:
