@@ -140,6 +140,9 @@ def _store_checked(
     now: datetime,
     income_from_remittances: bool = False,
 ) -> ImportSummary:
+    # one cash write per contract at a time, across processes (a distribution holds the same
+    # key): the second reads what the first stored, never a stale view of the references
+    hold_until_commit(session, f"cash:{contract_id}")
     if checks.frame.empty:
         return ImportSummary(new=0, unchanged=0)
     records = check_rows(checks, spec, income_from_remittances)

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
 from ledger.contracts import ActiveSpec, require_contract
+from ledger.db import hold_until_commit
 from ledger.entitlement.types import RESULT_COLUMNS
 from ledger.errors import RejectedUpload
 from ledger.tables import CohortResult, table_of
@@ -58,6 +59,9 @@ def import_results(
 ) -> ImportSummary:
     """Store every result in `path`, or none (RejectedUpload)."""
     require_contract(session, contract_id)
+    # one import of this kind per contract at a time, across processes: the second reads what
+    # the first stored (unchanged rows), never a stale view that collides on a unique key
+    hold_until_commit(session, f"results:{contract_id}")
     checks = open_checks(path, COLUMNS, OPTIONAL)
     frame = checks.frame
     stored = _stored(session, contract_id)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.contracts import require_contract
+from ledger.db import hold_until_commit
 from ledger.errors import RejectedUpload
 from ledger.tables import Evidence, VerificationDecision, table_of
 from ledger.uploads import ROW, ImportSummary, open_checks, store_new
@@ -39,6 +40,9 @@ def import_decisions(
 ) -> ImportSummary:
     """Record every decision in `path`, or none (RejectedUpload)."""
     require_contract(session, contract_id)
+    # one import of this kind per contract at a time, across processes: the second reads what
+    # the first stored (unchanged rows), never a stale view that collides on a unique key
+    hold_until_commit(session, f"decisions:{contract_id}")
     checks = open_checks(path, COLUMNS)
     f = checks.frame
     checks.require(("evidence_id", "decision"))

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
+from ledger.db import hold_until_commit
 from ledger.errors import RejectedUpload
 from ledger.tables import table_of
 from ledger.uploads import (
@@ -80,6 +81,9 @@ def import_remittances(
     now: datetime,
 ) -> ImportSummary:
     """Store every remittance in `path`, or none (RejectedUpload with every bad row)."""
+    # one import of this kind per contract at a time, across processes: the second reads what
+    # the first stored (unchanged rows), never a stale view that collides on a unique key
+    hold_until_commit(session, f"remittances:{contract_id}")
     checks = open_checks(path, REQUIRED)
     remittances = check_rows(checks, spec)
     if checks.errors:

@@ -30,7 +30,9 @@ from reporting.report import Report
 
 MAX_REPORTS = 4
 
-_lock = threading.Lock()
+# Re-entrant: dropping a kept report (or any garbage collection while the lock is held) runs
+# its finalizer `_forget` in the same thread, which takes this lock again.
+_lock = threading.RLock()
 _reports: weakref.WeakKeyDictionary[Engine, OrderedDict[Hashable, Report]] = (
     weakref.WeakKeyDictionary()
 )
