@@ -40,8 +40,8 @@ def commissioner_report(
     period = checked_request(spec, period_id, payer=payer)
     cut_off = utc(as_of or sources.last_posted(session, contract_id, period.id) or end_of(period))
     postings = sources.postings(session, contract_id, cut_off)
-    people = sources.participants(session, contract_id, cut_off)
-    evidence = sources.evidence(session, contract_id, cut_off, spec)
+    facts = load_facts(session, contract_id, cut_off, spec)
+    people = facts.participants
     versions: dict[int, ContractSpec] = {active.version: spec}
 
     def spec_of(version: int) -> ContractSpec:
@@ -54,12 +54,14 @@ def commissioner_report(
     lines = payment_lines(
         postings, people, payer, period.id, spec_of, sources.references(session, contract_id, ids)
     )
-    entitlement = compute_entitlement(spec, load_facts(session, contract_id, cut_off, spec))
+    not_payable = compute_entitlement(spec, facts).not_payable
+    del facts  # a million participants' facts: not needed past the engine
+    submitted = sources.submitted_at(session, contract_id, not_payable["evidence_id"])
     money = money_in(session, spec, period, payer, cut_off)
     tables = (
         payer_summary(spec, postings, payer, period, money),
         lines,
-        not_payable_lines(entitlement.not_payable, evidence, people, period.start, period.end),
+        not_payable_lines(not_payable, submitted, people, period.start, period.end),
         money_received(money, payer),
         payments_by_period(spec, postings, payer, period),
     )

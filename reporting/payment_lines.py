@@ -133,10 +133,14 @@ def payment_lines(
 
 
 def not_payable_lines(
-    not_payable: pd.DataFrame, evidence: pd.DataFrame, people: pd.DataFrame, start: date, end: date
+    not_payable: pd.DataFrame,
+    submitted: Mapping[str, object],
+    people: pd.DataFrame,
+    start: date,
+    end: date,
 ) -> Table:
-    """Evidence achieved or submitted in the period that earns nothing, with the reason why."""
-    submitted = dict(zip(evidence["evidence_id"], evidence["submitted_at"], strict=True))
+    """Evidence achieved or submitted in the period that earns nothing, with the reason why
+    (`submitted`: when each of the not payable evidence rows was submitted)."""
     cohort_of = dict(zip(people["participant_id"], people["cohort"], strict=True))
     provider_of = dict(zip(people["participant_id"], people["provider"], strict=True))
     rows = []

@@ -6,8 +6,9 @@ provider report never holds another provider's participants, evidence or posting
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, func, select
@@ -144,15 +145,42 @@ def evidence(
     )
 
 
+IN_CHUNK = 5_000  # ids per IN (...) list: well under every database's parameter limit
+
+
 def references(session: Session, contract_id: str, ids: Iterable[str]) -> dict[str, str]:
     """Evidence id (or cohort result id) -> the reference its submitter gave."""
-    wanted = set(ids)
     found: dict[str, str] = {}
     for model, key in ((Evidence, "evidence_id"), (CohortResult, "result_id")):
         table = table_of(model)
-        keys, texts = fetch_columns(
-            session,
-            select(table.c[key], table.c.reference).where(table.c.contract_id == contract_id),
-        )
-        found.update({k: r for k, r in zip(keys, texts, strict=True) if r and k in wanted})
+        for keys, texts in _by_ids(session, table.c[key], table.c.reference, contract_id, ids):
+            found.update({k: r for k, r in zip(keys, texts, strict=True) if r})
     return found
+
+
+def submitted_at(session: Session, contract_id: str, ids: Iterable[str]) -> dict[str, datetime]:
+    """Evidence id -> when it was submitted, for the given ids only."""
+    table = table_of(Evidence)
+    found: dict[str, datetime] = {}
+    for keys, times in _by_ids(
+        session, table.c.evidence_id, table.c.submitted_at, contract_id, ids
+    ):
+        found.update(zip(keys, times, strict=True))
+    return found
+
+
+def _by_ids(
+    session: Session,
+    key: ColumnElement[str],
+    value: ColumnElement[Any],
+    contract_id: str,
+    ids: Iterable[str],
+) -> Iterator[list[list[Any]]]:
+    """(keys, values) of the rows whose `key` is one of `ids`, read a chunk of ids at a time
+    through the contract's unique index: a report needs the few its lines name, not millions."""
+    wanted = sorted(set(ids))
+    table = key.table  # type: ignore[attr-defined]
+    for start in range(0, len(wanted), IN_CHUNK):
+        chunk = wanted[start : start + IN_CHUNK]
+        query = select(key, value).where(table.c.contract_id == contract_id, key.in_(chunk))
+        yield fetch_columns(session, query, typed=(value.name,))  # type: ignore[attr-defined]
