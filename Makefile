@@ -46,8 +46,8 @@ check: lint typecheck test ## Everything CI cares about
 bench-quick: install-dev ## Benchmarks at 10k participants (no time assertions)
 	$(BIN)/python -m bench --size 10k
 
-bench: install-dev ## Benchmarks at 10k, 100k and 1M participants
-	$(BIN)/python -m bench --size 10k --size 100k --size 1m
+bench: install-dev ## Benchmarks at 10k, 100k and 1M participants (results: bench/results/latest.json)
+	$(BIN)/python -m bench --size 10k --size 100k --size 1m --out bench/results/latest.json
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.generate import parse_size
 from bench.harness import Options, SizeResult, run_size
-from bench.results import table, write_json
+from bench.results import growth, table, write_json
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             print(table(results), flush=True)
         if values.out:
             write_json(results, values.out)
+    if len(results) > 1:
+        print(growth(results), flush=True)
     return 0
 
 

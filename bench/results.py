@@ -13,6 +13,7 @@ import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,27 @@ def table(results: Sequence[SizeResult]) -> str:
                 f"{target.text() if target else '':<14} "
                 f"{verdict(size.participants, step):<6} {_note(step)}"
             )
+    return "\n".join(lines)
+
+
+def growth(results: Sequence[SizeResult]) -> str:
+    """How each step's seconds grow from one size to the next (x per 10x participants when
+    the sizes are ten apart): 10 is linear, under 10 is fixed costs still counting."""
+    if len(results) < 2:
+        return ""
+    pairs = list(pairwise(results))
+    heads = " ".join(f"{f'{a.participants:,}->{b.participants:,}':>20}" for a, b in pairs)
+    lines = [f"{'growth of seconds':<34} {heads}"]
+    for name in [s.name for s in results[0].steps]:
+        cells = []
+        for small, large in pairs:
+            before = next((s for s in small.steps if s.name == name), None)
+            after = next((s for s in large.steps if s.name == name), None)
+            if before is None or after is None or before.seconds <= 0:
+                cells.append(f"{'':>20}")
+            else:
+                cells.append(f"{after.seconds / before.seconds:>19.1f}x")
+        lines.append(f"{name:<34} {' '.join(cells)}")
     return "\n".join(lines)
 
 
