@@ -33,9 +33,14 @@ def test_schedule_returns_value_in_force() -> None:
 
 
 @pytest.mark.parametrize(
-    ("amount", "exponent", "minor"),
-    [(Decimal("1.005"), 2, 101), (Decimal("1.0049"), 2, 100), (Decimal("12"), 0, 12)],
+    ("amount", "exponent", "minor", "back"),
+    [
+        (Decimal("1.005"), 2, 101, "1.01"),
+        (Decimal("1.0049"), 2, 100, "1.00"),
+        (Decimal("-2.5"), 0, -3, "-3"),
+        (Decimal("12"), 0, 12, "12"),
+    ],
 )
-def test_minor_units_round_half_up(amount: Decimal, exponent: int, minor: int) -> None:
+def test_minor_units_round_half_up(amount: Decimal, exponent: int, minor: int, back: str) -> None:
     assert to_minor(amount, exponent) == minor
-    assert from_minor(minor, exponent) == amount.quantize(Decimal(1).scaleb(-exponent), "ROUND_HALF_UP")
+    assert str(from_minor(minor, exponent)) == back
