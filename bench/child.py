@@ -101,13 +101,12 @@ def decisions(args: Args, clock: Clock) -> Found:
     """Import the verifier's decisions (verified/rejected), then the revocations."""
     found: Found = {}
     for file, moment in (("file", "decided_at"), ("revocations", "revoked_at")):
-        found[file] = _import(
-            {**args, "file": args[file]},
-            clock,
-            lambda s, c, p, at=_moment(args, moment): import_decisions(  # type: ignore[misc]
-                s, c, p, actor="verifier", now=at
-            ),
-        )["summary"]
+        at = _moment(args, moment)
+
+        def decide(session: Session, contract: str, path: Path, at: datetime = at) -> object:
+            return import_decisions(session, contract, path, actor="verifier", now=at)
+
+        found[file] = _import({**args, "file": args[file]}, clock, decide)["summary"]
     return found
 
 

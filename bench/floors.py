@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -26,7 +27,7 @@ from ledger.evidence import COLUMNS
 from ledger.tables import Evidence, table_of
 from reporting.report import Kind, Report, as_date, is_missing
 from reporting.write_text import table_rows
-from reporting.write_xlsx import DATE_FORMAT, money_format
+from reporting.write_xlsx import DATE_FORMAT, PERCENT_FORMAT, money_format
 
 Cells = list[tuple[str, list[list[object]]]]
 
@@ -74,27 +75,39 @@ def insert_csv_rows(csv_path: Path, database: Path) -> int:
     return count
 
 
+@dataclass(frozen=True)
+class Formatted:
+    """A cell written with a number format (money, dates, percentages), as the report has it."""
+
+    value: object
+    number_format: str
+
+
 def report_cells(report: Report) -> Cells:
-    """Every table of `report` as rows of plain cell values (money as Decimal, dates as date)."""
+    """Every table of `report` as rows of plain cell values, money as Decimal and dates as
+    date with the report's number formats (made untimed, before the floor's clock starts)."""
+    money = money_format(report.currency, report.exponent)
     sheets: Cells = []
     for table in report.tables:
         kinds = [c.kind for c in table.columns]
         rows: list[list[object]] = [list(table.column_names)]
         for row in table_rows(table):
-            rows.append([_value(k, v, report.exponent) for k, v in zip(kinds, row, strict=True)])
+            rows.append(
+                [_value(k, v, report.exponent, money) for k, v in zip(kinds, row, strict=True)]
+            )
         sheets.append((table.name[:31], rows))
     return sheets
 
 
-def _value(kind: Kind, value: object, exponent: int) -> object:
+def _value(kind: Kind, value: object, exponent: int, money: str) -> object:
     if is_missing(value) or value == "":
         return None
     if kind is Kind.MONEY:
-        return from_minor(int(value), exponent)  # type: ignore[call-overload]
+        return Formatted(from_minor(int(value), exponent), money)  # type: ignore[call-overload]
     if kind is Kind.DATE:
-        return as_date(value)
+        return Formatted(as_date(value), DATE_FORMAT)
     if kind is Kind.PERCENT:
-        return Decimal(str(value)) / 100
+        return Formatted(Decimal(str(value)) / 100, PERCENT_FORMAT)
     if kind is Kind.INTEGER:
         return int(value)  # type: ignore[call-overload]
     if kind is Kind.BOOLEAN:
@@ -103,23 +116,19 @@ def _value(kind: Kind, value: object, exponent: int) -> object:
 
 
 def write_cells(sheets: Sequence[tuple[str, list[list[object]]]], out: Path) -> None:
-    """Write the cells with openpyxl's write-only mode; money and dates keep a number format."""
+    """Write the cells with openpyxl's write-only mode alone: one sheet per table, a cell with
+    its number format where the report has one, plain values elsewhere."""
     workbook = Workbook(write_only=True)
-    money = money_format("GBP", 2)
     for title, rows in sheets:
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append([_cell(sheet, v, money) for v in row])
+            sheet.append([_cell(sheet, v) for v in row])
     workbook.save(out)
 
 
-def _cell(sheet: object, value: object, money: str) -> object:
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
-        cell.number_format = money
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
-        cell.number_format = DATE_FORMAT
+def _cell(sheet: Any, value: object) -> object:
+    if isinstance(value, Formatted):
+        cell = WriteOnlyCell(sheet, value=value.value)  # type: ignore[arg-type]
+        cell.number_format = value.number_format
         return cell
     return value
