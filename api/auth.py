@@ -30,6 +30,7 @@ from sqlmodel import Session, col
 
 from api.errors import not_found
 from contract_specs.model import Role
+from ledger.db import reading
 from ledger.tables import ContractRow, Participant, PartyRow
 from ledger.tokens import Caller, authenticate
 
@@ -57,7 +58,7 @@ class TokenAuth(AbstractAuthenticationMiddleware):
 
 
 def _lookup(engine: Engine, secret: str) -> Caller | None:
-    with Session(engine) as session:
+    with reading(engine) as session:
         return authenticate(session, secret)
 
 

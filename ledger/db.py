@@ -7,6 +7,7 @@ PostgreSQL is reached through psycopg 3.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,7 +58,34 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # readers take no lock up front, so they never queue behind each other or a writer
+        # (WAL gives them a snapshot); a writer takes the lock before its first statement
+        reading_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "outcomes_read_only"
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def reader_of(engine: Engine) -> Engine:
+    """The engine for read-only work: the same pool, marked so that SQLite begins its
+    transactions DEFERRED. One per engine, so that whatever is kept per engine is shared."""
+    reader = _readers.get(engine)
+    if reader is None:
+        reader = _readers[engine] = engine.execution_options(**{READ_ONLY: True})
+    return reader
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session for reads only: it commits nothing (rolled back at the end) and, on SQLite,
+    holds no write lock, so many readers run at once beside one writer."""
+    with Session(reader_of(engine), expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def hold_until_commit(session: OrmSession, key: str) -> None:

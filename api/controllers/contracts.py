@@ -45,7 +45,7 @@ from ledger.contracts import (
     typed_spec,
     version_in_force,
 )
-from ledger.db import unit_of_work
+from ledger.db import reading, unit_of_work
 from ledger.tables import ContractRow, PartyRow, SpecVersion
 from ledger.tokens import Caller
 
@@ -191,7 +191,7 @@ class ContractsController(Controller):
         self, caller: NamedDependency[Caller], engine: NamedDependency[Engine]
     ) -> list[ContractOut]:
         """The contracts that name the caller's party in the caller's role."""
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             return [
                 _contract_out(session, reach(session, caller, c)) for c in visible(session, caller)
             ]
@@ -209,7 +209,7 @@ class ContractsController(Controller):
         engine: NamedDependency[Engine],
     ) -> ContractOut:
         """A contract: its currency, the version in force and its parties."""
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             return _contract_out(session, reach(session, caller, contract_id))
 
     @get(
@@ -225,7 +225,7 @@ class ContractsController(Controller):
         engine: NamedDependency[Engine],
     ) -> list[VersionOut]:
         """Every spec version of the contract, oldest first (drafts included)."""
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             rows = session.scalars(
                 select(SpecVersion)
@@ -287,7 +287,7 @@ class ContractsController(Controller):
         engine: NamedDependency[Engine],
     ) -> VersionDetail:
         """One version: the author's text and the canonical JSON its hash is taken over."""
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             row = _stored_version(session, contract_id, version)
             in_force = version_in_force(session, contract_id)
@@ -348,7 +348,7 @@ class ContractsController(Controller):
     ) -> ComparisonOut:
         """What changed from `version` to `other`: each JSON path with its value before and
         after (over the canonical JSON, so layout and key order never show as changes)."""
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             docs = [
                 json.loads(canonical_json(typed_spec(_stored_version(session, contract_id, v))))

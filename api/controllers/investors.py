@@ -26,7 +26,7 @@ from api.controllers.responses import READ
 from contract_specs.model import Role, from_minor
 from ledger.cash import OPTIONAL, REQUIRED, investment_of, load_cash
 from ledger.contracts import active_spec
-from ledger.db import unit_of_work
+from ledger.db import reading
 from ledger.finance.returns import returns_table
 from ledger.tokens import Caller
 from ledger.uploads import ImportSummary
@@ -102,7 +102,7 @@ class InvestorsController(Controller):
         engine: NamedDependency[Engine],
     ) -> list[CashOut]:
         """Every cash transaction of the vehicle, in date order; amounts are decimal strings."""
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             e = active_spec(session, contract_id).spec.contract.exponent
             flows = load_cash(session, contract_id)
@@ -131,7 +131,7 @@ class InvestorsController(Controller):
         """Per tranche, per investor holding several, and for the vehicle (intermediary only);
         an investor sees its own. 422 when the spec declares no investment."""
         day = on or datetime.now(UTC).date()
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec
             investment = investment_of(contract_id, spec)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from api.auth import reach, require_participant
 from api.controllers.responses import READ
 from contract_specs.model import Role
-from ledger.db import unit_of_work
+from ledger.db import reading
 from ledger.explain import Explanation, explain_participant
 from ledger.export import PostingFilter, PostingsPage, postings_page
 from ledger.tokens import Caller
@@ -70,7 +70,7 @@ class LedgerController(Controller):
             kind=kind,
             provider=caller.party_id if caller.role is Role.PROVIDER else None,
         )
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             return postings_page(session, contract_id, only, limit=limit, offset=offset)
 
@@ -89,7 +89,7 @@ class LedgerController(Controller):
         as_of: AsOf = None,
     ) -> Explanation:
         """Why this participant was paid what, and why any evidence counted for nothing."""
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             require_participant(session, caller, contract_id, participant_id)
             return explain_participant(

@@ -29,7 +29,7 @@ from api.controllers.writes import idempotent_service, json_ready, request_hash
 from api.errors import not_found
 from contract_specs.model import ContractSpec, Role, from_minor
 from ledger.contracts import active_spec
-from ledger.db import unit_of_work
+from ledger.db import reading, unit_of_work
 from ledger.tokens import Caller
 from ledger.uploads import ImportSummary
 from reconciliation.periods import contract_periods, period_containing
@@ -315,7 +315,7 @@ class ReconciliationController(Controller):
     ) -> list[RunOut]:
         """Every completed run, oldest first, each with its period's verdict now (read a run
         for its findings)."""
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec
             query = select(ReconcileRun).where(col(ReconcileRun.contract_id) == contract_id)
@@ -340,7 +340,7 @@ class ReconciliationController(Controller):
     ) -> RunOut:
         """One run: inputs, postings, claims, the matches it found, its findings and the
         verdict now."""
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec
             return _run_out(session, spec, _stored_run(session, contract_id, run_id))
@@ -360,7 +360,7 @@ class ReconciliationController(Controller):
     ) -> list[PeriodOut]:
         """Each period so far: not reconciled, open or closed, and its verdict today."""
         today = datetime.now(UTC).date()
-        with unit_of_work(engine) as session:
+        with reading(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec
             contract = spec.contract

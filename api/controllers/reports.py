@@ -30,7 +30,7 @@ from api.cli.report_cmds import write_report
 from api.controllers.responses import READ
 from api.errors import ApiProblem, not_found
 from contract_specs.model import Role
-from ledger.db import unit_of_work
+from ledger.db import reading
 from ledger.tokens import Caller
 from reporting.commissioner import commissioner_report
 from reporting.investor import investor_report
@@ -91,7 +91,7 @@ def _own(caller: Caller, role: Role, asked: str | None, what: str) -> str | None
 def _build(
     engine: Engine, caller: Caller, contract_id: str, build: Callable[[Session], Report]
 ) -> Report:
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         reach(session, caller, contract_id)
         return build(session)
 
