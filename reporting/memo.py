@@ -17,6 +17,7 @@ so sixteen clients asking at once wait for one build instead of running sixteen.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import weakref
 from collections import OrderedDict
@@ -29,6 +30,9 @@ from ledger.audit import chain_head
 from reporting.report import Report
 
 MAX_REPORTS = 4
+# Texts per kept report: the whole document and a few pages of it (dashboards page through
+# the long tables; the oldest page written leaves first).
+MAX_TEXTS = 16
 
 # Re-entrant: dropping a kept report (or any garbage collection while the lock is held) runs
 # its finalizer `_forget` in the same thread, which takes this lock again.
@@ -81,8 +85,22 @@ def kept_text(report: Report, form: str, write: Callable[[], str]) -> str | None
         if key not in _texts:
             _texts[key] = {}
             weakref.finalize(report, _forget, key)
-        _texts[key][form] = text
+        texts = _texts[key]
+        texts[form] = text
+        while len(texts) > MAX_TEXTS:
+            del texts[next(iter(texts))]
     return text
+
+
+def tag(report: Report, *form: Hashable) -> str | None:
+    """An entity tag for `report` written in `form`: a digest of the key it is kept under
+    (its request and the audit chain head) and of `form`, so it changes with every write to
+    the ledger. None for a report this module does not keep."""
+    with _lock:
+        key = next((k for kept in _reports.values() for k, r in kept.items() if r is report), None)
+    if key is None:
+        return None
+    return hashlib.sha256(repr((key, form)).encode("utf-8")).hexdigest()[:32]
 
 
 def _forget(key: int) -> None:

@@ -11,7 +11,11 @@ writers as `outcomes report`, so a download is byte for byte the CLI's file. Who
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
 import io
+import json
 import re
 import tempfile
 from collections.abc import Callable
@@ -21,7 +25,8 @@ from typing import Annotated, Literal
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -32,6 +37,7 @@ from api.errors import ApiProblem, not_found
 from contract_specs.model import Role
 from ledger.db import reading
 from ledger.tokens import Caller
+from reporting import memo
 from reporting.commissioner import commissioner_report
 from reporting.investor import investor_report
 from reporting.provider import MIN_GROUP, provider_report
@@ -74,6 +80,29 @@ ProviderParam = Annotated[
 ]
 MinGroup = Annotated[
     int, QueryParameter(ge=1, description="Smallest group shown in 'what works for whom'.")
+]
+# The progress tables that grow with the participants: paged. The others (progress per cohort
+# and metric, funnel, flags, groups) are a few rows per metric and always come whole.
+LONG_TABLES = ("deadlines", "awaiting_verification", "likely_unclaimed")
+Limit = Annotated[
+    int,
+    QueryParameter(
+        ge=1,
+        le=1000,
+        description="Rows of each long table (deadlines, awaiting "
+        "verification, likely unclaimed) in this page; `pages` gives each table's total.",
+    ),
+]
+Offset = Annotated[
+    int, QueryParameter(ge=0, description="Rows of each long table skipped before this page.")
+]
+IfNoneMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-None-Match",
+        required=False,
+        description="The ETag of a page already held: 304 with no body while it is current.",
+    ),
 ]
 DOWNLOAD = "A file in the format asked for, with its name in Content-Disposition."
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -127,6 +156,40 @@ def download(report: Report, fmt: Format, *subject: str) -> Response[bytes]:
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _page(report: Report, offset: int, limit: int) -> str:
+    """The progress report as JSON with each long table cut to rows [offset, offset + limit)
+    and a `pages` object giving each long table's total, offset and limit."""
+    pages: dict[str, dict[str, int]] = {}
+    tables = []
+    for table in report.tables:
+        if table.name in LONG_TABLES:
+            pages[table.name] = {"total": len(table.frame), "offset": offset, "limit": limit}
+            frame = table.frame.iloc[offset : offset + limit]
+            table = dataclasses.replace(table, frame=frame)
+        tables.append(table)
+    text = io.StringIO()
+    write_json(dataclasses.replace(report, tables=tuple(tables)), text)
+    whole = text.getvalue()
+    end = "\n}\n"
+    assert whole.endswith(end)  # write_json closes the document with its outer brace
+    return whole[: -len(end)] + ',\n "pages": ' + json.dumps(pages) + end
+
+
+def _kept_page(report: Report, form: tuple[str, int, int]) -> str:
+    """The page's text, written once per kept report (reporting.memo) and kept with it."""
+    _, offset, limit = form
+    write = functools.partial(_page, report, offset, limit)
+    return memo.kept_text(report, repr(form), write) or write()
+
+
+def _matches(if_none_match: str | None, tag: str) -> bool:
+    """Whether an If-None-Match header names `tag` (weak or strong, one of a list, or *)."""
+    if not if_none_match:
+        return False
+    held = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in held or f'"{tag}"' in held
 
 
 class ReportsController(Controller):
@@ -198,8 +261,8 @@ class ReportsController(Controller):
     @get(
         "/progress",
         operation_id="providerProgress",
-        summary="A provider's progress as JSON (the provider report's tables)",
-        responses=READ,
+        summary="A provider's progress as JSON (the provider report's tables, long ones paged)",
+        responses={**READ, 304: ResponseSpec(None, description="The page held is current.")},
         guards=[allow(Role.INTERMEDIARY, Role.PROVIDER)],
         sync_to_thread=True,
     )
@@ -212,13 +275,24 @@ class ReportsController(Controller):
         provider: ProviderParam = None,
         as_of: AsOf = None,
         min_group: MinGroup = MIN_GROUP,
+        limit: Limit = 100,
+        offset: Offset = 0,
+        if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
         """Progress against targets, the funnel, deadlines, awaiting verification and flags;
-        money as decimal strings. A provider sees only its own participants."""
+        money as decimal strings. A provider sees only its own participants. The long tables
+        come a page at a time; the ETag changes with every write to the ledger."""
         report = _progress(engine, caller, contract_id, period, provider, as_of, min_group)
-        text = io.StringIO()
-        write_json(report, text)
-        return Response(text.getvalue().encode("utf-8"), media_type=MEDIA_TYPES["json"])
+        form = ("json-page", offset, limit)
+        tag = memo.tag(report, *form)  # known before any text is written: a 304 writes none
+        text = None if tag and _matches(if_none_match, tag) else _kept_page(report, form)
+        if tag is None:  # not a kept report: nothing to tag it by but its bytes
+            tag = hashlib.sha256(str(text).encode("utf-8")).hexdigest()[:32]
+        # private: the page is the caller's own scope; no-cache: revalidate with the ETag
+        headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
+        if text is None or _matches(if_none_match, tag):
+            return Response(b"", status_code=304, headers=headers)
+        return Response(text.encode("utf-8"), media_type=MEDIA_TYPES["json"], headers=headers)
 
     @get(
         "/reports/investor",
