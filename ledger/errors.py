@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class RowError:
-    """One problem in an uploaded file: `FILE:ROW: column: message` (row 1 is the header)."""
+    """One problem in an uploaded file: `FILE:ROW: column: message` (row 1 is the header; row 0
+    is the file as a whole, written `FILE: column: message`)."""
 
     file: str
     row: int
@@ -16,7 +17,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.row}: {self.column}: {self.message}"
+        place = f"{self.file}:{self.row}" if self.row else self.file
+        return f"{place}: {self.column}: {self.message}"
 
 
 class LedgerError(Exception):
