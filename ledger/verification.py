@@ -12,14 +12,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.contracts import require_contract
 from ledger.db import hold_until_commit
 from ledger.errors import RejectedUpload
-from ledger.tables import Evidence, VerificationDecision, table_of
-from ledger.uploads import ROW, ImportSummary, open_checks, store_new
+from ledger.tables import VerificationDecision
+from ledger.uploads import ROW, ImportSummary, open_checks, store_columns
+from ledger.verification_status import PENDING, STATUSES, code, codes, standing
 
 COLUMNS = ("evidence_id", "decision", "reason")
 DECISIONS = ("verified", "rejected", "revoked")
@@ -33,6 +33,7 @@ WHY_NOT = {
     "rejected": "only pending evidence can be rejected (verified evidence is revoked instead)",
     "revoked": "only verified evidence can be revoked",
 }
+DECISION_HINT = f"must be one of {', '.join(DECISIONS)}"
 
 
 def import_decisions(
@@ -47,58 +48,54 @@ def import_decisions(
     f = checks.frame
     checks.require(("evidence_id", "decision"))
     checks.unique("evidence_id")
+    # the decision column as codes into STATUSES (-1: not a status), so that every check
+    # below compares small integers, not millions of strings
+    decision = pd.Series(codes(f["decision"]), index=f.index)
+    is_decision = decision.isin([code(d) for d in DECISIONS])
+    checks.flag(~is_decision & (f["decision"] != ""), "decision", DECISION_HINT)
+    needs_reason = decision.isin([code(d) for d in WHY_NOT])
     checks.flag(
-        ~f["decision"].isin(DECISIONS) & (f["decision"] != ""),
-        "decision",
-        f"must be one of {', '.join(DECISIONS)}",
-    )
-    checks.flag(
-        f["decision"].isin(("rejected", "revoked")) & (f["reason"] == ""),
+        needs_reason & (f["reason"] == ""),
         "reason",
         "is empty: say why the evidence is rejected or revoked",
     )
-    pks = _evidence_pks(session, contract_id)
-    evidence_pk = f["evidence_id"].map(pks)
+    stored = standing(session, contract_id, f["evidence_id"])
+    known = pd.Series(stored.stored, index=f.index)
     checks.flag(
-        evidence_pk.isna() & (f["evidence_id"] != ""),
+        ~known & (f["evidence_id"] != ""),
         "evidence_id",
         "is not evidence of this contract: import the evidence first",
     )
-    known = current_status(session, contract_id)
-    status = pd.Series(
-        [known.get(pk, "pending") if pd.notna(pk) else "" for pk in evidence_pk],
-        index=f.index,
-        dtype="str",
-    )
-    unchanged = status == f["decision"]
-    for decision, allowed in ALLOWED_FROM.items():
-        wrong = (f["decision"] == decision) & ~status.isin(allowed) & ~unchanged
-        checks.flag(
-            wrong & evidence_pk.notna(),
-            "decision",
-            "cannot follow " + status + ": " + WHY_NOT.get(decision, ""),
-        )
+    status = pd.Series(stored.status, index=f.index)
+    unchanged = known & (status == decision)
+    for target, allowed in ALLOWED_FROM.items():
+        deciding = known & (decision == code(target)) & ~unchanged
+        # one check per status it cannot follow, each with its own message
+        for before in STATUSES[PENDING:]:
+            if before not in allowed:
+                checks.flag(
+                    deciding & (status == code(before)),
+                    "decision",
+                    f"cannot follow {before}: {WHY_NOT.get(target, '')}",
+                )
     if checks.errors:
         raise RejectedUpload(checks.errors)
-    new = ~unchanged
-    rows = [
-        {
-            "contract_id": contract_id,
-            "evidence_pk": int(pk),
-            "decision": decision,
-            "reason": reason,
-            "actor": actor,
-            "decided_at": now,
-            "source": f"{checks.file}:{row}",
-        }
-        for pk, decision, reason, row in zip(
-            evidence_pk[new], f["decision"][new], f["reason"][new], f[ROW][new], strict=True
-        )
-    ]
-    return store_new(
+    new = (~unchanged).to_numpy(bool)
+    rows = f[ROW][new]
+    columns = {
+        "contract_id": contract_id,
+        "evidence_pk": pd.Series(stored.pk[new]),
+        "decision": f["decision"][new],
+        "reason": f["reason"][new],
+        "actor": actor,
+        "decided_at": now,
+        "source": checks.file + ":" + rows.astype(str),
+    }
+    return store_columns(
         session,
         VerificationDecision,
-        rows,
+        columns,
+        len(rows),
         int(unchanged.sum()),
         action="evidence.verify",
         contract_id=contract_id,
@@ -106,38 +103,3 @@ def import_decisions(
         actor=actor,
         now=now,
     )
-
-
-def current_status(
-    session: Session, contract_id: str, as_of: datetime | None = None
-) -> dict[int, str]:
-    """Evidence primary key -> latest decision at or before `as_of` (all of them when None).
-
-    Evidence with no decision is absent (its status is pending)."""
-    frame = decisions_frame(session, contract_id, as_of)
-    latest = frame.drop_duplicates("evidence_pk", keep="last")
-    return dict(zip(latest["evidence_pk"], latest["decision"], strict=True))
-
-
-def decisions_frame(
-    session: Session, contract_id: str, as_of: datetime | None = None
-) -> pd.DataFrame:
-    """Every decision at or before `as_of`, oldest first (ties in the order they were stored)."""
-    table = table_of(VerificationDecision)
-    query = select(
-        table.c.evidence_pk, table.c.decision, table.c.reason, table.c.actor, table.c.decided_at
-    ).where(table.c.contract_id == contract_id)
-    if as_of is not None:
-        query = query.where(table.c.decided_at <= as_of)
-    rows = session.connection().execute(query.order_by(table.c.decided_at, table.c.id))
-    return pd.DataFrame(
-        rows.all(), columns=["evidence_pk", "decision", "reason", "actor", "decided_at"]
-    )
-
-
-def _evidence_pks(session: Session, contract_id: str) -> dict[str, int]:
-    table = table_of(Evidence)
-    rows = session.connection().execute(
-        select(table.c.evidence_id, table.c.id).where(table.c.contract_id == contract_id)
-    )
-    return {evidence_id: pk for evidence_id, pk in rows}

@@ -1,0 +1,127 @@
+"""Where uploaded evidence ids stand in the ledger: each id's stored row and latest decision.
+
+A decisions file names evidence by its id; checking it needs, per row, the evidence's primary
+key (or that it is not stored) and its status now (its latest decision, pending when none).
+At a million participants a contract holds four million evidence rows and as many decisions,
+so nothing here builds a Python object per stored row that outlives a batch: the database
+picks each evidence row's latest decision (one index probe per row), rows are read in batches
+straight from the driver, and each batch is matched against the file's distinct ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlmodel import Session
+
+from ledger.bulk import paused_gc
+from ledger.tables import Evidence, VerificationDecision, table_of
+
+# status codes: 0 is "not stored"; an evidence row with no decision is pending
+STATUSES = ("", "pending", "verified", "rejected", "revoked")
+NOT_STORED = 0
+PENDING = 1
+BATCH = 100_000  # stored rows per fetch: memory stays per batch, not per contract
+ID_CHUNK = 5_000  # ids per lookup through the unique index (below SQLite's bound-variable limit)
+
+
+def code(status: str) -> int:
+    """The code of `status` in STATUSES."""
+    return STATUSES.index(status)
+
+
+def codes(values: Any) -> np.ndarray:
+    """The code of each value in STATUSES (-1 for anything else, None included)."""
+    return np.asarray(pd.Index(STATUSES).get_indexer(pd.Index(values, dtype=object)))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Per row of an upload: the evidence's primary key (-1 when not stored) and status code."""
+
+    pk: np.ndarray
+    status: np.ndarray
+
+    @property
+    def stored(self) -> np.ndarray:
+        """Which rows name evidence of the contract."""
+        return self.pk >= 0
+
+
+def latest_decision(evidence_pk: ColumnElement[Any]) -> Any:
+    """The latest decision on the evidence row `evidence_pk` (NULL when none): latest by
+    decision time, then as stored. A scalar subquery, so the database answers it through the
+    (evidence_pk, decided_at) index, one probe per evidence row."""
+    table = table_of(VerificationDecision)
+    return (
+        select(table.c.decision)
+        .where(table.c.evidence_pk == evidence_pk)
+        .order_by(table.c.decided_at.desc(), table.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def standing(session: Session, contract_id: str, evidence_ids: pd.Series) -> Standing:
+    """Each of `evidence_ids` (one per upload row; "" or unknown ids are not stored): its
+    evidence primary key in `contract_id` and its status now (all decisions count)."""
+    positions, distinct = pd.factorize(evidence_ids)
+    wanted = pd.Index(distinct)
+    pk = np.full(len(wanted) + 1, -1, dtype=np.int64)  # the extra slot: factorize's -1 (none)
+    status = np.zeros(len(wanted) + 1, dtype=np.int8)
+    for ids, pks, decisions in _stored_batches(session, contract_id, wanted):
+        at = wanted.get_indexer(ids)
+        hit = at >= 0
+        pk[at[hit]] = np.asarray(pks, dtype=np.int64)[hit]
+        decided = codes(decisions)  # -1: no decision
+        status[at[hit]] = np.where(decided < 0, PENDING, decided)[hit]
+    return Standing(pk=pk[positions], status=status[positions])
+
+
+def _stored_batches(
+    session: Session, contract_id: str, wanted: pd.Index
+) -> Iterator[tuple[list[str], list[int], list[str | None]]]:
+    """(evidence ids, primary keys, latest decisions) of stored evidence, batch by batch: the
+    `wanted` ids looked up through the unique index when they are few beside what the contract
+    holds (a revocations file), else every evidence row of the contract read once in order
+    (a scan costs about half a lookup per row)."""
+    table = table_of(Evidence)
+    query = select(table.c.evidence_id, table.c.id, latest_decision(table.c.id)).where(
+        table.c.contract_id == contract_id
+    )
+    connection = session.connection()
+    held = connection.execute(
+        select(func.count()).select_from(table).where(table.c.contract_id == contract_id)
+    ).scalar_one()
+    if 2 * len(wanted) < held:
+        ids = [value for value in wanted.tolist() if value != ""]
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = query.where(table.c.evidence_id.in_(ids[start : start + ID_CHUNK]))
+            yield from _batches(session, chunk)
+    else:
+        yield from _batches(session, query)
+
+
+def _batches(
+    session: Session, query: Select[Any]
+) -> Iterator[tuple[list[str], list[int], list[str | None]]]:
+    """The rows of `query` as columns, BATCH rows at a time, straight from the driver (no
+    SQLAlchemy Row per row: at millions of rows it costs more than the query). SQLite steps
+    its cursor as it is read; PostgreSQL's client-side cursor holds the rows as compact C
+    strings and Python objects are made a batch at a time."""
+    cursor = session.connection().execute(query).cursor
+    if cursor is None:
+        return
+    while True:
+        with paused_gc():
+            rows = cursor.fetchmany(BATCH)
+            if not rows:
+                return
+            ids, pks, decisions = (list(column) for column in zip(*rows, strict=True))
+            del rows
+        yield ids, pks, decisions
