@@ -21,7 +21,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy import Engine
 
 from api import errors
-from api.auth import OPEN_PATHS, TokenAuth
+from api.auth import OPEN_PATHS, Checked, TokenAuth
 from api.controllers.contracts import ContractsController
 from api.controllers.health import HealthController
 from api.controllers.investors import InvestorsController
@@ -89,6 +89,12 @@ def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     return caller
 
 
+def provide_checked(request: Request[Any, Any, Any]) -> Checked:
+    """The caller's token and the audit chain head it was checked at."""
+    checked: Checked = request.auth
+    return checked
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -117,6 +123,7 @@ def create_app(
         dependencies={
             "engine": Provide(provide_engine, sync_to_thread=False),
             "caller": Provide(provide_caller, sync_to_thread=False),
+            "checked": Provide(provide_checked, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(TokenAuth, exclude=OPEN_PATHS)],
         exception_handlers={Exception: errors.handle},

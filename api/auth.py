@@ -13,12 +13,18 @@ The rules, as docs/api.md states them:
 Reach comes from the parties of each contract's spec (the `parties` table): a commissioner
 reaches the contracts that name it as commissioner, an investor those that name it as
 investor, and so on.
+
+The token check is read from the ledger alone, so it is kept per audit chain head
+(reporting.memo): making or revoking a token records an audit entry in the same transaction,
+so a revoked token is refused by the very next request, and a warm request checks its token
+with one read of the head. The head read is handed to the route (`Checked`), so a route that
+serves what is kept at that head reads nothing more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 from litestar.connection import ASGIConnection
@@ -32,9 +38,21 @@ from api.errors import not_found
 from contract_specs.model import Role
 from ledger.db import reading
 from ledger.tables import ContractRow, Participant, PartyRow
-from ledger.tokens import Caller, authenticate
+from ledger.tokens import Caller, authenticate, digest
+from reporting import memo
 
-__all__ = ["Caller", "Guard", "TokenAuth", "allow", "own_participants", "reach", "visible"]
+__all__ = [
+    "Caller",
+    "Checked",
+    "Guard",
+    "TokenAuth",
+    "allow",
+    "keep_reach",
+    "own_participants",
+    "reach",
+    "reached",
+    "visible",
+]
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 OPEN_PATHS = ["^/health$", "^/schema"]
@@ -51,15 +69,32 @@ class TokenAuth(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not secret.strip():
             raise NotAuthorizedException("send a token: Authorization: Bearer <token>")
         engine: Engine = connection.app.state.engine
-        caller = await anyio.to_thread.run_sync(_lookup, engine, secret.strip())
+        caller, at = await anyio.to_thread.run_sync(_lookup, engine, secret.strip())
         if caller is None:
             raise NotAuthorizedException("the token is not valid (unknown or revoked)")
-        return AuthenticationResult(user=caller, auth=caller.token_id)
+        return AuthenticationResult(user=caller, auth=Checked(caller.token_id, at))
 
 
-def _lookup(engine: Engine, secret: str) -> Caller | None:
-    with reading(engine) as session:
-        return authenticate(session, secret)
+class Checked(NamedTuple):
+    """A request's token, and the audit chain head it was found valid at."""
+
+    token_id: str
+    head: memo.Head
+
+
+def _lookup(engine: Engine, secret: str) -> tuple[Caller | None, memo.Head]:
+    """The caller a secret stands for, and the head it was checked at. Only valid tokens are
+    kept: an unknown secret is looked up every time (a token made later must work)."""
+    key = ("caller", digest(secret))
+    at = memo.head(engine)
+    caller: Caller | None = memo.value(engine, at, key)
+    if caller is None:
+        with reading(engine) as session:
+            at = memo.head_of(session)
+            caller = authenticate(session, secret)
+        if caller is not None:
+            memo.keep(engine, at, key, caller)
+    return caller, at
 
 
 def allow(*roles: Role) -> Guard:
@@ -102,6 +137,17 @@ def reach(session: Session, caller: Caller, contract_id: str) -> ContractRow:
     if row is None or not reaches(session, caller, contract_id):
         raise not_found(f"contract {contract_id!r}")
     return row
+
+
+def keep_reach(engine: Engine, at: memo.Head, caller: Caller, contract_id: str) -> None:
+    """Remember that `reach` let the caller into the contract at head `at`."""
+    memo.keep(engine, at, ("reach", caller.token_id, contract_id), True)
+
+
+def reached(engine: Engine, at: memo.Head, caller: Caller, contract_id: str) -> bool:
+    """Whether the caller was let into the contract at head `at` (False: not known, so ask
+    `reach`). Parties and tokens change only with audited writes, which move the head."""
+    return memo.value(engine, at, ("reach", caller.token_id, contract_id)) is True
 
 
 def own_participants(session: Session, caller: Caller, contract_id: str) -> set[str] | None:

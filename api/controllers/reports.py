@@ -11,11 +11,6 @@ writers as `outcomes report`, so a download is byte for byte the CLI's file. Who
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import hashlib
-import io
-import json
 import re
 import tempfile
 from collections.abc import Callable
@@ -23,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
+import anyio
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
@@ -30,19 +26,18 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.auth import allow, reach
+from api.auth import Checked, allow, reach
 from api.cli.report_cmds import write_report
+from api.controllers.progress import build_page, kept_page, matches
 from api.controllers.responses import READ
 from api.errors import ApiProblem, not_found
 from contract_specs.model import Role
 from ledger.db import reading
 from ledger.tokens import Caller
-from reporting import memo
 from reporting.commissioner import commissioner_report
 from reporting.investor import investor_report
 from reporting.provider import MIN_GROUP, provider_report
 from reporting.report import Report
-from reporting.write_text import write_json
 
 Format = Literal["xlsx", "csv", "json"]
 MEDIA_TYPES = {
@@ -81,9 +76,6 @@ ProviderParam = Annotated[
 MinGroup = Annotated[
     int, QueryParameter(ge=1, description="Smallest group shown in 'what works for whom'.")
 ]
-# The progress tables that grow with the participants: paged. The others (progress per cohort
-# and metric, funnel, flags, groups) are a few rows per metric and always come whole.
-LONG_TABLES = ("deadlines", "awaiting_verification", "likely_unclaimed")
 Limit = Annotated[
     int,
     QueryParameter(
@@ -158,40 +150,6 @@ def download(report: Report, fmt: Format, *subject: str) -> Response[bytes]:
     )
 
 
-def _page(report: Report, offset: int, limit: int) -> str:
-    """The progress report as JSON with each long table cut to rows [offset, offset + limit)
-    and a `pages` object giving each long table's total, offset and limit."""
-    pages: dict[str, dict[str, int]] = {}
-    tables = []
-    for table in report.tables:
-        if table.name in LONG_TABLES:
-            pages[table.name] = {"total": len(table.frame), "offset": offset, "limit": limit}
-            frame = table.frame.iloc[offset : offset + limit]
-            table = dataclasses.replace(table, frame=frame)
-        tables.append(table)
-    text = io.StringIO()
-    write_json(dataclasses.replace(report, tables=tuple(tables)), text)
-    whole = text.getvalue()
-    end = "\n}\n"
-    assert whole.endswith(end)  # write_json closes the document with its outer brace
-    return whole[: -len(end)] + ',\n "pages": ' + json.dumps(pages) + end
-
-
-def _kept_page(report: Report, form: tuple[str, int, int]) -> str:
-    """The page's text, written once per kept report (reporting.memo) and kept with it."""
-    _, offset, limit = form
-    write = functools.partial(_page, report, offset, limit)
-    return memo.kept_text(report, repr(form), write) or write()
-
-
-def _matches(if_none_match: str | None, tag: str) -> bool:
-    """Whether an If-None-Match header names `tag` (weak or strong, one of a list, or *)."""
-    if not if_none_match:
-        return False
-    held = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    return "*" in held or f'"{tag}"' in held
-
-
 class ReportsController(Controller):
     """Payment, progress and investor reports of a contract."""
 
@@ -264,12 +222,12 @@ class ReportsController(Controller):
         summary="A provider's progress as JSON (the provider report's tables, long ones paged)",
         responses={**READ, 304: ResponseSpec(None, description="The page held is current.")},
         guards=[allow(Role.INTERMEDIARY, Role.PROVIDER)],
-        sync_to_thread=True,
     )
-    def progress(
+    async def progress(
         self,
         contract_id: FromPath[str],
         caller: NamedDependency[Caller],
+        checked: NamedDependency[Checked],
         engine: NamedDependency[Engine],
         period: ReportPeriod,
         provider: ProviderParam = None,
@@ -282,17 +240,26 @@ class ReportsController(Controller):
         """Progress against targets, the funnel, deadlines, awaiting verification and flags;
         money as decimal strings. A provider sees only its own participants. The long tables
         come a page at a time; the ETag changes with every write to the ledger."""
-        report = _progress(engine, caller, contract_id, period, provider, as_of, min_group)
-        form = ("json-page", offset, limit)
-        tag = memo.tag(report, *form)  # known before any text is written: a 304 writes none
-        text = None if tag and _matches(if_none_match, tag) else _kept_page(report, form)
-        if tag is None:  # not a kept report: nothing to tag it by but its bytes
-            tag = hashlib.sha256(str(text).encode("utf-8")).hexdigest()[:32]
+        who = _own(caller, Role.PROVIDER, provider, "provider")
+        key = ("progress", contract_id, period, who, as_of, min_group, offset, limit)
+        # kept at the head the token was checked at: served from memory, no thread, no read
+        page = kept_page(engine, checked.head, caller, contract_id, key)
+        if page is None:
+            page = await anyio.to_thread.run_sync(
+                build_page,
+                engine,
+                caller,
+                contract_id,
+                key,
+                offset,
+                limit,
+                lambda s: provider_report(s, contract_id, period, who, as_of, min_group),
+            )
         # private: the page is the caller's own scope; no-cache: revalidate with the ETag
-        headers = {"ETag": f'"{tag}"', "Cache-Control": "private, no-cache"}
-        if text is None or _matches(if_none_match, tag):
+        headers = {"ETag": f'"{page.tag}"', "Cache-Control": "private, no-cache"}
+        if matches(if_none_match, page.tag):
             return Response(b"", status_code=304, headers=headers)
-        return Response(text.encode("utf-8"), media_type=MEDIA_TYPES["json"], headers=headers)
+        return Response(page.body, media_type=MEDIA_TYPES["json"], headers=headers)
 
     @get(
         "/reports/investor",

@@ -163,3 +163,29 @@ def test_a_provider_pages_through_its_own_participants_only(
         params={"period": PERIOD, "provider": "bravo", "limit": 1},
     )
     assert asked.status_code == 404
+
+
+def test_a_page_served_from_memory_still_checks_the_token_and_the_caller(
+    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from ledger.db import unit_of_work
+    from ledger.tokens import create_token, revoke_token
+
+    _enrol(client, as_role)
+    with unit_of_work(engine) as session:
+        made = create_token(session, "provider", "acme", None, actor="t", now=datetime.now(UTC))
+    acme = {"Authorization": f"Bearer {made.secret}"}
+    warm = _get(client, acme).content
+    assert _get(client, acme).content == warm  # kept: the same bytes again
+    # the intermediary's page of the whole contract is not a provider's to read
+    _get(client, as_role[Role.INTERMEDIARY])
+    rival = token_for(client, Role.PROVIDER, "beta")  # a provider of the other contract only
+    params = {"period": PERIOD, "as_of": AS_OF}
+    for headers, status in ((rival, 404), (as_role[Role.COMMISSIONER], 403)):
+        assert client.get(URL, headers=headers, params=params).status_code == status
+    with unit_of_work(engine) as session:
+        assert revoke_token(session, made.caller.token_id, actor="t", now=datetime.now(UTC))
+    refused = client.get(URL, headers=acme, params=params)
+    assert refused.status_code == 401
