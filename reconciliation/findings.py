@@ -46,10 +46,27 @@ UNCLAIMED_COLUMNS = (
 )
 CAP_COLUMNS = ("cap", "subject", "used", "limit", "used_percent")
 PERIOD_COLUMNS = ("period", "due_at", "days_late")
+# each column's dtype, so that findings have one shape however they were made (computed, or
+# read back from a stored run) and even when there are none; dates stay `date` objects
+COLUMN_TYPES = {
+    **dict.fromkeys(
+        ("evidence_id", "participant_id", "metric", "bucket", "prerequisite", "cap", "subject"),
+        "str",
+    ),
+    **dict.fromkeys(("used_percent", "period"), "str"),
+    **dict.fromkeys(("age_days", "days_overdue", "used", "limit", "days_late"), "int64"),
+    "past_sla": "bool",
+    "due_at": "datetime64[us]",
+}
 
 
 _LABELS = np.array([label for _, label in BUCKETS] + [OLDEST_BUCKET])
 _UPPERS = np.array([upper for upper, _ in BUCKETS])
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each column of COLUMN_TYPES in its dtype."""
+    return frame.astype({c: COLUMN_TYPES[c] for c in frame.columns if c in COLUMN_TYPES})
 
 
 def bucket_of(age_days: int) -> str:

@@ -14,6 +14,7 @@ answer; the provider report lists every one.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from reconciliation.findings import (
     awaiting_verification,
     caps_near_exhaustion,
     likely_unclaimed,
+    typed,
     unreconciled_periods,
 )
 from reconciliation.periods import Period
@@ -77,7 +79,9 @@ class Findings:
         frames["likely_unclaimed"] = frames["likely_unclaimed"].sort_values(
             "days_overdue", ascending=False, kind="stable"
         )
-        kept = {kind: frame.head(limit).reset_index(drop=True) for kind, frame in frames.items()}
+        kept = {
+            kind: typed(frame.head(limit).reset_index(drop=True)) for kind, frame in frames.items()
+        }
         return Findings(**kept, totals=self.counts())
 
     def document(self) -> dict[str, Any]:
@@ -107,8 +111,8 @@ def _frame(part: dict[str, Any]) -> pd.DataFrame:
         if name in _DATES:
             frame[name] = frame[name].map(date.fromisoformat).astype("object")
         elif name in _TIMES:
-            frame[name] = frame[name].map(datetime.fromisoformat).astype("object")
-    return frame
+            frame[name] = frame[name].map(datetime.fromisoformat)
+    return typed(frame)
 
 
 def run_findings(
@@ -127,18 +131,39 @@ def run_findings(
     """
     contract = spec.contract
     pending = _pending_with_submission(session, contract.id, facts.evidence, cut_off)
-    done = reconciled_periods(session, contract.id) | {period.id}
     found = Findings(
         awaiting_verification=awaiting_verification(
             pending, cut_off.date(), contract.verification_sla_days
         ),
         likely_unclaimed=likely_unclaimed(spec, facts.participants, facts.evidence, cut_off.date()),
         caps_near_exhaustion=caps_near_exhaustion(spec, settled),
-        unreconciled_periods=unreconciled_periods(
-            spec, cut_off.replace(tzinfo=None), DUE_AFTER, done
-        ),
+        unreconciled_periods=_unreconciled(session, spec, period, cut_off),
     )
     return found.most_urgent()
+
+
+def reused_findings(
+    session: Session,
+    spec: ContractSpec,
+    document: dict[str, Any],
+    period: Period,
+    cut_off: datetime,
+) -> Findings:
+    """The findings of a run that reuses an earlier run's computation (reconciliation.rerun):
+    what depends only on the facts, the settled entitlement and the cut-off's day is that run's
+    (its `document`); the periods not reconciled are found again, as other runs may have
+    completed since."""
+    kept = Findings.from_document(document)
+    periods = _unreconciled(session, spec, period, cut_off)
+    counts = {**kept.counts(), "unreconciled_periods": len(periods)}
+    return dataclasses.replace(kept, unreconciled_periods=periods, totals=counts).most_urgent()
+
+
+def _unreconciled(
+    session: Session, spec: ContractSpec, period: Period, cut_off: datetime
+) -> pd.DataFrame:
+    done = reconciled_periods(session, spec.contract.id) | {period.id}
+    return unreconciled_periods(spec, cut_off.replace(tzinfo=None), DUE_AFTER, done)
 
 
 def _pending_with_submission(

@@ -19,7 +19,6 @@ Re-running posts nothing and claims nothing, unless the facts changed in between
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,11 +35,12 @@ from ledger import audit
 from ledger.contracts import ActiveSpec, active_version, typed_spec
 from ledger.db import hold_until_commit, unit_of_work
 from ledger.entitlement import compute_entitlement
-from ledger.entitlement.types import Entitlement, Facts
+from ledger.entitlement.types import Entitlement
 from ledger.facts import load_facts, utc
 from ledger.postings import KEY, post_entitlement, posted_so_far
-from ledger.tables import Posting, table_of
+from ledger.tables import Posting, SpecVersion, table_of
 from reconciliation.claims import issue_claims, load_claims
+from reconciliation.digest import inputs_hash
 from reconciliation.errors import (
     PeriodClosedError,
     Problem,
@@ -50,6 +50,13 @@ from reconciliation.errors import (
 from reconciliation.income import record_matched_income
 from reconciliation.matching import Matching
 from reconciliation.periods import Period, parse_period, period_containing
+from reconciliation.rerun import (
+    Settlement,
+    facts_stamp,
+    reusable_run,
+    settle_as_before,
+    stamp_document,
+)
 from reconciliation.run_findings import Findings, run_findings
 from reconciliation.status import current_matching, is_closed, period_bridge, postings_by_payer
 from reconciliation.tables import CLOSED, OPEN, MatchRow, PeriodRow, ReconcileRun
@@ -94,13 +101,17 @@ def reconcile(
     actor: str,
     now: datetime | None = None,
     clock: Clock = wall_clock,
+    reuse: bool = True,
 ) -> RunReport:
-    """Reconcile `period` (an id like 2025-Q3) of a contract as of `as_of` (default: now)."""
+    """Reconcile `period` (an id like 2025-Q3) of a contract as of `as_of` (default: now).
+
+    With nothing changed since the period's last run (reconciliation.rerun), its computation
+    is reused; `reuse=False` computes everything again."""
     requested_at = clock()
     try:
         with unit_of_work(engine) as session:
             return _reconcile(
-                session, contract_id, period, as_of, close, actor, now, requested_at, clock
+                session, contract_id, period, as_of, close, actor, now, requested_at, clock, reuse
             )
     except OperationalError as error:
         # SQLite: another writer held the database longer than the busy timeout
@@ -121,6 +132,7 @@ def _reconcile(
     now: datetime | None,
     requested_at: datetime,
     clock: Clock,
+    reuse: bool,
 ) -> RunReport:
     version = active_version(session, contract_id)
     spec = typed_spec(version)
@@ -133,28 +145,17 @@ def _reconcile(
     _refuse_closed_or_early(session, contract_id, period, cut_off)
     _open(session, contract_id, period.id, moment)
 
-    facts = load_facts(session, contract_id, cut_off, spec)
-    entitlement = _due_by(
-        compute_entitlement(spec, facts), posted_so_far(session, contract_id), period
-    )
-    owed = _payer_sums(entitlement.lines)
-    # once this run has posted, the ledger holds exactly these lines' amounts per key
-    findings = run_findings(session, spec, facts, entitlement.lines, period, cut_off)
+    stamp = facts_stamp(session, contract_id, version, cut_off)  # before the facts are read
+    last = reusable_run(session, contract_id, period.id, cut_off, stamp) if reuse else None
     elsewhere = postings_by_payer(session, contract_id, period.id, inside=False)
     run_id = uuid.uuid4().hex
-    posted = post_entitlement(
-        session,
-        contract_id,
-        period.id,
-        cut_off,
-        run_id,
-        version.version,
-        actor=actor,
-        now=moment,
-        check_period=lambda p: _refuse_closed_or_early(session, contract_id, period, cut_off),
-        period_of=lambda day: period_containing(day, spec.contract.payment_frequency).id,
-        entitlement=entitlement,
-    )
+    if last is not None:
+        settled = settle_as_before(
+            session, spec, last, period, cut_off, run_id, actor=actor, now=moment
+        )
+    else:
+        settled = _compute(session, version, spec, period, cut_off, run_id, actor, moment)
+    owed, posted, findings = settled.owed, settled.posted, settled.findings
     claims = issue_claims(
         session, contract_id, period.id, run_id, moment.date(), spec.contract.payment_terms_days
     )
@@ -189,15 +190,17 @@ def _reconcile(
             requested_at=requested_at,
             finished_at=clock(),
             actor=actor,
-            participants=len(facts.participants),
-            evidence=len(facts.evidence),
-            results=len(facts.results),
-            inputs_hash=inputs_hash(spec, facts),
+            participants=settled.participants,
+            evidence=settled.evidence,
+            results=settled.results,
+            inputs_hash=settled.inputs_hash,
             postings=posted.postings,
             posted_total=posted.total,
             totals=totals,
             closed=close,
             findings=findings.document(),
+            facts_stamp=stamp_document(stamp, session, contract_id, owed),
+            reused_run_id=settled.reused_from,
         )
     )
     audit.record(
@@ -223,6 +226,49 @@ def _reconcile(
         bridge=period_bridge(session, spec, period.id, moment.date()),
         income_recorded=income,
         findings=findings,
+    )
+
+
+def _compute(
+    session: Session,
+    version: SpecVersion,
+    spec: ContractSpec,
+    period: Period,
+    cut_off: datetime,
+    run_id: str,
+    actor: str,
+    moment: datetime,
+) -> Settlement:
+    """Settle the period the long way: the facts as of the cut-off, the entitlement, the
+    difference posted, the findings."""
+    contract_id = spec.contract.id
+    facts = load_facts(session, contract_id, cut_off, spec)
+    entitlement = _due_by(
+        compute_entitlement(spec, facts), posted_so_far(session, contract_id), period
+    )
+    # once this run has posted, the ledger holds exactly these lines' amounts per key
+    findings = run_findings(session, spec, facts, entitlement.lines, period, cut_off)
+    posted = post_entitlement(
+        session,
+        contract_id,
+        period.id,
+        cut_off,
+        run_id,
+        version.version,
+        actor=actor,
+        now=moment,
+        check_period=lambda p: _refuse_closed_or_early(session, contract_id, period, cut_off),
+        period_of=lambda day: period_containing(day, spec.contract.payment_frequency).id,
+        entitlement=entitlement,
+    )
+    return Settlement(
+        owed=_payer_sums(entitlement.lines),
+        posted=posted,
+        findings=findings,
+        participants=len(facts.participants),
+        evidence=len(facts.evidence),
+        results=len(facts.results),
+        inputs_hash=inputs_hash(spec, facts),
     )
 
 
@@ -318,28 +364,6 @@ def _due_by(entitlement: Entitlement, posted: pd.DataFrame, period: Period) -> E
 def _payer_sums(lines: pd.DataFrame) -> dict[str, int]:
     sums = lines.groupby("payer")["amount"].sum()
     return {str(payer): int(total) for payer, total in sums.items()}
-
-
-def inputs_hash(spec: ContractSpec, facts: Facts) -> str:
-    """A digest of what decided a run: the spec's content and the facts as of the cut-off
-    (the ledger hands facts over sorted by id, so equal facts give equal digests)."""
-    digest = hashlib.sha256(spec.content_hash.encode())
-    for frame in (facts.participants, facts.evidence, facts.results):
-        digest.update(",".join(map(str, frame.columns)).encode())
-        for column in frame.columns:
-            digest.update(_column_bytes(frame[column]))
-    return digest.hexdigest()
-
-
-def _column_bytes(values: pd.Series) -> bytes:
-    """A column's content as bytes. Text becomes a fixed-width array (each value padded to the
-    longest, so no two columns run together the same way): numpy converts millions of ids in
-    a fraction of the time pandas takes to hash them one by one."""
-    if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
-        text = values.astype("str").fillna("").to_numpy(dtype=object)
-        missing = np.packbits(values.isna().to_numpy(dtype=bool)).tobytes()
-        return np.asarray(text, dtype=np.str_).tobytes() + missing
-    return pd.util.hash_pandas_object(values, index=False).to_numpy().tobytes()
 
 
 def _store_matches(session: Session, contract_id: str, run_id: str, matching: Matching) -> None:

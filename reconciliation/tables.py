@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field
 
-from ledger.tables import SQLModel
+from ledger.tables import CohortResult, Participant, Posting, SQLModel, table_of
 
 __all__ = [
     "ClaimLine",
@@ -75,6 +75,12 @@ class ReconcileRun(SQLModel, table=True):
     # what the run found to act on as of its cut-off (reconciliation.run_findings' document);
     # None for runs made before runs kept their findings
     findings: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # what a later run compares to know it would compute the same (reconciliation.rerun's
+    # document: fact counts as of the cut-off, spec, the contract's postings after this run);
+    # None for runs made before runs kept one
+    facts_stamp: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # the run whose computation this run reused, nothing having changed since (None: computed)
+    reused_run_id: str | None = Field(default=None, max_length=64)
 
 
 class ClaimRow(SQLModel, table=True):
@@ -147,3 +153,20 @@ class MatchRow(SQLModel, table=True):
     received: int = Field(sa_type=BigInteger)
     allocated: list[Any] = Field(sa_column=Column(JSON, nullable=False))
     detail: str = Field(default="", sa_type=Text)
+
+
+# The facts stamp counts each fact table of a contract as of a cut-off (reconciliation.rerun),
+# and reads the contract's highest posting id: these indexes make each an index range scan
+# (evidence and decisions already have theirs in ledger.tables). They live here, beside the
+# queries that need them, on the ledger's tables and in migration 0007.
+Index(
+    "ix_participants_contract_enrolled",
+    table_of(Participant).c.contract_id,
+    table_of(Participant).c.enrolled_at,
+)
+Index(
+    "ix_cohort_results_contract_submitted",
+    table_of(CohortResult).c.contract_id,
+    table_of(CohortResult).c.submitted_at,
+)
+Index("ix_postings_contract_id", table_of(Posting).c.contract_id, table_of(Posting).c.id)
