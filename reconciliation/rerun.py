@@ -25,7 +25,6 @@ not reconciled, claims, matching, income, closing, the run's row and its audit e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -47,7 +46,8 @@ from ledger.tables import (
 )
 from ledger.uploads import store_new
 from reconciliation.periods import Period
-from reconciliation.run_findings import Findings, reused_findings
+from reconciliation.run_findings import reused_findings
+from reconciliation.settle import Settlement
 from reconciliation.tables import ReconcileRun
 
 # each fact table and the time that says when a row became known
@@ -57,22 +57,6 @@ _STAMPED = (
     ("decisions", VerificationDecision, "decided_at"),
     ("results", CohortResult, "submitted_at"),
 )
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """What a run settled, computed or reused: the entitlement per payer, what it posted, its
-    findings and the inputs it records (fact counts, digest)."""
-
-    owed: dict[str, int]
-    posted: PostResult
-    findings: Findings
-    participants: int
-    evidence: int
-    results: int
-    inputs_hash: str
-    # the run whose computation was reused (None: computed by this run)
-    reused_from: str | None = None
 
 
 def facts_stamp(
@@ -127,9 +111,8 @@ def reusable_run(
 ) -> ReconcileRun | None:
     """The last run of the period, when this run would compute exactly what it did; else None.
 
-    Takes the postings lock first (as posting does), so no other run posts between the check
-    and this run's commit."""
-    hold_until_commit(session, f"postings:{contract_id}")
+    Takes the postings lock before reading the postings (as posting does), so no other run
+    posts between the check and this run's commit."""
     runs = table_of(ReconcileRun)
     newest = (
         session.connection()
@@ -148,10 +131,11 @@ def reusable_run(
     earlier = utc(last.cut_off)
     if not (earlier <= cut_off and earlier.date() == cut_off.date()):
         return None
-    same = {k: kept.get(k) for k in stamp} == stamp
-    if not same or kept.get("postings") != postings_mark(session, contract_id):
+    if {k: kept.get(k) for k in stamp} != stamp:
         return None
-    return last
+    # only now, as posting does: a run that computes anyway keeps the lock as short as before
+    hold_until_commit(session, f"postings:{contract_id}")
+    return last if kept.get("postings") == postings_mark(session, contract_id) else None
 
 
 def settle_as_before(

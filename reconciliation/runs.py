@@ -14,7 +14,10 @@
    (reconciliation.run_findings: evidence awaiting verification, likely unclaimed outcomes,
    caps near exhaustion, periods not reconciled) and close the period when asked.
 
-Re-running posts nothing and claims nothing, unless the facts changed in between.
+Re-running posts nothing and claims nothing, unless the facts changed in between. When
+nothing that decides step 3 changed since the period's last run (reconciliation.rerun: the
+facts as of the cut-off, the spec, the postings), that run's computation is reused instead of
+done again (reconciliation.settle); the run says so (`reused_run_id`).
 """
 
 from __future__ import annotations
@@ -24,23 +27,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from contract_specs.model import ContractSpec
 from ledger import audit
 from ledger.contracts import ActiveSpec, active_version, typed_spec
 from ledger.db import hold_until_commit, unit_of_work
-from ledger.entitlement import compute_entitlement
-from ledger.entitlement.types import Entitlement
-from ledger.facts import load_facts, utc
-from ledger.postings import KEY, post_entitlement, posted_so_far
-from ledger.tables import Posting, SpecVersion, table_of
+from ledger.facts import utc
+from ledger.tables import Posting, table_of
 from reconciliation.claims import issue_claims, load_claims
-from reconciliation.digest import inputs_hash
 from reconciliation.errors import (
     PeriodClosedError,
     Problem,
@@ -49,15 +45,15 @@ from reconciliation.errors import (
 )
 from reconciliation.income import record_matched_income
 from reconciliation.matching import Matching
-from reconciliation.periods import Period, parse_period, period_containing
+from reconciliation.periods import Period, parse_period
 from reconciliation.rerun import (
-    Settlement,
     facts_stamp,
     reusable_run,
     settle_as_before,
     stamp_document,
 )
-from reconciliation.run_findings import Findings, run_findings
+from reconciliation.run_findings import Findings
+from reconciliation.settle import compute_and_post
 from reconciliation.status import current_matching, is_closed, period_bridge, postings_by_payer
 from reconciliation.tables import CLOSED, OPEN, MatchRow, PeriodRow, ReconcileRun
 from reconciliation.verdict import PeriodBridge
@@ -154,7 +150,17 @@ def _reconcile(
             session, spec, last, period, cut_off, run_id, actor=actor, now=moment
         )
     else:
-        settled = _compute(session, version, spec, period, cut_off, run_id, actor, moment)
+        settled = compute_and_post(
+            session,
+            version,
+            spec,
+            period,
+            cut_off,
+            run_id,
+            actor,
+            moment,
+            check_period=lambda _: _refuse_closed_or_early(session, contract_id, period, cut_off),
+        )
     owed, posted, findings = settled.owed, settled.posted, settled.findings
     claims = issue_claims(
         session, contract_id, period.id, run_id, moment.date(), spec.contract.payment_terms_days
@@ -229,49 +235,6 @@ def _reconcile(
     )
 
 
-def _compute(
-    session: Session,
-    version: SpecVersion,
-    spec: ContractSpec,
-    period: Period,
-    cut_off: datetime,
-    run_id: str,
-    actor: str,
-    moment: datetime,
-) -> Settlement:
-    """Settle the period the long way: the facts as of the cut-off, the entitlement, the
-    difference posted, the findings."""
-    contract_id = spec.contract.id
-    facts = load_facts(session, contract_id, cut_off, spec)
-    entitlement = _due_by(
-        compute_entitlement(spec, facts), posted_so_far(session, contract_id), period
-    )
-    # once this run has posted, the ledger holds exactly these lines' amounts per key
-    findings = run_findings(session, spec, facts, entitlement.lines, period, cut_off)
-    posted = post_entitlement(
-        session,
-        contract_id,
-        period.id,
-        cut_off,
-        run_id,
-        version.version,
-        actor=actor,
-        now=moment,
-        check_period=lambda p: _refuse_closed_or_early(session, contract_id, period, cut_off),
-        period_of=lambda day: period_containing(day, spec.contract.payment_frequency).id,
-        entitlement=entitlement,
-    )
-    return Settlement(
-        owed=_payer_sums(entitlement.lines),
-        posted=posted,
-        findings=findings,
-        participants=len(facts.participants),
-        evidence=len(facts.evidence),
-        results=len(facts.results),
-        inputs_hash=inputs_hash(spec, facts),
-    )
-
-
 def _refuse_if_done_meanwhile(
     session: Session, contract_id: str, period: str, requested_at: datetime
 ) -> None:
@@ -342,28 +305,6 @@ def _close(
         .values(status=CLOSED, closed_at=moment, closed_by=actor, close_run_id=run_id)
     )
     session.expire_all()
-
-
-def _due_by(entitlement: Entitlement, posted: pd.DataFrame, period: Period) -> Entitlement:
-    """The lines to settle in `period`: keys achieved by its end, and every key already posted
-    (a change to a key is due whenever it is found, wherever its first posting went)."""
-    lines = entitlement.lines
-    achieved = pd.to_datetime(lines["achieved_on"])
-    keep = achieved.isna().to_numpy() | (achieved <= pd.Timestamp(period.end)).to_numpy()
-    # Only a later line of a participant with postings can be a key already posted: join
-    # those few on the whole key, not every line of a million participants.
-    late = ~keep & lines["participant_id"].isin(posted["participant_id"].unique()).to_numpy()
-    if late.any():
-        known = lines.loc[late, KEY].merge(
-            posted[KEY].drop_duplicates(), on=KEY, how="left", indicator=True
-        )
-        keep[np.flatnonzero(late)] = (known["_merge"] == "both").to_numpy()
-    return Entitlement(lines[keep].reset_index(drop=True), entitlement.not_payable)
-
-
-def _payer_sums(lines: pd.DataFrame) -> dict[str, int]:
-    sums = lines.groupby("payer")["amount"].sum()
-    return {str(payer): int(total) for payer, total in sums.items()}
 
 
 def _store_matches(session: Session, contract_id: str, run_id: str, matching: Matching) -> None:

@@ -29,7 +29,7 @@ from contract_specs.model import (
 from ledger.contracts import ActiveSpec, register_spec, remember
 from ledger.db import unit_of_work
 from ledger.results import import_results
-from reconciliation import runs
+from reconciliation import settle
 from reconciliation.runs import RunReport, reconcile
 from reconciliation.tables import ReconcileRun
 from tests.integration.test_reconciliation_runs import World, at
@@ -103,8 +103,8 @@ def test_nothing_changed_reuses_the_last_run_and_reports_what_computing_again_wo
     first = stored(paid, paid_first(paid))
     with monkeypatch.context() as patched:
         # the fast path reads no facts and computes no entitlement
-        patched.setattr(runs, "load_facts", _refuse)
-        patched.setattr(runs, "compute_entitlement", _refuse)
+        patched.setattr(settle, "load_facts", _refuse)
+        patched.setattr(settle, "compute_entitlement", _refuse)
         fast = run(paid)
     full = run(paid, reuse=False)
     assert reused_from(paid, fast) == first.run_id
