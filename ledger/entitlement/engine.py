@@ -9,6 +9,7 @@ are over metrics, cohorts, payers and caps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,7 @@ from ledger.entitlement.schedules import every_metric
 from ledger.entitlement.shares import ShareTable, share_ids, share_table
 from ledger.entitlement.tariffs import prices_of
 from ledger.entitlement.thresholds import Claims, plain_claims, threshold_claims
-from ledger.entitlement.types import LINE_COLUMNS, Entitlement, Facts
+from ledger.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS, Entitlement, Facts
 
 PAYER_COMMITMENT = len(CUT_NAMES)
 LINE_CUT_NAMES = (*CUT_NAMES, "payer_commitment")
@@ -39,7 +40,8 @@ class Payable:
     """Payable occurrences (individual, then cohort-level) sorted in the canonical cap order.
 
     The text columns stay in `texts`, unsorted; `source` points into them, so that millions of
-    strings are gathered once, when the lines are built."""
+    strings are gathered once, when the lines are built, and only for the lines wanted. A line
+    names its participant (or cohort) by `who`, a row of `names`."""
 
     position: np.ndarray  # metric position (cohort metrics after the individual ones)
     n: np.ndarray
@@ -50,11 +52,30 @@ class Payable:
     person: np.ndarray  # participant number; -1 for cohort-level lines (no participant cap)
     occurrence: np.ndarray  # index into Occurrences; -1 for cohort-level lines
     source: np.ndarray  # row of `texts`
-    texts: dict[str, np.ndarray]  # participant_id, cohort, provider, evidence_ids (object)
+    texts: dict[str, np.ndarray]  # cohort, provider (object), unsorted
+    who: np.ndarray  # row of `names`, unsorted like `texts`
+    names: np.ndarray  # participant ids, then "cohort:<id>" for cohort-level lines (object)
+    evidence_ids: Callable[[np.ndarray], np.ndarray]  # rows of `texts` -> ";"-joined ids
 
 
-def compute_entitlement(spec: ContractSpec, facts: Facts) -> Entitlement:
-    """The entitlement of a spec version given the facts as of a cut-off (pure)."""
+# Which lines a caller wants, decided on their keys before any text is gathered: it receives
+# participant_id, metric, occurrence, payer and achieved_on (text as categoricals) and answers
+# a boolean mask. Reconciliation wants the few lines due in one period out of millions.
+Wanted = Callable[[pd.DataFrame], np.ndarray]
+
+
+def compute_entitlement(
+    spec: ContractSpec,
+    facts: Facts,
+    *,
+    wanted: Wanted | None = None,
+    not_payable: bool = True,
+) -> Entitlement:
+    """The entitlement of a spec version given the facts as of a cut-off (pure).
+
+    `wanted` keeps only the lines it selects (every line by default); `not_payable=False`
+    leaves the not-payable frame empty, for callers that need only the lines. Neither changes
+    any amount: caps are applied over every line first."""
     people = people_of(spec, facts.participants)
     if not people.ids.is_unique:
         twice = sorted(set(people.ids[people.ids.duplicated()]))[:5]
@@ -75,7 +96,12 @@ def compute_entitlement(spec: ContractSpec, facts: Facts) -> Entitlement:
         CapRows(payable.price, payable.person, payable.position, numerators, table.denominator),
         _limits(spec, len(people.ids)),
     )
-    not_payable = not_payable_frame(
+    if not not_payable:
+        return Entitlement(
+            _lines(spec, payable, numerators, outcome, table, shares, wanted),
+            pd.DataFrame({name: [] for name in NOT_PAYABLE_COLUMNS}),
+        )
+    unpaid = not_payable_frame(
         spec,
         evidence,
         people,
@@ -88,17 +114,22 @@ def compute_entitlement(spec: ContractSpec, facts: Facts) -> Entitlement:
         outcome,
         payable.price,
     )
-    return Entitlement(_lines(spec, payable, numerators, outcome, table, shares), not_payable)
+    lines = _lines(spec, payable, numerators, outcome, table, shares, wanted)
+    return Entitlement(lines, unpaid)
 
 
 def _evidence_ids(
-    occurrences: Occurrences, claims: Claims, evidence: pd.DataFrame, wanted: np.ndarray
+    occurrences: Occurrences, claims: Claims, evidence: pd.DataFrame, chosen: np.ndarray
 ) -> np.ndarray:
-    """ ";"-joined sorted evidence ids of the wanted occurrences."""
-    ids = evidence["evidence_id"].astype(str).to_numpy(dtype=object)
-    has = np.flatnonzero(occurrences.of_claim >= 0)
-    joined = join_sorted(occurrences.of_claim[has], ids[claims.row[has]], len(occurrences.person))
-    return joined[wanted]
+    """ ";"-joined sorted evidence ids of the chosen occurrences (in that order)."""
+    of_claim = occurrences.of_claim
+    # only the claims of the chosen occurrences: ids are text, and millions of them cost
+    use = np.flatnonzero(of_claim >= 0)
+    use = use[np.isin(of_claim[use], chosen)]
+    ids = evidence["evidence_id"].iloc[claims.row[use]].astype(str).to_numpy(dtype=object)
+    place = np.full(len(occurrences.person), -1, dtype=np.int64)
+    place[chosen] = np.arange(len(chosen))
+    return join_sorted(place[of_claim[use]], ids, len(chosen))
 
 
 def _payable(
@@ -125,18 +156,27 @@ def _payable(
 
     cohort_ids = [f"cohort:{p.cohort}" for p in payments]
     texts = {
-        "participant_id": join(people.ids.to_numpy()[person], cohort_ids),
         "cohort": join(people.cohort[person], [p.cohort for p in payments]),
         "provider": join(people.provider[person], ["" for _ in payments]),
-        "evidence_ids": join(
-            _evidence_ids(occurrences, claims, evidence, chosen), [p.result_id for p in payments]
-        ),
     }
+    result_ids = np.array([p.result_id for p in payments], dtype=object)
+
+    def evidence_ids(rows: np.ndarray) -> np.ndarray:
+        # a line per payer: the same occurrence often twice
+        distinct, each = np.unique(rows, return_inverse=True)
+        individual = distinct < len(chosen)
+        joined = np.empty(len(distinct), dtype=object)
+        joined[individual] = _evidence_ids(
+            occurrences, claims, evidence, chosen[distinct[individual]]
+        )
+        joined[~individual] = result_ids[distinct[~individual] - len(chosen)]
+        return joined[each]
+
     position = join(position, [spec.metric_position(p.metric.id) for p in payments], np.int64)
     day = join(day, [day_number(p.evaluated_on) for p in payments], np.int64)
     # the canonical order: (achieved_on, metric position, participant id); participant ids
     # are ranked once per participant, not once per occurrence
-    every_id = join(people.ids.to_numpy(), cohort_ids)
+    every_id = join(people.ids.to_numpy(dtype=object), cohort_ids)
     id_rank = np.empty(len(every_id), dtype=np.int64)
     id_rank[np.argsort(every_id, kind="stable")] = np.arange(len(every_id))
     who = join(person, list(range(len(people.ids), len(every_id))), np.int64)
@@ -152,6 +192,9 @@ def _payable(
         occurrence=join(chosen, [-1 for _ in payments], np.int64)[order],
         source=order,
         texts=texts,
+        who=who,
+        names=every_id,
+        evidence_ids=evidence_ids,
     )
 
 
@@ -179,20 +222,25 @@ def _lines(
     outcome: CapOutcome,
     table: ShareTable,
     shares: np.ndarray,
+    wanted: Wanted | None = None,
 ) -> pd.DataFrame:
-    """One line per payable occurrence and payer with a non-zero share, zero amounts included."""
+    """One line per payable occurrence and payer with a non-zero share, zero amounts included
+    (only those `wanted` selects, when given)."""
     occurrence, payer = np.nonzero(numerators > 0)
+    metric_ids = np.array([m.id for m in every_metric(spec)], dtype=object)
+    payer_ids = np.array(table.payers, dtype=object)
+    if wanted is not None:
+        keep = np.asarray(wanted(_keys(payable, occurrence, payer, metric_ids, payer_ids)))
+        occurrence, payer = occurrence[keep], payer[keep]
     paid = outcome.paid[occurrence, payer]
     cut = np.where(
         paid < outcome.parts[occurrence, payer], PAYER_COMMITMENT, outcome.cut[occurrence]
     )
-    metric_ids = np.array([m.id for m in every_metric(spec)], dtype=object)
-    payer_ids = np.array(table.payers, dtype=object)
     reason = _reasons(payable, table, shares[occurrence], payer, cut, occurrence)
     source = payable.source[occurrence]
     return pd.DataFrame(
         {
-            "participant_id": text_column(payable.texts["participant_id"][source]),
+            "participant_id": text_column(payable.names[payable.who[source]]),
             "cohort": text_column(payable.texts["cohort"][source]),
             "provider": text_column(payable.texts["provider"][source]),
             "metric": text_column(metric_ids[payable.position[occurrence]]),
@@ -201,11 +249,36 @@ def _lines(
             "amount": paid.astype(np.int64),
             "price": payable.price[occurrence],
             "achieved_on": payable.day[occurrence].astype("datetime64[D]"),
-            "evidence_ids": text_column(payable.texts["evidence_ids"][source]),
+            "evidence_ids": text_column(payable.evidence_ids(source)),
             "cut_by": text_column(np.array(LINE_CUT_NAMES, dtype=object)[cut]),
             "reason": text_column(reason),
         },
         columns=list(LINE_COLUMNS),
+    )
+
+
+def _keys(
+    payable: Payable,
+    occurrence: np.ndarray,
+    payer: np.ndarray,
+    metric_ids: np.ndarray,
+    payer_ids: np.ndarray,
+) -> pd.DataFrame:
+    """Every line's key and date, text as categoricals: codes, not millions of strings."""
+
+    def coded(codes: np.ndarray, names: np.ndarray) -> Any:
+        if pd.Index(names).is_unique:
+            return pd.Categorical.from_codes(codes, categories=names)
+        return text_column(names[codes])  # a participant named like a cohort line
+
+    return pd.DataFrame(
+        {
+            "participant_id": coded(payable.who[payable.source[occurrence]], payable.names),
+            "metric": coded(payable.position[occurrence], metric_ids),
+            "occurrence": payable.n[occurrence],
+            "payer": coded(payer, payer_ids),
+            "achieved_on": payable.day[occurrence].astype("datetime64[D]"),
+        }
     )
 
 

@@ -107,6 +107,36 @@ def test_input_order_does_not_matter(case: tuple[ContractSpec, tuple], random) -
     pd.testing.assert_frame_equal(before.not_payable, after.not_payable)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.data())
+def test_wanted_lines_are_the_same_lines_as_the_whole_entitlement_filtered(
+    case: tuple[ContractSpec, tuple], data: st.DataObject
+) -> None:
+    spec, rows = case
+    facts = engine_facts(spec, rows)
+    whole = compute_entitlement(spec, facts).lines
+    # a selection on every key column and the date, as reconciliation makes one
+    people = sorted(set(whole["participant_id"]))
+    chosen = set(data.draw(st.lists(st.sampled_from(people), unique=True)) if people else [])
+    by = pd.Timestamp(data.draw(st.dates(date(2015, 1, 1), date(2019, 12, 31))))
+    payer = data.draw(st.sampled_from([p.party for p in spec.payers]))
+
+    def wanted(keys: pd.DataFrame) -> np.ndarray:
+        return (
+            (
+                keys["participant_id"].astype(str).isin(chosen).to_numpy()
+                | (keys["achieved_on"] <= by).to_numpy()
+            )
+            & (keys["payer"].astype(str) == payer).to_numpy()
+            & (keys["occurrence"] >= 1).to_numpy()
+        )
+
+    some = compute_entitlement(spec, facts, wanted=wanted, not_payable=False)
+    expected = whole[wanted(whole)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some.lines, expected)
+    assert some.not_payable.empty
+
+
 def assert_caps_hold(spec: ContractSpec, lines: pd.DataFrame) -> None:
     """No cap, commitment or price is ever exceeded."""
     exponent = spec.contract.exponent
