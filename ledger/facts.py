@@ -10,7 +10,7 @@ pandas: no ORM objects, so this scales to the number of participants a contract 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,6 +73,51 @@ def fetch_columns(
     return columns
 
 
+# Rows read from the driver at a time by fetch_arrays: a bounded number of Python objects alive
+# at once, whatever the number of rows (a million participants' evidence is 4M rows x 7 cells).
+CHUNK = 250_000
+Convert = Callable[[list[Any]], pd.Series]
+
+
+def text(values: list[Any]) -> pd.Series:
+    """Text cells as a `str` column (Arrow-backed: one buffer, not one object per cell)."""
+    return pd.Series(pd.array(values, dtype="str"))
+
+
+def whole_numbers(values: list[Any]) -> pd.Series:
+    """Integer cells with no gaps (row ids) as int64."""
+    return pd.Series(np.asarray(values, dtype=np.int64))
+
+
+def counts(values: list[Any]) -> pd.Series:
+    """Integer cells that may be missing, as nullable Int64."""
+    return pd.Series(pd.array(values, dtype="Int64"))
+
+
+def fetch_arrays(
+    session: Session, query: Select[Any], convert: Sequence[Convert]
+) -> list[pd.Series]:
+    """The rows of `query` as one Series per selected column, each made by its `convert` from
+    CHUNK rows at a time and then joined: the driver's Python values for a few hundred
+    thousand rows exist at once, never for millions. Row order is kept (index 0..n-1)."""
+    cursor = session.connection().execute(query).cursor
+    parts: list[list[pd.Series]] = [[] for _ in convert]
+    while cursor is not None:
+        with paused_gc():
+            rows = cursor.fetchmany(CHUNK)
+            if not rows:
+                break
+            columns = list(zip(*rows, strict=True))
+            del rows
+        for index, make in enumerate(convert):
+            parts[index].append(make(list(columns[index])))
+        del columns
+    return [
+        pd.concat(found, ignore_index=True) if found else make([])
+        for found, make in zip(parts, convert, strict=True)
+    ]
+
+
 def fetch_frame(
     session: Session, query: Select[Any], names: list[str], typed: Collection[str] = ()
 ) -> pd.DataFrame:
@@ -102,25 +147,27 @@ def participants_frame(
     # each declared attribute read by the database's own JSON path (JSON_EXTRACT, ->>), so no
     # document is decoded in Python: a million json.loads cost more than the rest of the frame
     declared = [_json_path(table.c.attributes[a.name], a.type) for a in spec.attributes]
-    ids, cohorts, providers, starts, *values = fetch_columns(
+    ids, cohorts, providers, starts, *values = fetch_arrays(
         session,
         select(table.c.participant_id, table.c.cohort, table.c.provider, table.c.start_date)
         .add_columns(*declared)
         .where(table.c.contract_id == contract_id, table.c.enrolled_at <= as_of)
         .order_by(table.c.participant_id),
+        [text, text, text, dates, *(_attribute(a.type) for a in spec.attributes)],
     )
     frame = pd.DataFrame(
-        {
-            "participant_id": pd.array(ids, dtype="str"),
-            "cohort": pd.array(cohorts, dtype="str"),
-            "provider": pd.array(providers, dtype="str"),
-            "start_date": dates(starts),
-        }
+        {"participant_id": ids, "cohort": cohorts, "provider": providers, "start_date": starts}
     )
-    for attribute, column in zip(spec.attributes, values or [[]] * len(declared), strict=True):
-        series = pd.Series(column, dtype="object", index=frame.index)
-        frame[attribute.name] = _typed(series, attribute.type)
+    for attribute, column in zip(spec.attributes, values, strict=True):
+        frame[attribute.name] = column
     return frame[[*PARTICIPANT_COLUMNS, *(a.name for a in spec.attributes)]]
+
+
+def _attribute(kind: AttributeType) -> Convert:
+    def convert(values: list[Any]) -> pd.Series:
+        return _typed(pd.Series(values, dtype="object"), kind)
+
+    return convert
 
 
 def _json_path(element: Any, kind: AttributeType) -> ColumnElement[Any]:
@@ -147,7 +194,7 @@ def evidence_frame(
 ) -> pd.DataFrame:
     """Evidence submitted at or before `as_of`, with its status as of then."""
     table = table_of(Evidence)
-    pks, ids, people, metrics, achieved, types, quantities = fetch_columns(
+    pks, ids, people, metrics, achieved, types, quantities = fetch_arrays(
         session,
         select(
             table.c.id,
@@ -160,15 +207,16 @@ def evidence_frame(
         )
         .where(table.c.contract_id == contract_id, table.c.submitted_at <= as_of)
         .order_by(table.c.evidence_id),
+        [whole_numbers, text, text, text, dates, text, counts],
     )
     frame = pd.DataFrame(
         {
-            "evidence_id": pd.array(ids, dtype="str"),
-            "participant_id": pd.array(people, dtype="str"),
-            "metric": pd.array(metrics, dtype="str"),
-            "achieved_on": dates(achieved),
-            "evidence_type": pd.array(types, dtype="str"),
-            "quantity": pd.array(quantities, dtype="Int64"),
+            "evidence_id": ids,
+            "participant_id": people,
+            "metric": metrics,
+            "achieved_on": achieved,
+            "evidence_type": types,
+            "quantity": quantities,
             "status": statuses(session, contract_id, as_of, spec, pks, metrics),
         }
     )
@@ -180,8 +228,8 @@ def statuses(
     contract_id: str,
     as_of: datetime,
     spec: ContractSpec,
-    evidence_pks: list[int],
-    metrics: list[str],
+    evidence_pks: Sequence[int] | pd.Series,
+    metrics: Sequence[str] | pd.Series,
     only: ColumnElement[bool] | None = None,
 ) -> pd.Array:
     """Each evidence row's status as of `as_of`: its latest decision by then (ordered by
@@ -196,17 +244,23 @@ def statuses(
     if only is not None:
         evidence = table_of(Evidence)
         query = query.where(table.c.evidence_pk.in_(select(evidence.c.id).where(only)))
-    decided_pks, decisions = fetch_columns(session, query.order_by(table.c.decided_at, table.c.id))
-    decided = pd.DataFrame(
-        {"pk": np.asarray(decided_pks, dtype=np.int64), "decision": pd.Categorical(decisions)}
-    ).drop_duplicates("pk", keep="last")  # the latest decision (rows come oldest first)
+    decided_pks, decisions = fetch_arrays(
+        session, query.order_by(table.c.decided_at, table.c.id), [whole_numbers, text]
+    )
+    decided = pd.DataFrame({"pk": decided_pks, "decision": decisions}).drop_duplicates(
+        "pk", keep="last"
+    )  # the latest decision (rows come oldest first)
     found = pd.Index(decided["pk"]).get_indexer(np.asarray(evidence_pks, dtype=np.int64))
     automatic = {m.id for m in spec.metrics if m.verification is Verification.AUTOMATIC}
     automatic |= {m.id for m in spec.measures if m.verification is Verification.AUTOMATIC}
-    undecided = np.where(pd.Index(metrics).isin(list(automatic)), "verified", "pending")
-    latest = decided["decision"].astype("str").to_numpy(dtype=object)
-    status = np.where(found >= 0, latest[found] if len(latest) else undecided, undecided)
-    return pd.array(status, dtype="str")
+    # statuses as codes into a handful of words: no string per evidence row until the end
+    decision = pd.Categorical(decided["decision"].astype("str"))
+    words = np.array([*decision.categories, "verified", "pending"], dtype=object)
+    automatic_metric = pd.Index(metrics).isin(list(automatic))
+    undecided = np.where(automatic_metric, len(words) - 2, len(words) - 1)
+    latest = np.asarray(decision.codes, dtype=np.int64)
+    code = np.where(found >= 0, latest[found] if len(latest) else undecided, undecided)
+    return pd.array(words[code], dtype="str")
 
 
 def results_frame(session: Session, contract_id: str, as_of: datetime) -> pd.DataFrame:
