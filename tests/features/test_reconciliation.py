@@ -17,8 +17,9 @@ from reconciliation.claims import load_claims
 from reconciliation.errors import ReconciliationError
 from reconciliation.matching import Status
 from reconciliation.remittances import import_remittances, load_remittances
-from reconciliation.runs import RunReport
+from reconciliation.runs import RunReport, reconcile
 from reconciliation.status import current_matching, period_bridge
+from tests.integration.test_reconciliation_rerun import assert_same_report, reused_from
 from tests.integration.test_reconciliation_runs import World, at
 
 pytestmark = pytest.mark.usefixtures("quarter")
@@ -196,3 +197,49 @@ def money_break(quarter: Quarter, payer: str, day: str, kind: str) -> None:
         }
     (found,) = [m for m in matching.matches if set(m.remittances) & set(received)]
     assert (found.status, found.kind.value) == (Status.BREAK, kind)
+
+
+# A re-run with nothing changed (features/reconciliation/rerun.feature)
+
+
+@when(parsers.parse("the intermediary reconciles {period} at {moment}"))
+def reconcile_at(quarter: Quarter, period: str, moment: str) -> None:
+    quarter.runs.append(
+        reconcile(quarter.world.engine, CONTRACT, period, actor="manager", now=at(moment))
+    )
+
+
+@when(parsers.parse("the verifier revokes {evidence_id} at {moment}"))
+def revoke(quarter: Quarter, evidence_id: str, moment: str) -> None:
+    quarter.world.decide(f"{evidence_id},revoked,withdrawn\n", when=moment)
+
+
+@then("the second run reused the first run's work and posted nothing")
+def second_run_reused(quarter: Quarter) -> None:
+    first, second = quarter.runs
+    assert reused_from(quarter.world, second) == first.run_id
+    assert (second.postings, second.claims) == (0, ())
+
+
+@then("the second run reports what working it all out again reports")
+def second_run_as_computed(quarter: Quarter) -> None:
+    second = quarter.runs[-1]
+    again = reconcile(
+        quarter.world.engine,
+        CONTRACT,
+        second.period,
+        second.cut_off,
+        actor="manager",
+        now=second.cut_off,
+        reuse=False,
+    )
+    assert reused_from(quarter.world, again) is None
+    assert_same_report(second, again)
+
+
+@then("the second run worked everything out again and posted:")
+def second_run_computed(quarter: Quarter, datatable: list[list[str]]) -> None:
+    second = quarter.runs[-1]
+    assert reused_from(quarter.world, second) is None
+    posted = {payer: money(amount) for payer, amount in second.by_payer.items()}
+    assert posted == {r["payer"]: r["amount"] for r in rows(datatable)}
