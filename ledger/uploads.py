@@ -158,11 +158,7 @@ def _read_csv_fast(path: Path, required: Sequence[str]) -> tuple[list[str], pd.D
         )
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):  # EmptyDataError included
         return None
-    # Strip only when a cell could need it (counting one byte runs at memory speed); any
-    # non-ASCII byte may be a Unicode space, which Python's strip strips too.
-    padded = not data.isascii() or any(
-        data.count(space) for space in (b" ", b"\t", b"\x0b", b"\x0c")
-    )
+    padded = may_be_padded(data)
     del data
     raw = raw.fillna("")  # a row shorter than the header
     cells = [raw[c].str.strip() if padded else raw[c] for c in raw.columns]
@@ -180,6 +176,32 @@ def _read_csv_fast(path: Path, required: Sequence[str]) -> tuple[list[str], pd.D
     for name in required:
         columns.setdefault(name, pd.array([""] * len(rows), dtype="str"))
     return header, pd.DataFrame(columns)
+
+
+# Each ASCII byte Python's str.strip removes (line breaks aside) becomes a space, each byte a
+# cell can begin after or end before (comma, line break, quote) a comma.
+_BLANKS = b" \t\x0b\x0c\x1c\x1d\x1e\x1f"
+_EDGES = b',\n\r"'
+_CLASSES = bytes.maketrans(_BLANKS + _EDGES, b" " * len(_BLANKS) + b"," * len(_EDGES))
+
+
+def may_be_padded(data: bytes) -> bool:
+    """Whether some cell of the csv `data` may begin or end with whitespace, so that its cells
+    must be stripped (False only when none can: stripping would change nothing).
+
+    Stripping millions of cells costs more than parsing them, and a file with free text
+    (a reason, a name) has spaces inside cells that need none. A padded cell shows in the bytes
+    as a blank beside a comma, a line break, a quote or the file's edge, or as a quoted cell
+    beginning or ending with a line break: one translation and a few byte searches, at memory
+    speed. Any non-ASCII byte may be a Unicode space, which Python's strip strips too."""
+    if not data.isascii():
+        return True
+    classes = data.translate(_CLASSES)
+    if classes.startswith(b" ") or classes.endswith(b" "):
+        return True
+    if b", " in classes or b" ," in classes:
+        return True
+    return b'"' in data and any(pair in data for pair in (b'"\n', b'"\r', b'\n"', b'\r"'))
 
 
 def _read_xlsx(path: Path) -> Raw:
