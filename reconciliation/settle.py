@@ -13,7 +13,6 @@ from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
 from ledger.entitlement import compute_entitlement
-from ledger.entitlement.types import Entitlement
 from ledger.facts import load_facts
 from ledger.postings import KEY, PostResult, post_entitlement, posted_so_far
 from ledger.tables import SpecVersion
@@ -53,8 +52,10 @@ def compute_and_post(
     difference posted (`check_period` raises if the period may take no posting), the findings."""
     contract_id = spec.contract.id
     facts = load_facts(session, contract_id, cut_off, spec)
-    entitlement = due_by(
-        compute_entitlement(spec, facts), posted_so_far(session, contract_id), period
+    posted_keys = posted_so_far(session, contract_id)
+    # only the lines due in this period are built: a few hundred thousand of millions
+    entitlement = compute_entitlement(
+        spec, facts, wanted=lambda keys: due_mask(keys, posted_keys, period), not_payable=False
     )
     # once this run has posted, the ledger holds exactly these lines' amounts per key
     findings = run_findings(session, spec, facts, entitlement.lines, period, cut_off)
@@ -82,21 +83,22 @@ def compute_and_post(
     )
 
 
-def due_by(entitlement: Entitlement, posted: pd.DataFrame, period: Period) -> Entitlement:
-    """The lines to settle in `period`: keys achieved by its end, and every key already posted
-    (a change to a key is due whenever it is found, wherever its first posting went)."""
-    lines = entitlement.lines
+def due_mask(lines: pd.DataFrame, posted: pd.DataFrame, period: Period) -> np.ndarray:
+    """Which of `lines` (keys and achieved_on at least) to settle in `period`: keys achieved by
+    its end, and every key already posted (a change to a key is due whenever it is found,
+    wherever its first posting went)."""
     achieved = pd.to_datetime(lines["achieved_on"])
     keep = achieved.isna().to_numpy() | (achieved <= pd.Timestamp(period.end)).to_numpy()
     # Only a later line of a participant with postings can be a key already posted: join
     # those few on the whole key, not every line of a million participants.
     late = ~keep & lines["participant_id"].isin(posted["participant_id"].unique()).to_numpy()
     if late.any():
-        known = lines.loc[late, KEY].merge(
-            posted[KEY].drop_duplicates(), on=KEY, how="left", indicator=True
-        )
+        # keys as plain text on both sides (the engine may hand categoricals)
+        mine = lines.loc[late, KEY].astype({"participant_id": str, "metric": str, "payer": str})
+        theirs = posted[KEY].drop_duplicates().astype(mine.dtypes.to_dict())
+        known = mine.merge(theirs, on=KEY, how="left", indicator=True)
         keep[np.flatnonzero(late)] = (known["_merge"] == "both").to_numpy()
-    return Entitlement(lines[keep].reset_index(drop=True), entitlement.not_payable)
+    return keep
 
 
 def payer_sums(lines: pd.DataFrame) -> dict[str, int]:
