@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from contract_specs.model import ContractSpec, Metric, Prerequisite, to_minor
+from ledger.entitlement.coding import positions
 from ledger.entitlement.dates import NO_DAY, after, day_number, day_numbers
 from reconciliation.periods import due_at, periods_due
 
@@ -117,16 +118,20 @@ def _latest_by_metric(
 ) -> dict[str, np.ndarray]:
     """Metric (those with or behind a prerequisite) -> each participant's latest live
     achieved_on as a day number (NO_DAY when none), one slot per participant in `people`."""
-    live = evidence[~evidence["status"].isin(NOT_ACHIEVED) & evidence["achieved_on"].notna()]
-    # participants as positions, so the rest is integer arrays, not lookups by id
-    who = people.get_indexer(live["participant_id"].astype("str"))
-    days = day_numbers(live["achieved_on"])
-    metrics = live["metric"].astype("str").to_numpy()
+    # whole columns as integer codes, masked below: no copy of millions of text cells
+    live = (
+        ~evidence["status"].isin(NOT_ACHIEVED).to_numpy()
+        & evidence["achieved_on"].notna().to_numpy()
+    )
+    who = positions(evidence["participant_id"], people)
+    days = day_numbers(evidence["achieved_on"])
+    metric_codes, metric_ids = pd.factorize(evidence["metric"].astype("str"))
+    code_of = {str(m): i for i, m in enumerate(metric_ids)}
     wanted = {m.id for m in spec.metrics if m.prerequisites}
     wanted |= {p.metric for m in spec.metrics for p in m.prerequisites}
     latest = {}
     for metric in sorted(wanted):
-        rows = (metrics == metric) & (who >= 0)
+        rows = live & (metric_codes == code_of.get(metric, -2)) & (who >= 0)
         slots = np.full(len(people), NO_DAY, dtype="int64")
         np.maximum.at(slots, who[rows], days[rows])
         latest[metric] = slots

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from contract_specs.model import ContractSpec, Measure, Metric, Verification
+from ledger.entitlement.coding import positions
 from ledger.entitlement.dates import day_numbers
 from ledger.entitlement.people import People
 from ledger.entitlement.reasons import CODE, COUNTS
@@ -59,7 +60,7 @@ def _codes(values: pd.Series, known: dict[str, int]) -> np.ndarray:
 
 def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, things: Things) -> Rows:
     """Code every evidence row and give it the first reason it fails, in SEMANTICS order."""
-    person = people.ids.get_indexer(evidence["participant_id"].astype(str).to_numpy(dtype=object))
+    person = positions(evidence["participant_id"], people.ids)
     thing = _codes(evidence["metric"], {t: i for i, t in enumerate(things.ids)})
     day = day_numbers(evidence["achieved_on"])
     status = _codes(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from ledger.entitlement.coding import distinct_rows, join_sorted
+from ledger.entitlement.coding import distinct_rows, join_sorted, positions
 
 
 @pytest.mark.parametrize(
@@ -37,3 +38,13 @@ def test_distinct_rows_numbers_combinations_and_gives_them_back() -> None:
     codes, rows = distinct_rows(a, b)
     assert codes.tolist() == [0, 1, 0, 2, 1]
     assert rows.tolist() == [[3, 0], [-1, 5], [7, 0]]
+
+
+def test_positions_finds_each_id_among_the_people_and_minus_one_for_strangers() -> None:
+    people = pd.Index(np.array(["P10", "P2", "P1"], dtype=object))
+    values = pd.Series(["P1", "P3", None, "P10", "P1", "p1"], dtype="str")
+    assert positions(values, people).tolist() == [2, -1, -1, 0, 2, -1]
+    # any text column form: object arrays, numbers written as text, nothing at all
+    assert positions(np.array(["P2"], dtype=object), people).tolist() == [1]
+    assert positions(pd.Series([7, 8]), pd.Index(["8", "7"])).tolist() == [1, 0]
+    assert positions(pd.Series([], dtype="str"), people).tolist() == []
