@@ -3,9 +3,10 @@
 A decisions file names evidence by its id; checking it needs, per row, the evidence's primary
 key (or that it is not stored) and its status now (its latest decision, pending when none).
 At a million participants a contract holds four million evidence rows and as many decisions,
-so nothing here builds a Python object per stored row that outlives a batch: the database
-picks each evidence row's latest decision (one index probe per row), rows are read in batches
-straight from the driver, and each batch is matched against the file's distinct ids.
+so nothing here keeps a Python object per stored row: the database picks each evidence row's
+latest decision (one index probe per row), rows are read in batches straight from the driver
+and kept as Arrow text and numpy codes, and the file's ids are found among them by Arrow's hash
+lookup in C++ (ledger.entitlement.coding.positions).
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlmodel import Session
 
 from ledger.bulk import paused_gc
+from ledger.entitlement.coding import arrow_text, positions
 from ledger.tables import Evidence, VerificationDecision, table_of
 
 # status codes: 0 is "not stored"; an evidence row with no decision is pending
@@ -36,8 +40,8 @@ def code(status: str) -> int:
 
 
 def codes(values: Any) -> np.ndarray:
-    """The code of each value in STATUSES (-1 for anything else, None included)."""
-    return np.asarray(pd.Index(STATUSES).get_indexer(pd.Index(values, dtype=object)))
+    """The code of each text value in STATUSES (-1 for anything else, None included)."""
+    return positions(values, list(STATUSES))
 
 
 @dataclass(frozen=True)
@@ -70,24 +74,36 @@ def latest_decision(evidence_pk: ColumnElement[Any]) -> Any:
 def standing(session: Session, contract_id: str, evidence_ids: pd.Series) -> Standing:
     """Each of `evidence_ids` (one per upload row; "" or unknown ids are not stored): its
     evidence primary key in `contract_id` and its status now (all decisions count)."""
-    positions, distinct = pd.factorize(evidence_ids)
-    wanted = pd.Index(distinct)
-    pk = np.full(len(wanted) + 1, -1, dtype=np.int64)  # the extra slot: factorize's -1 (none)
-    status = np.zeros(len(wanted) + 1, dtype=np.int8)
-    for ids, pks, decisions in _stored_batches(session, contract_id, wanted):
-        at = wanted.get_indexer(ids)
-        hit = at >= 0
-        pk[at[hit]] = np.asarray(pks, dtype=np.int64)[hit]
-        decided = codes(decisions)  # -1: no decision
-        status[at[hit]] = np.where(decided < 0, PENDING, decided)[hit]
-    return Standing(pk=pk[positions], status=status[positions])
+    ids, pks, statuses = _stored(session, contract_id, evidence_ids)
+    at = positions(evidence_ids, ids)
+    # one slot past the stored rows answers for ids not found
+    at[at < 0] = len(pks)
+    pk = np.append(pks, -1)[at]
+    status = np.append(statuses, NOT_STORED).astype(np.int8)[at]
+    return Standing(pk=pk, status=status)
+
+
+def _stored(
+    session: Session, contract_id: str, evidence_ids: pd.Series
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """The stored evidence that `evidence_ids` may name: ids (Arrow text), primary keys and
+    status codes, one entry per stored row."""
+    texts: list[pa.Array] = [pa.array([], type=pa.large_string())]
+    pks: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    statuses: list[np.ndarray] = [np.zeros(0, dtype=np.int8)]
+    for ids, keys, decisions in _stored_batches(session, contract_id, evidence_ids):
+        texts.append(pa.array(ids, type=pa.large_string()))
+        pks.append(np.asarray(keys, dtype=np.int64))
+        decided = codes(decisions)  # -1: no decision yet
+        statuses.append(np.where(decided < 0, PENDING, decided).astype(np.int8))
+    return pa.concat_arrays(texts), np.concatenate(pks), np.concatenate(statuses)
 
 
 def _stored_batches(
-    session: Session, contract_id: str, wanted: pd.Index
+    session: Session, contract_id: str, evidence_ids: pd.Series
 ) -> Iterator[tuple[list[str], list[int], list[str | None]]]:
     """(evidence ids, primary keys, latest decisions) of stored evidence, batch by batch: the
-    `wanted` ids looked up through the unique index when they are few beside what the contract
+    file's ids looked up through the unique index when they are few beside what the contract
     holds (a revocations file), else every evidence row of the contract read once in order
     (a scan costs about half a lookup per row)."""
     table = table_of(Evidence)
@@ -98,8 +114,9 @@ def _stored_batches(
     held = connection.execute(
         select(func.count()).select_from(table).where(table.c.contract_id == contract_id)
     ).scalar_one()
-    if 2 * len(wanted) < held:
-        ids = [value for value in wanted.tolist() if value != ""]
+    if 2 * len(evidence_ids) < held:
+        distinct = pc.unique(arrow_text(evidence_ids)).to_pylist()
+        ids = [value for value in distinct if value]
         for start in range(0, len(ids), ID_CHUNK):
             chunk = query.where(table.c.evidence_id.in_(ids[start : start + ID_CHUNK]))
             yield from _batches(session, chunk)
