@@ -56,35 +56,45 @@ def insert_columns(
         if default is not None and getattr(default, "is_scalar", False):
             given[column.name] = default.arg  # type: ignore[attr-defined]
     names = list(given)
-    lists: dict[str, list[Any]] = {}
     for name in names:
-        lists[name] = _processed(table, name, given[name], count, dialect)
+        if _is_column(given[name]) and len(given[name]) != count:
+            raise ValueError(f"column {name}: {len(given[name])} values for {count} rows")
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
     sql = str(compiled)
     positional = compiled.positiontup
     with paused_gc():
-        _execute_batches(connection, sql, positional, names, lists, count)
+        # each batch's values are converted when it is sent: the Python objects of a whole
+        # column (millions of ints and strings) are never held at once
+        for start in range(0, count, BATCH):
+            stop = min(start + BATCH, count)
+            lists = {
+                name: _processed(
+                    table, name, _rows(given[name], start, stop), stop - start, dialect
+                )
+                for name in names
+            }
+            _execute_batch(connection, sql, positional, names, lists)
 
 
-def _execute_batches(
+def _rows(values: Any, start: int, stop: int) -> Any:
+    """Rows start..stop of a column (a scalar shared by every row stays as it is)."""
+    if isinstance(values, pd.Series):
+        return values.iloc[start:stop]
+    return values[start:stop] if _is_column(values) else values
+
+
+def _execute_batch(
     connection: Connection,
     sql: str,
     positional: Sequence[str] | None,
     names: list[str],
     lists: dict[str, list[Any]],
-    count: int,
 ) -> None:
-    for start in range(0, count, BATCH):
-        stop = min(start + BATCH, count)
-        if positional is not None:
-            order = [lists[name][start:stop] for name in positional]
-            params: list[Any] = list(zip(*order, strict=True))
-        else:
-            chunk = {name: lists[name][start:stop] for name in names}
-            params = [
-                dict(zip(names, row, strict=True)) for row in zip(*chunk.values(), strict=True)
-            ]
-        connection.exec_driver_sql(sql, params)
+    if positional is not None:
+        params: list[Any] = list(zip(*(lists[name] for name in positional), strict=True))
+    else:
+        params = [dict(zip(names, row, strict=True)) for row in zip(*lists.values(), strict=True)]
+    connection.exec_driver_sql(sql, params)
 
 
 def _processed(table: Table, name: str, values: Any, count: int, dialect: Any) -> list[Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from ledger import verification_status
+from ledger import bulk, verification_status
 from ledger.contracts import ActiveSpec
 from ledger.db import unit_of_work
 from ledger.enrolment import import_participants
@@ -84,9 +84,10 @@ def test_random_files_follow_the_rules_whether_few_or_most_ids_are_named(
     monkeypatch: pytest.MonkeyPatch,
     seed: int,
 ) -> None:
-    # tiny batches and lookups so that every file crosses several of each
+    # tiny batches (reads, lookups, inserts) so that every file crosses several of each
     monkeypatch.setattr(verification_status, "BATCH", 3)
     monkeypatch.setattr(verification_status, "ID_CHUNK", 2)
+    monkeypatch.setattr(bulk, "BATCH", 4)
     rng = random.Random(seed)
     model = dict.fromkeys(EVIDENCE, "pending")
     at = now
@@ -160,12 +161,17 @@ def test_every_problem_of_a_large_file_is_named_in_one_pass(
 
 
 def test_each_stored_decision_names_its_file_and_row(
-    engine: Engine, active: ActiveSpec, forty: None, now: datetime, tmp_path: Path
+    engine: Engine,
+    active: ActiveSpec,
+    forty: None,
+    now: datetime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    path = _write(
-        tmp_path, "q1.csv", ["evidence_id,decision,reason", "E3,verified,", "", "E9,rejected,x"]
-    )
-    assert _decide(engine, path, now + HOUR) == "2 new, 0 unchanged"
+    monkeypatch.setattr(bulk, "BATCH", 1)  # each row its own insert batch
+    lines = ["evidence_id,decision,reason", "E3,verified,", "", "E9,rejected,x", "E4,verified,"]
+    path = _write(tmp_path, "q1.csv", lines)
+    assert _decide(engine, path, now + HOUR) == "3 new, 0 unchanged"
     table = VerificationDecision.__table__  # type: ignore[attr-defined]
     with unit_of_work(engine) as session:
         stored = session.execute(
@@ -176,4 +182,5 @@ def test_each_stored_decision_names_its_file_and_row(
     assert [tuple(row) for row in stored] == [
         ("verified", "", "verifier", "q1.csv:2"),
         ("rejected", "x", "verifier", "q1.csv:4"),
+        ("verified", "", "verifier", "q1.csv:5"),
     ]
