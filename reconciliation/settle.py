@@ -53,9 +53,13 @@ def compute_and_post(
     contract_id = spec.contract.id
     facts = load_facts(session, contract_id, cut_off, spec)
     posted_keys = posted_so_far(session, contract_id)
-    # only the lines due in this period are built: a few hundred thousand of millions
+    # only the lines due in this period are built (a few hundred thousand of millions), and
+    # only the not-payable rows that can explain a reversal: those of people paid before
     entitlement = compute_entitlement(
-        spec, facts, wanted=lambda keys: due_mask(keys, posted_keys, period), not_payable=False
+        spec,
+        facts,
+        wanted=lambda keys: due_mask(keys, posted_keys, period),
+        not_payable=set(posted_keys["participant_id"].astype("str")),
     )
     # once this run has posted, the ledger holds exactly these lines' amounts per key
     findings = run_findings(session, spec, facts, entitlement.lines, period, cut_off)

@@ -9,7 +9,7 @@ are over metrics, cohorts, payers and caps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import pandas as pd
 
 from contract_specs.model import ContractSpec, to_minor
 from ledger.entitlement.caps import CUT_NAMES, CapLimits, CapOutcome, CapRows, apply_caps
-from ledger.entitlement.coding import distinct_rows, join_sorted, text_column
+from ledger.entitlement.coding import distinct_rows, join_sorted, positions, text_column
 from ledger.entitlement.cohort import cohort_payments
 from ledger.entitlement.dates import day_number
 from ledger.entitlement.evidence import check_rows, things_of
@@ -69,13 +69,14 @@ def compute_entitlement(
     facts: Facts,
     *,
     wanted: Wanted | None = None,
-    not_payable: bool = True,
+    not_payable: bool | Collection[str] = True,
 ) -> Entitlement:
     """The entitlement of a spec version given the facts as of a cut-off (pure).
 
-    `wanted` keeps only the lines it selects (every line by default); `not_payable=False`
-    leaves the not-payable frame empty, for callers that need only the lines. Neither changes
-    any amount: caps are applied over every line first."""
+    `wanted` keeps only the lines it selects (every line by default); `not_payable` may be
+    False (an empty not-payable frame, for callers that need only the lines) or the ids of the
+    participants whose evidence it should cover. Neither changes any amount or reason: caps
+    are applied over every line first."""
     people = people_of(spec, facts.participants)
     if not people.ids.is_unique:
         twice = sorted(set(people.ids[people.ids.duplicated()]))[:5]
@@ -96,7 +97,7 @@ def compute_entitlement(
         CapRows(payable.price, payable.person, payable.position, numerators, table.denominator),
         _limits(spec, len(people.ids)),
     )
-    if not not_payable:
+    if not_payable is False or (not_payable is not True and not not_payable):
         return Entitlement(
             _lines(spec, payable, numerators, outcome, table, shares, wanted),
             pd.DataFrame({name: [] for name in NOT_PAYABLE_COLUMNS}),
@@ -113,6 +114,7 @@ def compute_entitlement(
         payable.occurrence,
         outcome,
         payable.price,
+        None if not_payable is True else positions(list(not_payable), people.ids),
     )
     lines = _lines(spec, payable, numerators, outcome, table, shares, wanted)
     return Entitlement(lines, unpaid)

@@ -7,6 +7,8 @@ the claim on the first metric in the spec (a measure row can back several milest
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -55,8 +57,10 @@ def not_payable_frame(
     payable_occurrence: np.ndarray,
     outcome: CapOutcome,
     price: np.ndarray,
+    of_people: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """The not_payable frame (types.NOT_PAYABLE_COLUMNS), sorted by evidence id."""
+    """The not_payable frame (types.NOT_PAYABLE_COLUMNS), sorted by evidence id; only the
+    evidence of the participants `of_people` (positions in `people`) when it is given."""
     occurrence_reason = occurrences.reason.copy()
     individual = payable_occurrence >= 0
     occurrence_reason[payable_occurrence[individual]] = _paid_nothing(outcome, price)[individual]
@@ -76,11 +80,18 @@ def not_payable_frame(
     deciding[claimed] = np.where(best[claimed] < 0, deciding[claimed], best[claimed] // _SLOTS)
 
     chosen = np.flatnonzero(reason != COUNTS)
+    if of_people is not None:
+        chosen = chosen[np.isin(rows.person[chosen], of_people[of_people >= 0])]
+
+    def gathered(name: str) -> Any:
+        # only the chosen cells: converting a whole column of 4M ids costs seconds
+        return text_column(evidence[name].astype("str").iloc[chosen].to_numpy(dtype=object))
+
     frame = pd.DataFrame(
         {
-            "evidence_id": text_column(evidence["evidence_id"].to_numpy()[chosen]),
-            "participant_id": text_column(evidence["participant_id"].to_numpy()[chosen]),
-            "metric": text_column(evidence["metric"].to_numpy()[chosen]),
+            "evidence_id": gathered("evidence_id"),
+            "participant_id": gathered("participant_id"),
+            "metric": gathered("metric"),
             "achieved_on": evidence["achieved_on"].to_numpy()[chosen],
             "reason": text_column(np.array(NAME, dtype=object)[reason[chosen]]),
             "detail": text_column(

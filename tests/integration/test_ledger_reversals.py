@@ -21,6 +21,8 @@ from ledger.export import write_csv
 from ledger.postings import post_entitlement
 from ledger.tables import Posting
 from ledger.verification import import_decisions
+from reconciliation.periods import period_containing
+from reconciliation.runs import reconcile
 
 DAY = timedelta(days=1)
 
@@ -51,6 +53,33 @@ def _world(engine: Engine, active: ActiveSpec, uploads: Path, now: datetime) -> 
         )
         import_evidence(
             session, "dwp-test", active, uploads / "evidence_good.csv", actor="acme", now=now
+        )
+
+
+def test_a_reconcile_run_that_pays_back_names_the_revocation_too(
+    engine: Engine, active: ActiveSpec, uploads: Path, now: datetime, tmp_path: Path
+) -> None:
+    # a run builds only the not-payable rows of people paid before: enough to explain this
+    _world(engine, active, uploads, now)
+    _decide(engine, tmp_path, now + DAY, "E1,verified,")
+    frequency = active.spec.contract.payment_frequency
+    first = period_containing((now + DAY).date(), frequency).id
+    reconcile(engine, "dwp-test", first, now + DAY, actor="t", now=now + DAY)
+    _decide(engine, tmp_path, now + 3 * DAY, "E1,revoked,employer withdrew the letter")
+    later = now + 200 * DAY
+    reconcile(
+        engine,
+        "dwp-test",
+        period_containing(later.date(), frequency).id,
+        later,
+        actor="t",
+        now=later,
+    )
+    back = [p for p in _postings(engine) if p.amount < 0]
+    assert len(back) == 2
+    for posting in back:
+        assert posting.reason.endswith(
+            "no longer owed: evidence E1 revoked (the evidence was revoked)"
         )
 
 

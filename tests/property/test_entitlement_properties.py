@@ -135,6 +135,11 @@ def test_wanted_lines_are_the_same_lines_as_the_whole_entitlement_filtered(
     expected = whole[wanted(whole)].reset_index(drop=True)
     pd.testing.assert_frame_equal(some.lines, expected)
     assert some.not_payable.empty
+    # the not-payable rows of some participants: exactly theirs, reasons and details unchanged
+    unpaid = compute_entitlement(spec, facts).not_payable
+    theirs = compute_entitlement(spec, facts, not_payable=chosen | {"nobody"}).not_payable
+    mine = unpaid[unpaid["participant_id"].isin(chosen)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(theirs, mine)
 
 
 def assert_caps_hold(spec: ContractSpec, lines: pd.DataFrame) -> None:
