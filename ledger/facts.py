@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, case, select
 from sqlmodel import Session
 
 from contract_specs.model import AttributeType, ContractSpec, Verification
@@ -25,6 +25,7 @@ from ledger.bulk import paused_gc
 from ledger.contracts import active_spec
 from ledger.entitlement.types import EVIDENCE_COLUMNS, PARTICIPANT_COLUMNS, RESULT_COLUMNS, Facts
 from ledger.tables import CohortResult, Evidence, Participant, VerificationDecision, table_of
+from ledger.verification import DECISIONS
 
 
 def utc(moment: datetime) -> datetime:
@@ -111,7 +112,7 @@ def fetch_arrays(
             columns = list(zip(*rows, strict=True))
             del rows
         for index, make in enumerate(convert):
-            parts[index].append(make(list(columns[index])))
+            parts[index].append(make(columns[index]))  # type: ignore[arg-type]
         del columns
     return [
         pd.concat(found, ignore_index=True) if found else make([])
@@ -242,14 +243,19 @@ def statuses(
 
     `only` (a condition on the evidence table) reads the decisions on that evidence only."""
     table = table_of(VerificationDecision)
-    query = select(table.c.evidence_pk, table.c.decision).where(
+    # each decision as its number in DECISIONS (small ints: Python makes no object for them)
+    numbered = case(
+        *((table.c.decision == word, number) for number, word in enumerate(DECISIONS)),
+        else_=len(DECISIONS),
+    )
+    query = select(table.c.evidence_pk, numbered).where(
         table.c.contract_id == contract_id, table.c.decided_at <= as_of
     )
     if only is not None:
         evidence = table_of(Evidence)
         query = query.where(table.c.evidence_pk.in_(select(evidence.c.id).where(only)))
     decided_pks, decisions = fetch_arrays(
-        session, query.order_by(table.c.decided_at, table.c.id), [whole_numbers, text]
+        session, query.order_by(table.c.decided_at, table.c.id), [whole_numbers, whole_numbers]
     )
     decided = pd.DataFrame({"pk": decided_pks, "decision": decisions}).drop_duplicates(
         "pk", keep="last"
@@ -258,11 +264,11 @@ def statuses(
     automatic = {m.id for m in spec.metrics if m.verification is Verification.AUTOMATIC}
     automatic |= {m.id for m in spec.measures if m.verification is Verification.AUTOMATIC}
     # statuses as codes into a handful of words: no string per evidence row until the end
-    decision = pd.Categorical(decided["decision"].astype("str"))
-    words = np.array([*decision.categories, "verified", "pending"], dtype=object)
+    # (a decision word the ledger does not know counts as none: pending)
+    words = np.array([*DECISIONS, "pending", "verified", "pending"], dtype=object)
     automatic_metric = pd.Index(metrics).isin(list(automatic))
     undecided = np.where(automatic_metric, len(words) - 2, len(words) - 1)
-    latest = np.asarray(decision.codes, dtype=np.int64)
+    latest = decided["decision"].to_numpy(dtype=np.int64)
     code = np.where(found >= 0, latest[found] if len(latest) else undecided, undecided)
     return pd.array(words[code], dtype="str")
 
