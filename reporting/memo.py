@@ -36,8 +36,11 @@ from sqlmodel import Session
 from ledger.audit import GENESIS
 from ledger.tables import AuditLog, table_of
 
-# Reports per database: a few requests (providers, periods) polled at once.
-MAX_REPORTS = 4
+# Reports per database: every provider of a national programme polling at once (twenty
+# providers' reports at a million participants are about 20 MB each), within a byte budget
+# that a whole-contract report (twenty times larger) also fits in.
+MAX_REPORTS = 64
+MAX_REPORT_BYTES = 1024 * 2**20
 # Other values per database: token checks, reach, pages as bytes (dashboards page through the
 # long tables). Bounded by count and by the bytes of the texts, least recently used first out.
 MAX_VALUES = 4096
@@ -57,7 +60,8 @@ class _Kept:
 
     def __init__(self, head: Head) -> None:
         self.head = head
-        self.reports: OrderedDict[Hashable, Any] = OrderedDict()
+        self.reports: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self.report_bytes = 0
         self.values: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self.text_bytes = 0
         self.building: dict[Hashable, threading.Lock] = {}
@@ -125,9 +129,15 @@ def keep(engine: Engine, at: Head, key: Hashable, found: object) -> None:
             _store(kept, key, found)
 
 
-def remembered(session: Session, request: Hashable, build: Callable[[], T]) -> T:
+def remembered(
+    session: Session,
+    request: Hashable,
+    build: Callable[[], T],
+    size: Callable[[T], int] | None = None,
+) -> T:
     """The report for `request` as the ledger stands in `session`: kept, or built by `build`
-    and kept (when the session's head is the newest seen)."""
+    and kept (when the session's head is the newest seen). `size`: its bytes in memory, for
+    the budget (None: counted by number only; the least recently used leave first)."""
     engine = session.get_bind()
     if not isinstance(engine, Engine):  # a session on one connection: nothing to share
         return build()
@@ -138,21 +148,25 @@ def remembered(session: Session, request: Hashable, build: Callable[[], T]) -> T
             building = threading.Lock()
         elif request in kept.reports:
             kept.reports.move_to_end(request)
-            found: T = kept.reports[request]
+            found: T = kept.reports[request][0]
             return found
         else:
             building = kept.building.setdefault(request, threading.Lock())
     with building:
         with _lock:
             if kept is not None and request in kept.reports:
-                found = kept.reports[request]
+                found = kept.reports[request][0]
                 return found
         report = build()
+        weight = size(report) if size is not None and kept is not None else 0
         with _lock:
             if kept is not None and _kept.get(engine.pool) is kept:
-                kept.reports[request] = report
-                while len(kept.reports) > MAX_REPORTS:
-                    kept.reports.popitem(last=False)
+                kept.reports[request] = (report, weight)
+                kept.report_bytes += weight
+                while len(kept.reports) > MAX_REPORTS or (
+                    kept.report_bytes > MAX_REPORT_BYTES and len(kept.reports) > 1
+                ):
+                    kept.report_bytes -= kept.reports.popitem(last=False)[1][1]
                 kept.building.pop(request, None)
     return report
 
@@ -160,7 +174,7 @@ def remembered(session: Session, request: Hashable, build: Callable[[], T]) -> T
 def _kept_as(report: object) -> tuple[_Kept, Hashable] | None:
     """Where `report` is kept: the head's store and its request (caller holds _lock)."""
     for kept in _kept.values():
-        for request, known in kept.reports.items():
+        for request, (known, _) in kept.reports.items():
             if known is report:
                 return kept, request
     return None

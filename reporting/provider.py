@@ -80,7 +80,12 @@ def provider_report(
         gc.collect()
         return report
 
-    return memo.remembered(session, request, build)
+    return memo.remembered(session, request, build, report_bytes)
+
+
+def report_bytes(report: Report) -> int:
+    """The bytes a report's tables hold in memory (the text of each cell counted)."""
+    return sum(int(t.frame.memory_usage(deep=True).sum()) for t in report.tables)
 
 
 def _provider_report(

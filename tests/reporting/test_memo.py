@@ -122,3 +122,24 @@ def test_a_kept_report_has_an_entity_tag_that_moves_with_the_head(engine: Engine
     _write(engine)
     assert memo.etag(("r",), at) != memo.etag(("r",), memo.head(engine))
     assert memo.etag(("r",), at, 0, 100) != memo.etag(("r",), at, 100, 100)
+
+
+def test_reports_kept_stay_within_their_byte_budget(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memo, "MAX_REPORT_BYTES", 25)
+    _write(engine)
+    builds: list[str] = []
+
+    def ask(name: str) -> None:
+        def build() -> str:
+            builds.append(name)
+            return name
+
+        with reading(engine) as session:
+            assert memo.remembered(session, name, build, lambda _: 10) == name
+
+    for name in ("a", "b", "c", "b", "a"):
+        ask(name)
+    # a, b, c built; c pushed a out (30 bytes > 25); b was still kept; a is built again
+    assert builds == ["a", "b", "c", "a"]
