@@ -198,21 +198,21 @@ def evidence_frame(
 ) -> pd.DataFrame:
     """Evidence submitted at or before `as_of`, with its status as of then."""
     table = table_of(Evidence)
-    pks, ids, people, metrics, achieved, types, quantities = fetch_arrays(
+    ids, people, metrics, achieved, types, quantities, decisions = fetch_arrays(
         session,
         select(
-            table.c.id,
             table.c.evidence_id,
             table.c.participant_id,
             table.c.metric,
             table.c.achieved_on,
             table.c.evidence_type,
             table.c.quantity,
+            _latest_decision(table, as_of),
         )
         # no ORDER BY: sorting 4M rows cost SQLite seconds, and nothing needs an order (the
         # engine takes rows in any order; the run digest sorts by id itself)
         .where(table.c.contract_id == contract_id, table.c.submitted_at <= as_of),
-        [whole_numbers, text, text, text, dates, text, counts],
+        [text, text, text, dates, text, counts, counts],
     )
     frame = pd.DataFrame(
         {
@@ -222,7 +222,7 @@ def evidence_frame(
             "achieved_on": achieved,
             "evidence_type": types,
             "quantity": quantities,
-            "status": statuses(session, contract_id, as_of, spec, pks, metrics),
+            "status": _status_words(decisions.fillna(-1).to_numpy(dtype=np.int64), metrics, spec),
         }
     )
     return frame[list(EVIDENCE_COLUMNS)]
@@ -239,16 +239,11 @@ def statuses(
 ) -> pd.Array:
     """Each evidence row's status as of `as_of`: its latest decision by then (ordered by
     decision time, then as stored), else verified for an automatic metric or measure, else
-    pending. The same rule as ledger.verification.current_status, joined column-wise.
+    pending. The same rule as ledger.verification_status.latest_decision, joined column-wise.
 
     `only` (a condition on the evidence table) reads the decisions on that evidence only."""
     table = table_of(VerificationDecision)
-    # each decision as its number in DECISIONS (small ints: Python makes no object for them)
-    numbered = case(
-        *((table.c.decision == word, number) for number, word in enumerate(DECISIONS)),
-        else_=len(DECISIONS),
-    )
-    query = select(table.c.evidence_pk, numbered).where(
+    query = select(table.c.evidence_pk, _numbered(table)).where(
         table.c.contract_id == contract_id, table.c.decided_at <= as_of
     )
     if only is not None:
@@ -261,16 +256,52 @@ def statuses(
         "pk", keep="last"
     )  # the latest decision (rows come oldest first)
     found = pd.Index(decided["pk"]).get_indexer(np.asarray(evidence_pks, dtype=np.int64))
+    latest = decided["decision"].to_numpy(dtype=np.int64)
+    return _status_words(
+        np.where(found >= 0, latest[found] if len(latest) else -1, -1), metrics, spec
+    )
+
+
+def _numbered(table: Any) -> Any:
+    """A decision as its number in DECISIONS (small ints: Python makes no object for them;
+    a word the ledger does not know is len(DECISIONS))."""
+    return case(
+        *((table.c.decision == word, number) for number, word in enumerate(DECISIONS)),
+        else_=len(DECISIONS),
+    )
+
+
+def _latest_decision(evidence: Any, as_of: datetime) -> Any:
+    """Per evidence row, the number of its latest decision by `as_of` (by decision time, then
+    as stored), NULL when none: one probe of the (evidence_pk, decided_at) index per row,
+    cheaper than reading every decision and joining them in Python."""
+    table = table_of(VerificationDecision)
+    return (
+        select(_numbered(table))
+        .where(table.c.evidence_pk == evidence.c.id, table.c.decided_at <= as_of)
+        .order_by(table.c.decided_at.desc(), table.c.id.desc())
+        .limit(1)
+        .correlate(evidence)
+        .scalar_subquery()
+    )
+
+
+def _status_words(
+    latest: np.ndarray, metrics: Sequence[str] | pd.Series, spec: ContractSpec
+) -> pd.Array:
+    """Statuses from each row's latest decision number (-1: none): the decision, else verified
+    for an automatic metric or measure, else pending. Codes into a handful of words: no string
+    per evidence row until the end (an unknown decision word counts as none: pending)."""
     automatic = {m.id for m in spec.metrics if m.verification is Verification.AUTOMATIC}
     automatic |= {m.id for m in spec.measures if m.verification is Verification.AUTOMATIC}
-    # statuses as codes into a handful of words: no string per evidence row until the end
-    # (a decision word the ledger does not know counts as none: pending)
     words = np.array([*DECISIONS, "pending", "verified", "pending"], dtype=object)
-    automatic_metric = pd.Index(metrics).isin(list(automatic))
+    # isin on the column itself: Arrow compares in place (an Index would copy 4M strings out)
+    automatic_metric = pd.Series(metrics, copy=False).isin(list(automatic)).to_numpy(dtype=bool)
     undecided = np.where(automatic_metric, len(words) - 2, len(words) - 1)
-    latest = decided["decision"].to_numpy(dtype=np.int64)
-    code = np.where(found >= 0, latest[found] if len(latest) else undecided, undecided)
-    return pd.array(words[code], dtype="str")
+    codes = np.where(latest >= 0, latest, undecided).astype(np.int32)
+    # decoded by Arrow from the codes: no Python object per row at all
+    coded = pa.DictionaryArray.from_arrays(codes, pa.array(words.tolist(), pa.large_string()))
+    return pd.array(coded.dictionary_decode(), dtype="str")
 
 
 def results_frame(session: Session, contract_id: str, as_of: datetime) -> pd.DataFrame:
