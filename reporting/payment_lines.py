@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from contract_specs.model import ContractSpec, to_minor
+from ledger.entitlement.coding import positions
+from ledger.entitlement.dates import day_number, day_numbers
 from ledger.postings import KEY
 from reporting.report import Column, Kind, Table, as_date
 
@@ -74,11 +78,15 @@ def payment_lines(
 ) -> Table:
     """The payer's postings in `period`, one line each, ordered by participant and metric."""
     mine = postings[(postings["payer"] == payer) & (postings["period"] == period)]
-    cohort_of = dict(zip(people["participant_id"], people["cohort"], strict=True))
-    provider_of = dict(zip(people["participant_id"], people["provider"], strict=True))
+    # only the participants these lines name (a fifth of a million, not all of them)
+    named = mine["participant_id"].unique()
+    present = people[people["participant_id"].isin(named)]
+    cohort_of = dict(zip(present["participant_id"], present["cohort"], strict=True))
+    provider_of = dict(zip(present["participant_id"], present["provider"], strict=True))
     # a key posted before and no longer owed is posted without a date: the key's first
     # posting says when the outcome was achieved, and so which tariff it was paid at
-    dated = postings.dropna(subset=["achieved_on"]).drop_duplicates(KEY)
+    theirs = postings[postings["participant_id"].isin(named)]
+    dated = theirs.dropna(subset=["achieved_on"]).drop_duplicates(KEY)
     achieved_of = {
         tuple(k): v
         for k, v in zip(
@@ -141,27 +149,40 @@ def not_payable_lines(
 ) -> Table:
     """Evidence achieved or submitted in the period that earns nothing, with the reason why
     (`submitted`: when each of the not payable evidence rows was submitted)."""
-    cohort_of = dict(zip(people["participant_id"], people["cohort"], strict=True))
-    provider_of = dict(zip(people["participant_id"], people["provider"], strict=True))
-    rows = []
-    for n in not_payable.itertuples(index=False):
-        achieved, sent = as_date(n.achieved_on), as_date(submitted.get(n.evidence_id))
-        if not any(day is not None and start <= day <= end for day in (achieved, sent)):
-            continue
-        rows.append(
-            (
-                n.evidence_id,
-                n.participant_id,
-                cohort_of.get(n.participant_id, ""),
-                provider_of.get(n.participant_id, ""),
-                n.metric,
-                achieved,
-                sent,
-                n.reason,
-                n.detail,
-            )
-        )
-    frame = pd.DataFrame(rows, columns=[c.name for c in NOT_PAYABLE_COLUMNS], dtype="object")
+    # whole columns at once: at a million participants there are hundreds of thousands of
+    # rows not paid, and a dict of every participant's cohort cost more than the rest
+    ids = not_payable["evidence_id"].astype("str")
+    sent = pd.Series([submitted.get(i) for i in ids], dtype="object")
+    achieved_day = day_numbers(not_payable["achieved_on"])
+    sent_day = day_numbers(_utc_naive(sent))
+    first, last = day_number(start), day_number(end)
+    inside = ((achieved_day >= first) & (achieved_day <= last)) | (
+        (sent_day >= first) & (sent_day <= last)
+    )
+    kept = not_payable[inside].reset_index(drop=True)
+    who = positions(kept["participant_id"], people["participant_id"])
+    known = who >= 0
+
+    def of_people(column: str) -> list[Any]:
+        # only the cells of the kept rows' participants leave Arrow
+        values = people[column].astype("str").take(np.where(known, who, 0)).tolist()
+        return [v if ok else "" for v, ok in zip(values, known, strict=True)]
+
+    rows = {
+        "evidence_id": kept["evidence_id"].astype("str").tolist(),
+        "participant_id": kept["participant_id"].astype("str").tolist(),
+        "cohort": of_people("cohort"),
+        "provider": of_people("provider"),
+        "metric": kept["metric"].astype("str").tolist(),
+        "achieved_on": [as_date(v) for v in kept["achieved_on"]],
+        "submitted_on": [as_date(v) for v in sent[inside].tolist()],
+        "reason": kept["reason"].astype("str").tolist(),
+        "detail": kept["detail"].astype("str").tolist(),
+    }
+    frame = pd.DataFrame(
+        dict(zip([c.name for c in NOT_PAYABLE_COLUMNS], rows.values(), strict=True)),
+        dtype="object",
+    )
     frame = frame.sort_values(["participant_id", "metric", "evidence_id"]).reset_index(drop=True)
     return Table(
         "not_payable",
@@ -170,3 +191,8 @@ def not_payable_lines(
         frame,
         "evidence achieved or submitted in the period that earns nothing, and why",
     )
+
+
+def _utc_naive(moments: pd.Series) -> pd.Series:
+    """Timestamps (aware or naive UTC, or missing) as naive UTC datetime64."""
+    return pd.to_datetime(moments, utc=True).dt.tz_localize(None)

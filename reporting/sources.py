@@ -7,7 +7,7 @@ provider report never holds another provider's participants, evidence or posting
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
@@ -167,6 +167,26 @@ def submitted_at(session: Session, contract_id: str, ids: Iterable[str]) -> dict
     ):
         found.update(zip(keys, times, strict=True))
     return found
+
+
+def submitting_in(
+    session: Session, contract_id: str, start: date, end: date, cut_off: datetime
+) -> set[str]:
+    """The participants with evidence submitted on a day from `start` to `end` (UTC), by the
+    cut-off: read through the (contract_id, submitted_at) index."""
+    table = table_of(Evidence)
+    after_end = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    first = datetime.combine(start, time.min, tzinfo=UTC)
+    query = (
+        select(table.c.participant_id)
+        .where(
+            table.c.contract_id == contract_id,
+            table.c.submitted_at >= first,
+            table.c.submitted_at < min(after_end, cut_off + timedelta(microseconds=1)),
+        )
+        .distinct()
+    )
+    return {str(p) for p in fetch_columns(session, query)[0]}
 
 
 def _by_ids(
