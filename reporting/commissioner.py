@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
 from ledger.contracts import active_spec, spec_version, typed_spec
 from ledger.entitlement import compute_entitlement
+from ledger.entitlement.engine import no_lines
 from ledger.facts import load_facts, utc
 from reporting import sources
 from reporting.money_in import money_in
@@ -51,7 +51,7 @@ def commissioner_report(
     in_period = (achieved >= pd.Timestamp(period.start)) & (achieved <= pd.Timestamp(period.end))
     listed = set(evidence.loc[in_period.to_numpy(), "participant_id"].astype("str").unique())
     listed |= sources.submitting_in(session, contract_id, period.start, period.end, cut_off)
-    not_payable = compute_entitlement(spec, facts, wanted=_none, not_payable=listed).not_payable
+    not_payable = compute_entitlement(spec, facts, wanted=no_lines, not_payable=listed).not_payable
     del facts, evidence, achieved  # a million participants' evidence: not needed past the engine
     postings = sources.postings(session, contract_id, cut_off)
     versions: dict[int, ContractSpec] = {active.version: spec}
@@ -108,7 +108,3 @@ def commissioner_report(
         "lines",
         charts,
     )
-
-
-def _none(keys: pd.DataFrame) -> np.ndarray:
-    return np.zeros(len(keys), dtype=bool)

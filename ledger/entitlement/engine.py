@@ -64,6 +64,11 @@ class Payable:
 Wanted = Callable[[pd.DataFrame], np.ndarray]
 
 
+def no_lines(keys: pd.DataFrame) -> np.ndarray:
+    """`wanted` for a caller that needs only the not-payable rows (no key frame is built)."""
+    return np.zeros(len(keys), dtype=bool)
+
+
 def compute_entitlement(
     spec: ContractSpec,
     facts: Facts,
@@ -231,7 +236,9 @@ def _lines(
     occurrence, payer = np.nonzero(numerators > 0)
     metric_ids = np.array([m.id for m in every_metric(spec)], dtype=object)
     payer_ids = np.array(table.payers, dtype=object)
-    if wanted is not None:
+    if wanted is no_lines:
+        occurrence, payer = occurrence[:0], payer[:0]
+    elif wanted is not None:
         keep = np.asarray(wanted(_keys(payable, occurrence, payer, metric_ids, payer_ids)))
         occurrence, payer = occurrence[keep], payer[keep]
     paid = outcome.paid[occurrence, payer]
