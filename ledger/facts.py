@@ -24,8 +24,9 @@ from contract_specs.model import AttributeType, ContractSpec, Verification
 from ledger.bulk import paused_gc
 from ledger.contracts import active_spec
 from ledger.entitlement.types import EVIDENCE_COLUMNS, PARTICIPANT_COLUMNS, RESULT_COLUMNS, Facts
-from ledger.tables import CohortResult, Evidence, Participant, VerificationDecision, table_of
+from ledger.tables import CohortResult, Evidence, Participant, table_of
 from ledger.verification import DECISIONS
+from ledger.verification_status import latest_decision
 
 
 def utc(moment: datetime) -> datetime:
@@ -84,11 +85,6 @@ Convert = Callable[[list[Any]], pd.Series]
 def text(values: list[Any]) -> pd.Series:
     """Text cells as a `str` column (Arrow-backed: one buffer, not one object per cell)."""
     return pd.Series(pd.array(pa.array(values, type=pa.large_string()), dtype="str"))
-
-
-def whole_numbers(values: list[Any]) -> pd.Series:
-    """Integer cells with no gaps (row ids) as int64."""
-    return pd.Series(np.asarray(values, dtype=np.int64))
 
 
 def counts(values: list[Any]) -> pd.Series:
@@ -207,7 +203,7 @@ def evidence_frame(
             table.c.achieved_on,
             table.c.evidence_type,
             table.c.quantity,
-            _latest_decision(table, as_of),
+            latest_decision_number(table, as_of),
         )
         # no ORDER BY: sorting 4M rows cost SQLite seconds, and nothing needs an order (the
         # engine takes rows in any order; the run digest sorts by id itself)
@@ -222,71 +218,23 @@ def evidence_frame(
             "achieved_on": achieved,
             "evidence_type": types,
             "quantity": quantities,
-            "status": _status_words(decisions.fillna(-1).to_numpy(dtype=np.int64), metrics, spec),
+            "status": status_words(decisions.fillna(-1).to_numpy(dtype=np.int64), metrics, spec),
         }
     )
     return frame[list(EVIDENCE_COLUMNS)]
 
 
-def statuses(
-    session: Session,
-    contract_id: str,
-    as_of: datetime,
-    spec: ContractSpec,
-    evidence_pks: Sequence[int] | pd.Series,
-    metrics: Sequence[str] | pd.Series,
-    only: ColumnElement[bool] | None = None,
-) -> pd.Array:
-    """Each evidence row's status as of `as_of`: its latest decision by then (ordered by
-    decision time, then as stored), else verified for an automatic metric or measure, else
-    pending. The same rule as ledger.verification_status.latest_decision, joined column-wise.
-
-    `only` (a condition on the evidence table) reads the decisions on that evidence only."""
-    table = table_of(VerificationDecision)
-    query = select(table.c.evidence_pk, _numbered(table)).where(
-        table.c.contract_id == contract_id, table.c.decided_at <= as_of
-    )
-    if only is not None:
-        evidence = table_of(Evidence)
-        query = query.where(table.c.evidence_pk.in_(select(evidence.c.id).where(only)))
-    decided_pks, decisions = fetch_arrays(
-        session, query.order_by(table.c.decided_at, table.c.id), [whole_numbers, whole_numbers]
-    )
-    decided = pd.DataFrame({"pk": decided_pks, "decision": decisions}).drop_duplicates(
-        "pk", keep="last"
-    )  # the latest decision (rows come oldest first)
-    found = pd.Index(decided["pk"]).get_indexer(np.asarray(evidence_pks, dtype=np.int64))
-    latest = decided["decision"].to_numpy(dtype=np.int64)
-    return _status_words(
-        np.where(found >= 0, latest[found] if len(latest) else -1, -1), metrics, spec
-    )
-
-
-def _numbered(table: Any) -> Any:
-    """A decision as its number in DECISIONS (small ints: Python makes no object for them;
-    a word the ledger does not know is len(DECISIONS))."""
+def latest_decision_number(evidence: Any, as_of: datetime) -> Any:
+    """Per evidence row, the number in DECISIONS of its latest decision by `as_of` (NULL when
+    none; ledger.verification_status.latest_decision says which is latest). Small ints: Python
+    makes no object for them, where 4M decision words would each be a string."""
     return case(
-        *((table.c.decision == word, number) for number, word in enumerate(DECISIONS)),
-        else_=len(DECISIONS),
+        {word: number for number, word in enumerate(DECISIONS)},
+        value=latest_decision(evidence.c.id, as_of),
     )
 
 
-def _latest_decision(evidence: Any, as_of: datetime) -> Any:
-    """Per evidence row, the number of its latest decision by `as_of` (by decision time, then
-    as stored), NULL when none: one probe of the (evidence_pk, decided_at) index per row,
-    cheaper than reading every decision and joining them in Python."""
-    table = table_of(VerificationDecision)
-    return (
-        select(_numbered(table))
-        .where(table.c.evidence_pk == evidence.c.id, table.c.decided_at <= as_of)
-        .order_by(table.c.decided_at.desc(), table.c.id.desc())
-        .limit(1)
-        .correlate(evidence)
-        .scalar_subquery()
-    )
-
-
-def _status_words(
+def status_words(
     latest: np.ndarray, metrics: Sequence[str] | pd.Series, spec: ContractSpec
 ) -> pd.Array:
     """Statuses from each row's latest decision number (-1: none): the decision, else verified

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -58,18 +59,16 @@ class Standing:
         return self.pk >= 0
 
 
-def latest_decision(evidence_pk: ColumnElement[Any]) -> Any:
-    """The latest decision on the evidence row `evidence_pk` (NULL when none): latest by
-    decision time, then as stored. A scalar subquery, so the database answers it through the
-    (evidence_pk, decided_at) index, one probe per evidence row."""
+def latest_decision(evidence_pk: ColumnElement[Any], as_of: datetime | None = None) -> Any:
+    """The latest decision on the evidence row `evidence_pk` (NULL when none), counting only
+    decisions made by `as_of` when given: latest by decision time, then as stored. A scalar
+    subquery, so the database answers it through the (evidence_pk, decided_at) index, one
+    probe per evidence row."""
     table = table_of(VerificationDecision)
-    return (
-        select(table.c.decision)
-        .where(table.c.evidence_pk == evidence_pk)
-        .order_by(table.c.decided_at.desc(), table.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    query = select(table.c.decision).where(table.c.evidence_pk == evidence_pk)
+    if as_of is not None:
+        query = query.where(table.c.decided_at <= as_of)
+    return query.order_by(table.c.decided_at.desc(), table.c.id.desc()).limit(1).scalar_subquery()
 
 
 def standing(session: Session, contract_id: str, evidence_ids: pd.Series) -> Standing:

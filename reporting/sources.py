@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger.facts import dates, fetch_columns, fetch_frame, statuses
+from ledger.facts import dates, fetch_columns, fetch_frame, latest_decision_number, status_words
 from ledger.tables import CohortResult, Evidence, Participant, Posting, table_of
 
 POSTING_COLUMNS = (
@@ -124,11 +124,14 @@ def evidence(
         where &= _of_provider(table.c.participant_id, contract_id, provider)
     fetched = fetch_columns(
         session,
-        select(table.c.id, *(table.c[c] for c in EVIDENCE_COLUMNS if c != "status"))
+        select(
+            *(table.c[c] for c in EVIDENCE_COLUMNS if c != "status"),
+            latest_decision_number(table, cut_off),
+        )
         .where(where)
         .order_by(table.c.evidence_id),
     )
-    pks, ids, people, metrics, achieved, submitted, references = fetched
+    ids, people, metrics, achieved, submitted, references, decisions = fetched
     return pd.DataFrame(
         {
             "evidence_id": pd.Series(ids, dtype="object"),
@@ -137,12 +140,20 @@ def evidence(
             "achieved_on": dates(achieved),
             "submitted_at": pd.to_datetime(pd.Series(submitted, dtype="object"), utc=True),
             "status": pd.Series(
-                statuses(session, contract_id, cut_off, spec, pks, metrics, where), dtype="object"
+                status_words(
+                    pd.array(decisions, dtype="Int64").fillna(-1).to_numpy(), metrics, spec
+                ),
+                dtype="object",
             ),
             "reference": pd.Series(references, dtype="object"),
         },
         columns=list(EVIDENCE_COLUMNS),
     )
+
+
+def _numbers(decisions: list[Any]) -> Any:
+    """Decision numbers with -1 where there is none."""
+    return pd.array(decisions, dtype="Int64").fillna(-1).to_numpy(dtype="int64")
 
 
 IN_CHUNK = 5_000  # ids per IN (...) list: well under every database's parameter limit
