@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from api.auth import allow, reach, visible
 from api.controllers.params import IdempotencyKey
 from api.controllers.responses import READ, WRITE
-from api.controllers.writes import idempotent, now, request_hash, upload_file
+from api.controllers.writes import idempotent, json_or_bytes, now, request_hash, upload_file
 from api.dto import (
     ActivatedOut,
     ComparisonOut,
@@ -256,7 +256,8 @@ class ContractsController(Controller):
         """201 with the new version number; 200 when the same content is already a version."""
         source = _source(request)
         _text(body)
-        fingerprint = request_hash("POST", request.url.path, str(draft), source, body)
+        content = json_or_bytes(body) if source.endswith(".json") else body
+        fingerprint = request_hash("POST", request.url.path, str(draft), source, content)
         with unit_of_work(engine) as session:
 
             def write() -> tuple[int, Any]:
