@@ -18,9 +18,9 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.auth import allow, reach, visible
-from api.controllers.params import IdempotencyKey
-from api.controllers.responses import READ, WRITE
-from api.controllers.writes import idempotent, now, request_hash, upload_file
+from api.controllers.params import IdempotencyKey, VersionNumber
+from api.controllers.responses import READ, WRITE, SpecBodyOperation, errors
+from api.controllers.writes import idempotent, json_or_bytes, now, request_hash, upload_file
 from api.dto import (
     ActivatedOut,
     ComparisonOut,
@@ -178,7 +178,8 @@ class ContractsController(Controller):
         "/specs/validate",
         operation_id="validateSpec",
         summary="Check a spec (YAML, or JSON with a json Content-Type) without storing it",
-        responses=READ,
+        responses=errors(401, 413, 422, 503),
+        operation_class=SpecBodyOperation,
         status_code=200,
         sync_to_thread=True,
     )
@@ -186,7 +187,12 @@ class ContractsController(Controller):
         """Every error and warning at once, each at its JSON path and source line."""
         return _findings(check_spec_text(_text(body), _source(request)))
 
-    @get("/contracts", operation_id="listContracts", responses=READ, sync_to_thread=True)
+    @get(
+        "/contracts",
+        operation_id="listContracts",
+        responses=errors(401, 503),
+        sync_to_thread=True,
+    )
     def list_contracts(
         self, caller: NamedDependency[Caller], engine: NamedDependency[Engine]
     ) -> list[ContractOut]:
@@ -240,6 +246,7 @@ class ContractsController(Controller):
         operation_id="loadSpecVersion",
         summary="Load a spec as the contract's next version (YAML, or JSON)",
         responses=WRITE,
+        operation_class=SpecBodyOperation,
         guards=[allow(Role.INTERMEDIARY)],
         sync_to_thread=True,
     )
@@ -256,7 +263,8 @@ class ContractsController(Controller):
         """201 with the new version number; 200 when the same content is already a version."""
         source = _source(request)
         _text(body)
-        fingerprint = request_hash("POST", request.url.path, str(draft), source, body)
+        content = json_or_bytes(body) if source.endswith(".json") else body
+        fingerprint = request_hash("POST", request.url.path, str(draft), source, content)
         with unit_of_work(engine) as session:
 
             def write() -> tuple[int, Any]:
@@ -282,7 +290,7 @@ class ContractsController(Controller):
     def get_version(
         self,
         contract_id: FromPath[str],
-        version: FromPath[int],
+        version: VersionNumber,
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
     ) -> VersionDetail:
@@ -310,7 +318,7 @@ class ContractsController(Controller):
     def activate(
         self,
         contract_id: FromPath[str],
-        version: FromPath[int],
+        version: VersionNumber,
         request: Request[Any, Any, Any],
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
@@ -341,8 +349,8 @@ class ContractsController(Controller):
     def compare(
         self,
         contract_id: FromPath[str],
-        version: FromPath[int],
-        other: FromPath[int],
+        version: VersionNumber,
+        other: VersionNumber,
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
     ) -> ComparisonOut:

@@ -26,6 +26,7 @@ from api.controllers.params import IdempotencyKey, Multipart
 from api.controllers.responses import WRITE
 from api.controllers.writes import (
     JSON_ROWS_FILE,
+    canonical_body,
     idempotent,
     json_rows_problem,
     merge_rejections,
@@ -176,7 +177,7 @@ def import_rows(
 ) -> Response[Any]:
     """Import JSON rows: every row stored, or none (422 with each problem's JSON path)."""
     content = rows_csv(data.rows, kind.columns)
-    fingerprint = request_hash("POST", request.url.path, content)
+    fingerprint = request_hash("POST", request.url.path, canonical_body(data.rows))
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
         if not data.rows:

@@ -25,7 +25,7 @@ from api.controllers.findings import FindingsOut, findings_out
 from api.controllers.imports import ImportKind, import_handlers
 from api.controllers.params import IdempotencyKey
 from api.controllers.responses import READ, WRITE
-from api.controllers.writes import idempotent_service, json_ready, request_hash
+from api.controllers.writes import canonical_body, idempotent_service, json_ready, request_hash
 from api.errors import not_found
 from contract_specs.model import ContractSpec, Role, from_minor
 from ledger.contracts import active_spec
@@ -223,17 +223,18 @@ def _start(
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
     as_of = run.as_of
+    at = None if as_of is None else as_of.replace(tzinfo=as_of.tzinfo or UTC)
     close = isinstance(run, CloseIn) or run.close
 
     def write() -> tuple[int, Any]:
-        at = None if as_of is None else as_of.replace(tzinfo=as_of.tzinfo or UTC)
         report = reconcile(engine, contract_id, period, at, close, actor=caller.actor)
         with unit_of_work(engine) as session:
             spec = active_spec(session, contract_id).spec
             out = _run_out(session, spec, _stored_run(session, contract_id, report.run_id))
         return 201, json_ready(out)
 
-    fingerprint = request_hash("POST", request.url.path, period, str(as_of), str(close))
+    asked = {"period": period, "as_of": None if at is None else at.astimezone(UTC), "close": close}
+    fingerprint = request_hash("POST", request.url.path, canonical_body(asked))
     return idempotent_service(engine, caller, key, fingerprint, write)
 
 

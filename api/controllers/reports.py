@@ -28,8 +28,10 @@ from sqlmodel import Session
 
 from api.auth import Checked, allow, reach
 from api.cli.report_cmds import write_report
+from api.controllers.params import MAX_INT
 from api.controllers.progress import build_page, kept_page, matches
-from api.controllers.responses import READ
+from api.controllers.responses import READ, DownloadOperation
+from api.dto import ProgressOut, ReportOut
 from api.errors import ApiProblem, not_found
 from contract_specs.model import Role
 from ledger.db import reading
@@ -86,7 +88,10 @@ Limit = Annotated[
     ),
 ]
 Offset = Annotated[
-    int, QueryParameter(ge=0, description="Rows of each long table skipped before this page.")
+    int,
+    QueryParameter(
+        ge=0, le=MAX_INT, description="Rows of each long table skipped before this page."
+    ),
 ]
 IfNoneMatch = Annotated[
     str | None,
@@ -97,6 +102,17 @@ IfNoneMatch = Annotated[
     ),
 ]
 DOWNLOAD = "A file in the format asked for, with its name in Content-Disposition."
+DOWNLOADS = {
+    **READ,
+    200: ResponseSpec(
+        ReportOut, description=f"{DOWNLOAD} JSON: the report document.", generate_examples=False
+    ),
+}
+PROGRESS = {
+    **READ,
+    200: ResponseSpec(ProgressOut, description="The progress page.", generate_examples=False),
+    304: ResponseSpec(None, description="The page held is current."),
+}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -161,7 +177,8 @@ class ReportsController(Controller):
         operation_id="commissionerReport",
         summary="What a payer owes for a period and why (xlsx, csv or json)",
         description=DOWNLOAD,
-        responses=READ,
+        responses=DOWNLOADS,
+        operation_class=DownloadOperation,
         guards=[allow(Role.INTERMEDIARY, Role.COMMISSIONER)],
         sync_to_thread=True,
     )
@@ -197,7 +214,8 @@ class ReportsController(Controller):
         operation_id="providerReport",
         summary="A provider's progress, funnel, deadlines and flags (xlsx, csv or json)",
         description=DOWNLOAD,
-        responses=READ,
+        responses=DOWNLOADS,
+        operation_class=DownloadOperation,
         guards=[allow(Role.INTERMEDIARY, Role.PROVIDER)],
         sync_to_thread=True,
     )
@@ -220,7 +238,7 @@ class ReportsController(Controller):
         "/progress",
         operation_id="providerProgress",
         summary="A provider's progress as JSON (the provider report's tables, long ones paged)",
-        responses={**READ, 304: ResponseSpec(None, description="The page held is current.")},
+        responses=PROGRESS,
         guards=[allow(Role.INTERMEDIARY, Role.PROVIDER)],
     )
     async def progress(
@@ -266,7 +284,8 @@ class ReportsController(Controller):
         operation_id="investorReport",
         summary="Capital, outcome income, distributions, returns and forecast (xlsx, csv, json)",
         description=DOWNLOAD,
-        responses=READ,
+        responses=DOWNLOADS,
+        operation_class=DownloadOperation,
         guards=[allow(Role.INTERMEDIARY, Role.INVESTOR)],
         sync_to_thread=True,
     )
