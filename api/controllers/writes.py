@@ -15,7 +15,6 @@ and the API maps them back to JSON paths.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import io
@@ -35,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from api.errors import ApiProblem
+from ledger.cell_safety import csv_row_writer
 from ledger.db import unit_of_work
 from ledger.errors import RejectedUpload, RowError
 from ledger.tables import IdempotentRequest
@@ -228,8 +228,12 @@ def rows_csv(rows: list[dict[str, Any]], known: tuple[str, ...] = ()) -> bytes:
 
 
 def _csv_bytes(lines: list[list[str]]) -> bytes:
+    # the shared row writer: a carriage return inside a value stays inside its cell (the
+    # values are the party's own, read back by the import as they were sent: not escaped)
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\n").writerows(lines)
+    write = csv_row_writer(buffer)
+    for line in lines:
+        write(line)
     return buffer.getvalue().encode("utf-8")
 
 
