@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlmodel import Session
 
 from ledger.facts import utc
@@ -110,19 +110,24 @@ class PreviewOnly(Exception):  # not an error: the way a preview leaves the run
 
 
 def latest_run(session: Session, contract_id: str) -> LatestRun | None:
-    """The contract's run with the latest cut-off (any period), if any."""
+    """The contract's run with the latest cut-off (any period), if any.
+
+    A run knew what was known by its cut-off or by when it ran, whichever came first: a run
+    made before cut-offs in the future were refused (as of 2099, say) knew only what was known
+    when it ran, and must not make every later run look like going back in time."""
     runs = table_of(ReconcileRun)
+    known = case((runs.c.cut_off < runs.c.finished_at, runs.c.cut_off), else_=runs.c.finished_at)
     row = (
         session.connection()
         .execute(
-            select(runs.c.run_id, runs.c.period, runs.c.cut_off)
+            select(runs.c.run_id, runs.c.period, known.label("known"))
             .where(runs.c.contract_id == contract_id)
-            .order_by(runs.c.cut_off.desc(), runs.c.id.desc())
+            .order_by(known.desc(), runs.c.id.desc())
             .limit(1)
         )
         .first()
     )
-    return None if row is None else LatestRun(row.run_id, row.period, utc(row.cut_off))
+    return None if row is None else LatestRun(row.run_id, row.period, utc(row.known))
 
 
 def _when(moment: datetime) -> str:

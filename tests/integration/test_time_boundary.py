@@ -176,6 +176,23 @@ def test_a_later_period_at_an_earlier_cut_off_is_refused_unless_rewound(late_q3:
     assert counts(late_q3.engine) == before
 
 
+def test_a_run_made_with_a_future_cut_off_before_this_rule_blocks_no_later_run(
+    world: World,
+) -> None:
+    # made as if on 2030-01-01 (its own clock), so its cut-off was not in the future then; it
+    # finished today, and knew only what was known today
+    reconcile(
+        world.engine,
+        "dwp-test",
+        "2018-Q1",
+        as_of=at("2030-01-01"),
+        actor="manager",
+        now=at("2030-01-01"),
+    )
+    later = reconcile(world.engine, "dwp-test", "2018-Q1", actor="manager")
+    assert later.cut_off < at("2030-01-01")
+
+
 def test_a_rewind_shows_what_it_would_post_first_and_posts_nothing(late_q3: World) -> None:
     before = counts(late_q3.engine)
     preview = preview_rewind(
