@@ -112,6 +112,7 @@ def _reconciliation_problem(exc: Exception) -> ApiProblem | None:
             ReconciliationError,
             RunInProgressError,
         )
+        from reconciliation.rewind import RewindChangedError, RewindRequiredError
     except ImportError:  # pragma: no cover - reconciliation is part of the product
         return None
     if not isinstance(exc, ReconciliationError):
@@ -121,6 +122,10 @@ def _reconciliation_problem(exc: Exception) -> ApiProblem | None:
         return ApiProblem(409, "period_closed", str(exc), details)
     if isinstance(exc, RunInProgressError):
         return ApiProblem(409, "run_in_progress", str(exc), details)
+    if isinstance(exc, RewindRequiredError):
+        return ApiProblem(409, "rewind_required", str(exc), details)
+    if isinstance(exc, RewindChangedError):
+        return ApiProblem(409, "preview_changed", str(exc), details)
     return ApiProblem(422, "invalid", str(exc), details)
 
 
