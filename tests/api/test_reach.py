@@ -1,0 +1,245 @@
+"""Reach through the API follows the spec in force, tokens reach only the contracts they name, and
+each payer sees only its own money on every route (issue 13, finding 3).
+
+dwp-test is paid 80/20 by `dwp` and `topup`; `council` is a commissioner of dwp-test and of
+`rival` (two organisations that happen to share an id, until the intermediary links them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from contract_specs.model import ContractSpec, Role
+from ledger.contracts import register_spec, remember
+from ledger.db import unit_of_work
+from tests.api.conftest import OWN, RIVAL, own_spec, rival_spec, token_for, verified_outcomes
+
+CONTRACT = f"/api/contracts/{OWN}"
+Q1, Q2 = "2015-Q1", "2015-Q2"
+
+
+def _without(spec: ContractSpec, party: str, tag: str) -> ContractSpec:
+    changed = dataclasses.replace(
+        spec, parties=tuple(p for p in spec.parties if p.id != party), content_hash=tag
+    )
+    remember(changed)
+    return changed
+
+
+def _load(client: TestClient, spec: ContractSpec, *, active: bool = True) -> int:
+    with unit_of_work(client.app.state.engine) as session:
+        done = register_spec(
+            session, spec, {"test_spec": spec.content_hash}, actor="t", now=datetime.now(UTC),
+            active=active,
+        )  # fmt: skip
+    return done.version
+
+
+EVIDENCE_ROW = {
+    "evidence_id": "E5",
+    "participant_id": "P1",
+    "metric": "job_entry",
+    "achieved_on": "2015-03-01",
+    "evidence_type": "payslip",
+}
+
+
+def _acme_works(client: TestClient, acme: dict[str, str]) -> list[int]:
+    """Acme reads its contract, polls its progress and submits evidence: the status of each."""
+    return [
+        client.get(CONTRACT, headers=acme).status_code,
+        client.get(f"{CONTRACT}/progress", headers=acme, params={"period": Q1}).status_code,
+        client.post(
+            f"{CONTRACT}/evidence", headers=acme, json={"rows": [EVIDENCE_ROW]}
+        ).status_code,
+    ]
+
+
+@pytest.fixture
+def enrolled(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+    verified_outcomes(client, as_role)
+
+
+# --- the version in force decides ---------------------------------------------------------------
+
+
+def test_a_dropped_providers_token_is_refused_on_the_next_request(
+    client: TestClient, as_role: dict[Role, dict[str, str]], enrolled: None
+) -> None:
+    acme = as_role[Role.PROVIDER]
+    assert _acme_works(client, acme) == [200, 200, 201]
+    # a warm token check and progress page are kept at this head: the drop must end them
+    assert (
+        client.get(f"{CONTRACT}/progress", headers=acme, params={"period": Q1}).status_code == 200
+    )
+    _load(client, _without(own_spec(), "acme", "api-own-no-acme"))
+    refused = client.get(CONTRACT, headers=acme)
+    assert refused.status_code == 401
+    assert "no longer" in refused.json()["error"]["message"]
+    assert _acme_works(client, acme) == [401, 401, 401]
+    # the other provider and the other parties are untouched
+    assert client.get(CONTRACT, headers=as_role[Role.COMMISSIONER]).status_code == 200
+
+
+def test_a_draft_changes_nothing_until_it_is_activated_and_the_old_version_restores_reach(
+    client: TestClient, as_role: dict[Role, dict[str, str]], enrolled: None
+) -> None:
+    acme, manager = as_role[Role.PROVIDER], as_role[Role.INTERMEDIARY]
+    draft = _load(client, _without(own_spec(), "acme", "api-own-draft"), active=False)
+    assert _acme_works(client, acme) == [200, 200, 201]
+    done = client.post(f"{CONTRACT}/versions/{draft}/activate", headers=manager)
+    assert done.status_code == 200, done.text
+    assert _acme_works(client, acme) == [401, 401, 401]
+    assert client.post(f"{CONTRACT}/versions/1/activate", headers=manager).status_code == 200
+    assert _acme_works(client, acme)[:2] == [200, 200]
+    parties = client.get(CONTRACT, headers=manager).json()["parties"]
+    assert "acme" in {p["id"] for p in parties}
+
+
+# --- a party id means an organisation only within its contract ----------------------------------
+
+
+def test_a_token_for_one_contract_does_not_reach_another_with_the_same_party_id(
+    client: TestClient,
+) -> None:
+    council = token_for(client, Role.COMMISSIONER, "council", OWN)
+    assert [c["id"] for c in client.get("/api/contracts", headers=council).json()] == [OWN]
+    assert client.get(f"/api/contracts/{RIVAL}", headers=council).status_code == 404
+    assert client.get(f"/api/contracts/{RIVAL}/postings", headers=council).status_code == 404
+    assert client.get(f"/api/contracts/{RIVAL}/periods", headers=council).status_code == 404
+
+
+def test_a_token_linked_to_two_contracts_loses_only_the_one_that_dropped_it(
+    client: TestClient,
+) -> None:
+    both = token_for(client, Role.COMMISSIONER, "council", [OWN, RIVAL])
+    assert [c["id"] for c in client.get("/api/contracts", headers=both).json()] == [OWN, RIVAL]
+    _load(client, _without(rival_spec(), "council", "api-rival-no-council"))
+    assert [c["id"] for c in client.get("/api/contracts", headers=both).json()] == [OWN]
+    assert client.get(f"/api/contracts/{RIVAL}", headers=both).status_code == 404
+    assert client.get(CONTRACT, headers=both).status_code == 200
+
+
+# --- each payer sees only its own money ---------------------------------------------------------
+
+
+@pytest.fixture
+def reconciled(
+    client: TestClient, as_role: dict[Role, dict[str, str]], enrolled: None
+) -> dict[str, str]:
+    """Q1 (P1's job, 3,500) and Q2 (B1's level 2, 3,300) reconciled; topup has paid Q1."""
+    manager = as_role[Role.INTERMEDIARY]
+    runs = {}
+    for period in (Q1, Q2):
+        started = client.post(
+            f"{CONTRACT}/reconciliations", headers=manager, json={"period": period}
+        )
+        assert started.status_code == 201, started.text
+        runs[period] = started.json()["run_id"]
+    paid = {"payer": "topup", "amount": "700.00", "date": "2015-05-02",
+            "reference": f"{OWN}-{Q1}-TOPUP-1".upper()}  # fmt: skip
+    stored = client.post(f"{CONTRACT}/remittances", headers=manager, json={"rows": [paid]})
+    assert stored.status_code == 201, stored.text
+    return runs
+
+
+def _payers_in(value: Any) -> set[str]:
+    """Every payer id named anywhere in a JSON answer (under a `payer` key, or in a claim or
+    match reference)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("payer", "subject") and isinstance(item, str) and item in {"dwp", "topup"}:
+                found.add(item)
+            found |= _payers_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _payers_in(item)
+    elif isinstance(value, str):
+        for payer in ("dwp", "topup"):
+            if f"-{payer.upper()}-" in value:
+                found.add(payer)
+    return found
+
+
+def _money_routes(runs: dict[str, str]) -> list[str]:
+    return [
+        f"{CONTRACT}/postings",
+        f"{CONTRACT}/reconciliations",
+        f"{CONTRACT}/reconciliations/{runs[Q1]}",
+        f"{CONTRACT}/reconciliations/{runs[Q2]}",
+        f"{CONTRACT}/periods",
+        f"{CONTRACT}/participants/P1/explain",
+        f"{CONTRACT}/participants/B1/explain",
+    ]
+
+
+def test_the_intermediary_sees_both_payers_money(
+    client: TestClient, as_role: dict[Role, dict[str, str]], reconciled: dict[str, str]
+) -> None:
+    manager = as_role[Role.INTERMEDIARY]
+    for url in _money_routes(reconciled)[:3]:
+        assert _payers_in(client.get(url, headers=manager).json()) == {"dwp", "topup"}, url
+
+
+@pytest.mark.parametrize(("payer", "other"), [("dwp", "topup"), ("topup", "dwp")])
+def test_a_commissioner_sees_none_of_another_payers_money_on_any_route(
+    client: TestClient, reconciled: dict[str, str], payer: str, other: str
+) -> None:
+    mine = token_for(client, Role.COMMISSIONER, payer)
+    wrong = []
+    for url in _money_routes(reconciled):
+        answer = client.get(url, headers=mine)
+        assert answer.status_code == 200, (url, answer.text)
+        seen = _payers_in(answer.json())
+        if other in seen:
+            wrong.append(url)
+    assert wrong == []
+    asked = client.get(f"{CONTRACT}/postings", headers=mine, params={"payer": other})
+    assert asked.status_code == 404
+    assert asked.json()["error"]["code"] == "not_found"
+
+
+def test_a_commissioners_totals_are_its_own(
+    client: TestClient, as_role: dict[Role, dict[str, str]], reconciled: dict[str, str]
+) -> None:
+    dwp = as_role[Role.COMMISSIONER]
+    postings = client.get(f"{CONTRACT}/postings", headers=dwp).json()
+    assert {(p["participant_id"], p["amount"]) for p in postings["items"]} == {
+        ("P1", "2800.00"), ("B1", "2640.00")
+    }  # fmt: skip
+    assert postings["total"] == 2
+    same = client.get(f"{CONTRACT}/postings", headers=dwp, params={"payer": "dwp"}).json()
+    assert same == postings
+    run = client.get(f"{CONTRACT}/reconciliations/{reconciled[Q1]}", headers=dwp).json()
+    assert (run["postings"], run["posted"]) == (1, "2800.00")
+    assert run["claims"] == [f"{OWN}-{Q1}-DWP-1".upper()]
+    assert [p["payer"] for p in run["payers"]] == ["dwp"]
+    # topup's remittance reconciles topup's claim; dwp's is still unpaid, and that is dwp's verdict
+    assert run["verdict"] != "reconciled" and Decimal(run["unexplained"]) == 0
+    assert run["matches"] == [] or all("TOPUP" not in "".join(m["claims"]) for m in run["matches"])
+    topup = token_for(client, Role.COMMISSIONER, "topup")
+    paid = client.get(f"{CONTRACT}/reconciliations/{reconciled[Q1]}", headers=topup).json()
+    assert paid["verdict"] == "reconciled", paid
+    periods = {
+        p["period"]: p["verdict"] for p in client.get(f"{CONTRACT}/periods", headers=topup).json()
+    }
+    assert periods[Q1] == "reconciled"
+    story = client.get(f"{CONTRACT}/participants/P1/explain", headers=dwp).json()
+    (job,) = [m for m in story["metrics"] if m["metric"] == "job_entry"]
+    assert (job["paid"], job["owed"]) == ("2800.00", "2800.00")
+    assert [p["payer"] for p in job["postings"]] == ["dwp"]
+
+
+def test_investors_and_evaluators_still_see_the_whole_contracts_postings(
+    client: TestClient, as_role: dict[Role, dict[str, str]], reconciled: dict[str, str]
+) -> None:
+    for role in (Role.INVESTOR, Role.EVALUATOR):
+        answer = client.get(f"{CONTRACT}/postings", headers=as_role[role]).json()
+        assert answer["total"] == 4, role
