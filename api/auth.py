@@ -56,6 +56,8 @@ __all__ = [
     "allow",
     "keep_reach",
     "own_participants",
+    "own_party",
+    "own_payer",
     "reach",
     "reached",
     "visible",
@@ -158,6 +160,22 @@ def reached(engine: Engine, at: memo.Head, caller: Caller, contract_id: str) -> 
     """Whether the caller was let into the contract at head `at` (False: not known, so ask
     `reach`). Parties and tokens change only with audited writes, which move the head."""
     return memo.value(engine, at, ("reach", caller.token_id, contract_id)) is True
+
+
+def own_party(caller: Caller, role: Role, asked: str | None, what: str) -> str | None:
+    """The party a read is about: a `role` token sees only its own party (another: 404, as
+    for one that does not exist); the other roles see the one they ask about, or all."""
+    if caller.role is not role:
+        return asked
+    if asked not in (None, caller.party_id):
+        raise not_found(f"{what} {asked!r}")
+    return caller.party_id
+
+
+def own_payer(caller: Caller, asked: str | None = None) -> str | None:
+    """The payer whose money a read shows: a commissioner's own (another payer: 404), else
+    the payer asked about (None: every payer)."""
+    return own_party(caller, Role.COMMISSIONER, asked, "payer")
 
 
 def own_participants(session: Session, caller: Caller, contract_id: str) -> set[str] | None:

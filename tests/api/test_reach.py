@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
 from contract_specs.model import ContractSpec, Role
-from ledger.contracts import register_spec, remember
+from ledger.contracts import load_spec_file, register_spec, remember
 from ledger.db import unit_of_work
 from tests.api.conftest import OWN, RIVAL, own_spec, rival_spec, token_for, verified_outcomes
 
@@ -243,3 +244,111 @@ def test_investors_and_evaluators_still_see_the_whole_contracts_postings(
     for role in (Role.INVESTOR, Role.EVALUATOR):
         answer = client.get(f"{CONTRACT}/postings", headers=as_role[role]).json()
         assert answer["total"] == 4, role
+
+
+# --- each investor sees only its own tranches ---------------------------------------------------
+
+PETERBOROUGH = Path(__file__).parents[2] / "contract_specs" / "examples" / "peterborough.yaml"
+PB = "/api/contracts/peterborough"
+FOUNDATIONS, BANK = "social-impact-partnership", "big-bank"
+CASH_ROWS = [
+    {"date": "2010-10-01", "kind": "capital_drawn", "tranche": "foundations",
+     "amount": "250000.00", "reference": "DRAW-F1"},
+    {"date": "2010-10-01", "kind": "capital_drawn", "tranche": "bank-equity",
+     "amount": "90000.00", "reference": "DRAW-B1"},
+    {"date": "2011-01-05", "kind": "service_fee", "party": "one-service", "component": "fixed",
+     "amount": "200000.00", "reference": "FEE-1"},
+    {"date": "2014-06-30", "kind": "distribution", "tranche": "bank-equity",
+     "component": "capital", "amount": "10000.00", "reference": "DIST-B1"},
+]  # fmt: skip
+
+
+def _two_investors(folder: Path) -> Path:
+    """Peterborough with a second investor (a bank) holding a tranche of its own."""
+    text = PETERBOROUGH.read_text(encoding="utf-8")
+    text = text.replace(
+        "  - {id: social-finance, role: intermediary, name: Social Finance}\n",
+        "  - {id: social-finance, role: intermediary, name: Social Finance}\n"
+        f"  - {{id: {BANK}, role: investor, name: A bank}}\n",
+    )
+    text = text.replace(
+        "repaid only from outcome payments\n",
+        "repaid only from outcome payments\n"
+        '    - {id: bank-equity, kind: equity, investor: big-bank, commitment: "1000000.00",\n'
+        '       rank: 2, cap: {irr_percent: "10"}}\n',
+        1,
+    )
+    path = folder / "peterborough.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def vehicle(client: TestClient, tmp_path: Path) -> dict[str, dict[str, str]]:
+    """Headers of the intermediary and of each investor; the cash recorded."""
+    with unit_of_work(client.app.state.engine) as session:
+        load_spec_file(session, _two_investors(tmp_path), actor="t", now=datetime.now(UTC))
+    contract = "peterborough"
+    headers = {
+        party: token_for(client, role, party, contract)
+        for role, party in (
+            (Role.INTERMEDIARY, "social-finance"), (Role.INVESTOR, FOUNDATIONS),
+            (Role.INVESTOR, BANK),
+        )
+    }  # fmt: skip
+    stored = client.post(f"{PB}/cash", headers=headers["social-finance"], json={"rows": CASH_ROWS})
+    assert stored.status_code == 201, stored.text
+    return headers
+
+
+def test_each_investor_reads_only_its_own_tranches_cash(
+    client: TestClient, vehicle: dict[str, dict[str, str]]
+) -> None:
+    def references(party: str) -> list[str]:
+        answer = client.get(f"{PB}/cash", headers=vehicle[party])
+        assert answer.status_code == 200, answer.text
+        return [row["reference"] for row in answer.json()]
+
+    assert references("social-finance") == ["DRAW-F1", "DRAW-B1", "FEE-1", "DIST-B1"]
+    assert references(FOUNDATIONS) == ["DRAW-F1", "FEE-1"]
+    assert references(BANK) == ["DRAW-B1", "FEE-1", "DIST-B1"]
+    for party, own in ((FOUNDATIONS, {"foundations"}), (BANK, {"bank-equity"})):
+        returns = client.get(f"{PB}/returns", headers=vehicle[party]).json()
+        assert {r["subject"] for r in returns} == own
+
+
+def test_each_investor_reads_its_own_tranches_in_the_investor_report(
+    client: TestClient, vehicle: dict[str, dict[str, str]]
+) -> None:
+    def report(party: str) -> tuple[str, dict[str, Any]]:
+        answer = client.get(
+            f"{PB}/reports/investor",
+            headers=vehicle[party],
+            params={"period": "2014-Q3", "format": "json"},
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.headers["content-disposition"], answer.json()["tables"]
+
+    def tranches(tables: dict[str, Any]) -> dict[str, set[str]]:
+        return {
+            name: {str(row.get("tranche") or row.get("subject")) for row in tables[name]}
+            for name in ("capital", "returns", "distributions")
+        }
+
+    _, whole = report("social-finance")
+    assert tranches(whole) == {
+        "capital": {"foundations", "bank-equity"},
+        "returns": {"foundations", "bank-equity", "all"},
+        "distributions": {"bank-equity"},
+    }
+    name, mine = report(FOUNDATIONS)
+    assert tranches(mine) == {
+        "capital": {"foundations"},
+        "returns": {"foundations"},
+        "distributions": set(),
+    }
+    assert name.endswith(f'-{FOUNDATIONS}.json"')
+    _, banks = report(BANK)
+    assert tranches(banks) == {
+        "capital": {"bank-equity"}, "returns": {"bank-equity"}, "distributions": {"bank-equity"}
+    }  # fmt: skip
