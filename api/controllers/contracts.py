@@ -260,6 +260,10 @@ class ContractsController(Controller):
         _text(body)
         fingerprint = request_hash("POST", request.url.path, str(draft), source, body)
         with unit_of_work(engine) as session:
+            if session.get(ContractRow, contract_id) is not None:
+                # before any replay: a stored answer is only for those who reach the contract
+                # (another organisation may use the same party id in its own contract)
+                reach(session, caller, contract_id)
 
             def write() -> tuple[int, Any]:
                 with upload_file(source, body) as path:

@@ -19,7 +19,16 @@ from ledger.db import unit_of_work
 from ledger.tokens import create_token
 from tests.conftest import UPLOADS, small_spec
 
-__all__ = ["OWN", "RIVAL", "UPLOADS", "bearer", "own_spec", "rival_spec", "token_for"]
+__all__ = [
+    "OWN",
+    "RIVAL",
+    "UPLOADS",
+    "bearer",
+    "load_version",
+    "own_spec",
+    "rival_spec",
+    "token_for",
+]
 
 OWN = "dwp-test"
 RIVAL = "rival"
@@ -121,6 +130,18 @@ def token_for(
             session, role.value, party, contracts, actor="test", now=datetime.now(UTC)
         )
     return bearer(made.secret)
+
+
+def load_version(client: TestClient, spec: ContractSpec, *, active: bool = True) -> int:
+    """Register `spec` (typed, known to the parse cache) as its contract's next version, in
+    force unless `active` is False; its version number."""
+    remember(spec)
+    with unit_of_work(client.app.state.engine) as session:
+        done = register_spec(
+            session, spec, {"test_spec": spec.content_hash}, actor="test", now=datetime.now(UTC),
+            active=active,
+        )  # fmt: skip
+    return done.version
 
 
 PEOPLE = [

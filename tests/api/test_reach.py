@@ -16,12 +16,22 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from contract_specs.model import ContractSpec, Role
-from ledger.contracts import load_spec_file, register_spec, remember
+from contract_specs.model import ContractSpec, Party, Role
+from ledger.contracts import load_spec_file, remember
 from ledger.db import unit_of_work
-from tests.api.conftest import OWN, RIVAL, own_spec, rival_spec, token_for, verified_outcomes
+from tests.api.conftest import (
+    OWN,
+    RIVAL,
+    load_version,
+    own_spec,
+    rival_spec,
+    token_for,
+    verified_outcomes,
+)
 
 CONTRACT = f"/api/contracts/{OWN}"
+JOBS_SPEC = Path(__file__).parents[1] / "fixtures" / "specs" / "job_outcomes.yaml"
+MANAGER = "  - {id: manager, role: intermediary, name: The manager}\n"
 Q1, Q2 = "2015-Q1", "2015-Q2"
 
 
@@ -31,15 +41,6 @@ def _without(spec: ContractSpec, party: str, tag: str) -> ContractSpec:
     )
     remember(changed)
     return changed
-
-
-def _load(client: TestClient, spec: ContractSpec, *, active: bool = True) -> int:
-    with unit_of_work(client.app.state.engine) as session:
-        done = register_spec(
-            session, spec, {"test_spec": spec.content_hash}, actor="t", now=datetime.now(UTC),
-            active=active,
-        )  # fmt: skip
-    return done.version
 
 
 EVIDENCE_ROW = {
@@ -79,7 +80,7 @@ def test_a_dropped_providers_token_is_refused_on_the_next_request(
     assert (
         client.get(f"{CONTRACT}/progress", headers=acme, params={"period": Q1}).status_code == 200
     )
-    _load(client, _without(own_spec(), "acme", "api-own-no-acme"))
+    load_version(client, _without(own_spec(), "acme", "api-own-no-acme"))
     refused = client.get(CONTRACT, headers=acme)
     assert refused.status_code == 401
     assert "no longer" in refused.json()["error"]["message"]
@@ -92,7 +93,7 @@ def test_a_draft_changes_nothing_until_it_is_activated_and_the_old_version_resto
     client: TestClient, as_role: dict[Role, dict[str, str]], enrolled: None
 ) -> None:
     acme, manager = as_role[Role.PROVIDER], as_role[Role.INTERMEDIARY]
-    draft = _load(client, _without(own_spec(), "acme", "api-own-draft"), active=False)
+    draft = load_version(client, _without(own_spec(), "acme", "api-own-draft"), active=False)
     assert _acme_works(client, acme) == [200, 200, 201]
     done = client.post(f"{CONTRACT}/versions/{draft}/activate", headers=manager)
     assert done.status_code == 200, done.text
@@ -121,7 +122,7 @@ def test_a_token_linked_to_two_contracts_loses_only_the_one_that_dropped_it(
 ) -> None:
     both = token_for(client, Role.COMMISSIONER, "council", [OWN, RIVAL])
     assert [c["id"] for c in client.get("/api/contracts", headers=both).json()] == [OWN, RIVAL]
-    _load(client, _without(rival_spec(), "council", "api-rival-no-council"))
+    load_version(client, _without(rival_spec(), "council", "api-rival-no-council"))
     assert [c["id"] for c in client.get("/api/contracts", headers=both).json()] == [OWN]
     assert client.get(f"/api/contracts/{RIVAL}", headers=both).status_code == 404
     assert client.get(CONTRACT, headers=both).status_code == 200
@@ -352,3 +353,27 @@ def test_each_investor_reads_its_own_tranches_in_the_investor_report(
     assert tranches(banks) == {
         "capital": {"bank-equity"}, "returns": {"bank-equity"}, "distributions": {"bank-equity"}
     }  # fmt: skip
+
+
+def test_an_idempotent_replay_is_not_a_way_into_another_organisations_contract(
+    client: TestClient, as_role: dict[Role, dict[str, str]]
+) -> None:
+    # "manager" names dwp-test's manager in dwp-test, and another organisation in "elsewhere"
+    elsewhere = rival_spec()
+    elsewhere = dataclasses.replace(
+        elsewhere,
+        contract=dataclasses.replace(elsewhere.contract, id="elsewhere"),
+        parties=(*elsewhere.parties, Party("manager", Role.INTERMEDIARY, "Another manager")),
+        content_hash="api-elsewhere",
+    )
+    remember(elsewhere)
+    load_version(client, elsewhere)
+    stranger = token_for(client, Role.INTERMEDIARY, "manager", "elsewhere")
+    text = JOBS_SPEC.read_text(encoding="utf-8").replace("parties:\n", "parties:\n" + MANAGER)
+    url = "/api/contracts/test-jobs/versions"
+    yaml = {"Content-Type": "application/yaml", "Idempotency-Key": "load-1"}
+    first = client.post(url, headers={**as_role[Role.INTERMEDIARY], **yaml}, content=text)
+    assert first.status_code == 201, first.text
+    again = client.post(url, headers={**stranger, **yaml}, content=text)
+    assert again.status_code == 404, again.text
+    assert "Idempotent-Replayed" not in again.headers
