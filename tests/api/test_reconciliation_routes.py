@@ -94,7 +94,7 @@ def test_money_received_reconciles_the_period_and_imports_are_idempotent(
         "dwp": "2800.00",
         "topup": "700.00",
     }
-    # a commissioner reads its own payer's line only (tests/api/test_reach.py)
+    # a commissioner reads its own payer's line only (tests/api/test_reach_routes.py)
     own = client.get(f"{RUNS}/{run_id}", headers=as_role[Role.COMMISSIONER]).json()
     assert {p: v["received"] for p, v in _payers(own).items()} == {"dwp": "2800.00"}
 
