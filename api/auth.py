@@ -10,15 +10,22 @@ The rules, as docs/api.md states them:
   learns which contracts other parties have. The same holds for a provider asking about a
   participant of another provider.
 
-Reach comes from the parties of each contract's spec (the `parties` table): a commissioner
-reaches the contracts that name it as commissioner, an investor those that name it as
-investor, and so on.
+Reach comes from two things (ledger.tokens): the contracts the token was issued for, and the
+parties of each contract's spec version in force (the `parties` table mirrors it). A token
+reaches a contract only when both hold: a commissioner's token issued for a contract whose
+version in force names its party as commissioner, and so on. A token that reaches no contract
+any more (its party was dropped by the version now in force) is refused with 401.
+
+Within a contract, each party sees only its own: a commissioner the money of its own payer
+(`own_payer`), a provider its own participants (`own_participants`), an investor its own
+tranches.
 
 The token check is read from the ledger alone, so it is kept per audit chain head
-(reporting.memo): making or revoking a token records an audit entry in the same transaction,
-so a revoked token is refused by the very next request, and a warm request checks its token
-with one read of the head. The head read is handed to the route (`Checked`), so a route that
-serves what is kept at that head reads nothing more.
+(reporting.memo): making or revoking a token, loading a spec in force and activating a version
+each record an audit entry in the same transaction as the change, so a revoked token, or one
+whose party a new version dropped, is refused by the very next request, and a warm request
+checks its token with one read of the head. The head read is handed to the route (`Checked`),
+so a route that serves what is kept at that head reads nothing more.
 """
 
 from __future__ import annotations
@@ -37,8 +44,8 @@ from sqlmodel import Session, col
 from api.errors import not_found
 from contract_specs.model import Role
 from ledger.db import reading
-from ledger.tables import ContractRow, Participant, PartyRow
-from ledger.tokens import Caller, authenticate, digest
+from ledger.tables import ContractRow, Participant
+from ledger.tokens import Caller, authenticate, digest, named_in_force
 from reporting import memo
 
 __all__ = [
@@ -49,6 +56,8 @@ __all__ = [
     "allow",
     "keep_reach",
     "own_participants",
+    "own_party",
+    "own_payer",
     "reach",
     "reached",
     "visible",
@@ -72,6 +81,12 @@ class TokenAuth(AbstractAuthenticationMiddleware):
         caller, at = await anyio.to_thread.run_sync(_lookup, engine, secret.strip())
         if caller is None:
             raise NotAuthorizedException("the token is not valid (unknown or revoked)")
+        if not caller.contracts:
+            raise NotAuthorizedException(
+                "the token reaches no contract: the spec in force of the contracts it was "
+                "issued for no longer names its party in its role (or it was issued without a "
+                "contract): ask the contract's intermediary for a new token"
+            )
         return AuthenticationResult(user=caller, auth=Checked(caller.token_id, at))
 
 
@@ -118,20 +133,16 @@ ANY_ROLE = tuple(Role)
 
 def visible(session: Session, caller: Caller) -> list[str]:
     """The ids of the contracts the caller reaches, in order."""
-    query = select(col(PartyRow.contract_id)).where(
-        col(PartyRow.party_id) == caller.party_id, col(PartyRow.role) == caller.role.value
-    )
-    if caller.contract_id is not None:
-        query = query.where(col(PartyRow.contract_id) == caller.contract_id)
-    return sorted(session.scalars(query).all())
+    return sorted(named_in_force(session, caller.party_id, caller.role, caller.contracts))
 
 
 def reaches(session: Session, caller: Caller, contract_id: str) -> bool:
-    """Whether the caller is a party of the contract in its token's role."""
-    if caller.contract_id is not None and caller.contract_id != contract_id:
+    """Whether the token was issued for the contract and the contract's spec in force names
+    the caller's party in the token's role (read again in `session`, so a write checks the
+    state it writes into)."""
+    if contract_id not in caller.contracts:
         return False
-    row = session.get(PartyRow, (contract_id, caller.party_id))
-    return row is not None and row.role == caller.role.value
+    return bool(named_in_force(session, caller.party_id, caller.role, [contract_id]))
 
 
 def reach(session: Session, caller: Caller, contract_id: str) -> ContractRow:
@@ -151,6 +162,22 @@ def reached(engine: Engine, at: memo.Head, caller: Caller, contract_id: str) -> 
     """Whether the caller was let into the contract at head `at` (False: not known, so ask
     `reach`). Parties and tokens change only with audited writes, which move the head."""
     return memo.value(engine, at, ("reach", caller.token_id, contract_id)) is True
+
+
+def own_party(caller: Caller, role: Role, asked: str | None, what: str) -> str | None:
+    """The party a read is about: a `role` token sees only its own party (another: 404, as
+    for one that does not exist); the other roles see the one they ask about, or all."""
+    if caller.role is not role:
+        return asked
+    if asked not in (None, caller.party_id):
+        raise not_found(f"{what} {asked!r}")
+    return caller.party_id
+
+
+def own_payer(caller: Caller, asked: str | None = None) -> str | None:
+    """The payer whose money a read shows: a commissioner's own (another payer: 404), else
+    the payer asked about (None: every payer)."""
+    return own_party(caller, Role.COMMISSIONER, asked, "payer")
 
 
 def own_participants(session: Session, caller: Caller, contract_id: str) -> set[str] | None:

@@ -7,12 +7,17 @@ edit of a version row: every load in force (`spec.load` with `active`) and every
 the version in force is the one named by the latest such entry. So a draft is put in force, or an
 older version brought back, by recording an activation, and the history of what was in force when
 (and who decided it) is kept.
+
+The contract's parties (the `parties` table: who reaches the contract, in which role) mirror
+the version in force, in the same transaction as the entry that puts it in force: a party the
+new version no longer names loses its reach at once, a draft changes nothing, and bringing back
+an older version brings back its parties. The entry says whose reach it ended and began.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +29,7 @@ from sqlmodel import Session, col
 from contract_specs.canonical import canonical_json
 from contract_specs.findings import SpecError
 from contract_specs.loader import parse_spec_text, read_spec_file
-from contract_specs.model import ContractSpec
+from contract_specs.model import ContractSpec, Party, Role
 from ledger import audit
 from ledger.errors import LedgerError, NoActiveSpec, UnknownContract
 from ledger.tables import AuditLog, ContractRow, PartyRow, SpecVersion
@@ -123,38 +128,56 @@ def register_spec(
             active=active,
         )
     )
-    if active or new_contract:
-        # a new contract's draft names its parties too, so the intermediary who loaded it can
-        # reach it (and activate it); an existing contract keeps the in-force spec's parties
-        _register_parties(session, spec)
-    audit.record(
-        session,
-        actor,
-        LOAD,
-        f"contract:{contract_id}",
-        now,
-        {"version": version, "content_hash": spec.content_hash, "active": active},
-    )
+    details: dict[str, Any] = {
+        "version": version,
+        "content_hash": spec.content_hash,
+        "active": active,
+    }
+    if active:
+        details.update(_mirror_parties(session, contract_id, spec.parties))
+    elif new_contract:
+        # nothing is in force yet: only the draft's intermediaries reach the contract, so the
+        # one who loaded it can read and activate it; nobody else until it is in force
+        details.update(_mirror_parties(session, contract_id, spec.parties_with(Role.INTERMEDIARY)))
+    audit.record(session, actor, LOAD, f"contract:{contract_id}", now, details)
     session.flush()
     return Registered(contract_id, version, True, active)
 
 
-def _register_parties(session: Session, spec: ContractSpec) -> None:
-    # Parties are reference data (names for reports, roles for tokens), not facts: the
-    # newest active spec's wording wins.
-    for party in spec.parties:
-        row = session.get(PartyRow, (spec.contract.id, party.id))
+def _mirror_parties(
+    session: Session, contract_id: str, parties: Iterable[Party]
+) -> dict[str, list[str]]:
+    """Make the contract's parties exactly `parties` (names and roles as this version words
+    them); what changed, for the audit entry: parties removed, added, or given another role."""
+    named = {p.id: p for p in parties}
+    rows = {
+        r.party_id: r
+        for r in session.scalars(select(PartyRow).where(col(PartyRow.contract_id) == contract_id))
+    }
+    removed = sorted(set(rows) - set(named))
+    for party_id in removed:
+        session.delete(rows[party_id])
+    added, moved = [], []
+    for party in named.values():
+        row = rows.get(party.id)
         if row is None:
+            added.append(party.id)
             session.add(
                 PartyRow(
-                    contract_id=spec.contract.id,
+                    contract_id=contract_id,
                     party_id=party.id,
                     role=party.role.value,
                     name=party.name,
                 )
             )
-        else:
-            row.role, row.name = party.role.value, party.name
+            continue
+        if row.role != party.role.value:
+            moved.append(party.id)
+        row.role, row.name = party.role.value, party.name
+    session.flush()
+    changes = {"parties_removed": removed, "parties_added": sorted(added)}
+    changes["parties_role_changed"] = sorted(moved)
+    return {key: ids for key, ids in changes.items() if ids}
 
 
 def require_contract(session: Session, contract_id: str) -> ContractRow:
@@ -171,7 +194,8 @@ def activate_version(
     """Put `version` of the contract in force (a new activation fact; no version row changes).
 
     Activating the version already in force records nothing. The activated spec's parties
-    become the contract's parties (names and roles), as when a version is loaded in force.
+    become the contract's parties (names and roles), as when a version is loaded in force: a
+    party it does not name loses its reach, one it names again has it back.
     """
     require_contract(session, contract_id)
     try:
@@ -181,15 +205,13 @@ def activate_version(
     previous = version_in_force(session, contract_id)
     if previous == version:
         return Activated(contract_id, version, previous, False)
-    _register_parties(session, typed_spec(row))
-    audit.record(
-        session,
-        actor,
-        ACTIVATE,
-        f"contract:{contract_id}",
-        now,
-        {"version": version, "previous": previous, "content_hash": row.content_hash},
-    )
+    details: dict[str, Any] = {
+        "version": version,
+        "previous": previous,
+        "content_hash": row.content_hash,
+    }
+    details.update(_mirror_parties(session, contract_id, typed_spec(row).parties))
+    audit.record(session, actor, ACTIVATE, f"contract:{contract_id}", now, details)
     session.flush()
     return Activated(contract_id, version, previous, True)
 

@@ -81,10 +81,16 @@ class Explanation:
 
 
 def explain_participant(
-    session: Session, contract_id: str, participant_id: str, as_of: datetime
+    session: Session,
+    contract_id: str,
+    participant_id: str,
+    as_of: datetime,
+    *,
+    payer: str | None = None,
 ) -> Explanation:
     """Everything the ledger can say about one participant's payments, as it knew them at
-    `as_of` (CutOffInFuture when that is after now)."""
+    `as_of` (CutOffInFuture when that is after now); with `payer`, only that payer's postings
+    and share of what is owed (the evidence is the same for every payer)."""
     contract = require_contract(session, contract_id)
     as_of = refuse_future(as_of)
     exists = session.scalars(
@@ -97,9 +103,9 @@ def explain_participant(
         raise UnknownParticipant(contract_id, participant_id)
     current = active_spec(session, contract_id)
     exponent = current.spec.contract.exponent
-    owed, unpaid = _entitlement(session, contract_id, participant_id, as_of, current.spec)
+    owed, unpaid = _entitlement(session, contract_id, participant_id, as_of, current.spec, payer)
     evidence = _evidence(session, contract_id, participant_id, unpaid, as_of)
-    postings = _postings(session, contract_id, participant_id, exponent, as_of)
+    postings = _postings(session, contract_id, participant_id, exponent, as_of, payer)
     names = {m.id: m.name for m in current.spec.metrics}
     names.update({m.id: m.name for m in current.spec.measures})
     metrics = sorted({*(e[0] for e in evidence), *(p[0] for p in postings), *owed})
@@ -119,13 +125,22 @@ def explain_participant(
 
 
 def _entitlement(
-    session: Session, contract_id: str, participant_id: str, as_of: datetime, spec: ContractSpec
+    session: Session,
+    contract_id: str,
+    participant_id: str,
+    as_of: datetime,
+    spec: ContractSpec,
+    payer: str | None,
 ) -> tuple[dict[str, int], dict[str, str]]:
-    """What the participant is owed per metric (minor units), and why each row earns nothing."""
+    """What the participant is owed per metric (minor units; by `payer` only, when given),
+    and why each row earns nothing."""
     # caps are shared across the contract, so the whole contract's entitlement is computed
     entitlement = compute_entitlement(spec, load_facts(session, contract_id, as_of, spec))
     lines = entitlement.lines
-    owed = lines[lines["participant_id"] == participant_id].groupby("metric")["amount"].sum()
+    mine = lines["participant_id"] == participant_id
+    if payer is not None:
+        mine &= lines["payer"] == payer
+    owed = lines[mine].groupby("metric")["amount"].sum()
     frame = entitlement.not_payable
     mine = frame[frame["participant_id"] == participant_id]
     unpaid = {
@@ -185,17 +200,21 @@ def _evidence(
 
 
 def _postings(
-    session: Session, contract_id: str, participant_id: str, exponent: int, as_of: datetime
+    session: Session,
+    contract_id: str,
+    participant_id: str,
+    exponent: int,
+    as_of: datetime,
+    payer: str | None,
 ) -> list[tuple[str, PostingItem]]:
-    rows = session.scalars(
-        select(Posting)
-        .where(
-            col(Posting.contract_id) == contract_id,
-            col(Posting.participant_id) == participant_id,
-            col(Posting.posted_at) <= as_of,
-        )
-        .order_by(col(Posting.posted_at), col(Posting.id))
-    ).all()
+    query = select(Posting).where(
+        col(Posting.contract_id) == contract_id,
+        col(Posting.participant_id) == participant_id,
+        col(Posting.posted_at) <= as_of,
+    )
+    if payer is not None:
+        query = query.where(col(Posting.payer) == payer)
+    rows = session.scalars(query.order_by(col(Posting.posted_at), col(Posting.id))).all()
     rules: dict[tuple[int, str], str] = {}
     for r in rows:
         if (r.spec_version, r.metric) not in rules:

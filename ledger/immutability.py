@@ -6,8 +6,8 @@ outside it: a stray script, a bad hand-written fix, an attacker. The triggers ma
 write fail instead of silently rewriting history, on PostgreSQL and SQLite alike.
 
 Not protected, on purpose: rows the product changes by design (a period's open -> closed
-status in recon_periods, a token's revocation in api_tokens, a party's name as the newest spec
-words it in parties), the contracts register and the API's idempotency records.
+status in recon_periods, a token's revocation in api_tokens, the parties, which mirror the
+spec version in force), the contracts register and the API's idempotency records.
 
 SQLite drops a table's triggers with the table, and Alembic's batch mode rebuilds a table to
 alter it: a migration that alters a protected table on SQLite must call `install` again (the

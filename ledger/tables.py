@@ -48,6 +48,7 @@ __all__ = [
     "Posting",
     "SQLModel",
     "SpecVersion",
+    "TokenContract",
     "VerificationDecision",
 ]
 
@@ -87,7 +88,11 @@ class SpecVersion(SQLModel, table=True):
 
 
 class PartyRow(SQLModel, table=True):
-    """A party named by a contract's specs (payer, provider, investor...)."""
+    """A party named by the contract's spec version in force (payer, provider, investor...).
+
+    Reference data that mirrors the version in force (ledger.contracts): a party the version
+    put in force no longer names is removed, and with it its tokens' reach of the contract.
+    """
 
     __tablename__ = "parties"
 
@@ -248,7 +253,8 @@ class AuditLog(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A bearer token of the HTTP API: a role and a party, optionally one contract.
+    """A bearer token of the HTTP API: a role and a party, in the contracts it is linked to
+    (`TokenContract`).
 
     Only the sha256 of the secret is kept; the secret is shown once when the token is made.
     Tokens are credentials, not facts: revoking one sets `revoked_at`.
@@ -260,10 +266,20 @@ class ApiToken(SQLModel, table=True):
     secret_sha256: str = Field(unique=True, max_length=64)
     role: str = Field(max_length=20)
     party_id: str = Field(max_length=100)
-    contract_id: str | None = Field(default=None, max_length=100)
     created_at: datetime
     created_by: str
     revoked_at: datetime | None = None
+
+
+class TokenContract(SQLModel, table=True):
+    """A contract a token was issued for: a party id names an organisation only within its
+    contract, so a token reaches a contract only when linked to it (and only while the
+    contract's spec in force names its party in its role)."""
+
+    __tablename__ = "api_token_contracts"
+
+    token_id: str = Field(foreign_key="api_tokens.id", primary_key=True, max_length=32)
+    contract_id: str = Field(foreign_key="contracts.id", primary_key=True, max_length=100)
 
 
 class IdempotentRequest(SQLModel, table=True):

@@ -84,6 +84,16 @@ class Findings:
         }
         return Findings(**kept, totals=self.counts())
 
+    def for_payer(self, payer: str) -> Findings:
+        """What one payer may see: no other payer's commitment (the contract's own caps are
+        the payers' shared terms, as in the commissioner report)."""
+        caps = self.caps_near_exhaustion
+        others = (caps["cap"] == "payer_commitment") & (caps["subject"] != payer)
+        counts = self.counts()
+        counts["caps_near_exhaustion"] -= int(others.sum())
+        kept = typed(caps[~others].reset_index(drop=True))
+        return dataclasses.replace(self, caps_near_exhaustion=kept, totals=counts)
+
     def document(self) -> dict[str, Any]:
         """The findings as a JSON document (kept with the run)."""
         parts = {kind: _document(frame) for kind, frame in self.frames().items()}

@@ -5,10 +5,15 @@ line chart of cumulative cash in and out.
 Cash is counted to the end of the period asked for (or an earlier `as_of`); the forecast uses
 the facts the ledger knew at the cut-off (`as_of`, by default the end of the period). Never the
 clock, so the same ledger gives the same report.
+
+For one investor (`investor`), the tables about tranches (capital, returns, distributions) show
+its own tranches and holding only; the vehicle's totals (income, cumulative cash, the forecast)
+are the vehicle's, shared by its investors.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -21,17 +26,27 @@ from ledger.facts import load_facts, utc
 from ledger.finance.flows import CashFlow, CashKind
 from ledger.finance.forecast_caps import forecast
 from ledger.finance.projection import implied_returns
-from ledger.finance.returns import returns_table
+from ledger.finance.returns import (
+    own_tranches,
+    returns_of_investor,
+    returns_table,
+    seen_by_investor,
+)
 from reporting import investor_tables as tables
 from reporting.report import Chart, ChartKind, Report, report_for
 from reporting.request import checked_request, end_of
 
 
 def investor_report(
-    session: Session, contract_id: str, period_id: str, as_of: datetime | None = None
+    session: Session,
+    contract_id: str,
+    period_id: str,
+    as_of: datetime | None = None,
+    investor: str | None = None,
 ) -> Report:
     """The investor report of a contract for `period_id` (ReportError for a bad period,
-    NoInvestment when the spec declares no investment)."""
+    NoInvestment when the spec declares no investment); `investor`: as that investor sees
+    it (None: the whole vehicle, as the intermediary sees it)."""
     active = active_spec(session, contract_id)
     spec = active.spec
     investment = investment_of(contract_id, spec)
@@ -47,17 +62,26 @@ def investor_report(
     e = spec.contract.exponent
     returns = returns_table(investment, flows, day, e)
     implied = [implied_returns(investment, flows, case, e, day) for case in cases]
+    held, shown, paid_out = investment, returns, flows
+    if investor is not None:
+        own = own_tranches(investment, investor)
+        held = dataclasses.replace(
+            investment, tranches=tuple(t for t in investment.tranches if t.id in own)
+        )
+        shown = returns_of_investor(returns, investor)
+        paid_out = seen_by_investor(investment, investor, flows)
     built = (
-        tables.capital_table(spec, investment, returns),
-        tables.returns_frame(returns),
+        tables.capital_table(spec, held, shown),
+        tables.returns_frame(shown),
         tables.income_table(spec, flows),
-        tables.distributions_table(flows),
+        tables.distributions_table(paid_out),
         tables.cash_table(flows),
         tables.forecast_table(cases, implied),
         tables.caps_table(cases),
         tables.conversion_table(found),
     )
-    overall = returns[-1]
+    # the whole vehicle's, or the investor's own holding (its one tranche, or all of them)
+    overall = shown[-1] if shown else None
     cover = (
         ("Report", f"capital, outcome income, distributions and returns of {investment.vehicle}"),
         ("Contract", f"{spec.contract.name} ({contract_id})"),
@@ -65,7 +89,12 @@ def investor_report(
         ("Cut-off", f"{cut_off:%Y-%m-%d %H:%M:%S} UTC: facts known by then feed the forecast"),
         ("Spec version", str(active.version)),
         ("Currency", f"{spec.contract.currency}; amounts are exact"),
-        ("Returns to date", _headline(spec, overall.gain, tables.rate_percent(overall.irr))),
+        (
+            "Returns to date",
+            "no tranche of this vehicle is yours"
+            if overall is None
+            else _headline(spec, overall.gain, tables.rate_percent(overall.irr)),
+        ),
     )
     charts = (
         Chart(ChartKind.LINE, "Cumulative cash in and out", "cash", "date",

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from ledger.db import ensure_schema, make_engine, normalise_url, unit_of_work
 from ledger.errors import LedgerError
 from ledger.settings import get_settings
-from ledger.tokens import create_token, list_tokens, revoke_token
+from ledger.tokens import ListedToken, create_token, list_tokens, revoke_token
 
 ROLES = ("intermediary", "commissioner", "investor", "provider", "evaluator")
 
@@ -63,6 +63,22 @@ def scheduler_running(enabled: bool) -> Iterator[None]:
         engine.dispose()
 
 
+def _state(token: ListedToken) -> str:
+    """A token's state in `token list`: what it reaches now, and why not when it does not."""
+    row = token.row
+    if row.revoked_at is not None:
+        return f"revoked {row.revoked_at:%Y-%m-%d}"
+    if not token.contracts:
+        return "reaches nothing (made without a contract): issue a new one with --contract"
+    lost = [c for c in token.contracts if c not in token.reaching]
+    if not lost:
+        return "active"
+    where = ",".join(lost)
+    if not token.reaching:
+        return f"reaches nothing: not named in force by {where}"
+    return f"active (not in {where}: not named in force there)"
+
+
 def register(main: click.Group) -> None:
     @main.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -89,22 +105,31 @@ def register(main: click.Group) -> None:
     @token.command("create")
     @click.option("--role", required=True, type=click.Choice(ROLES))
     @click.option("--party", required=True, help="The party id, as the contract's spec names it.")
-    @click.option("--contract", default=None, help="Limit the token to this contract.")
+    @click.option(
+        "--contract",
+        "contracts",
+        multiple=True,
+        required=True,
+        help="A contract the token is for (repeat for several): the party must be named with "
+        "that role by the contract's spec in force. A party id means an organisation only "
+        "within its contract, so a token reaches no contract it does not name.",
+    )
     @click.option("--actor", default="cli", show_default=True, help="Who is doing this.")
-    def token_create(role: str, party: str, contract: str | None, actor: str) -> None:
+    def token_create(role: str, party: str, contracts: tuple[str, ...], actor: str) -> None:
         """Make a token and print its secret (shown this once only)."""
         engine = make_engine()
         try:
             ensure_schema(engine)
             with unit_of_work(engine) as session:
                 made = create_token(
-                    session, role, party, contract, actor=actor, now=datetime.now(UTC)
+                    session, role, party, contracts, actor=actor, now=datetime.now(UTC)
                 )
         except LedgerError as exc:
             raise click.ClickException(str(exc)) from None
         finally:
             engine.dispose()
-        click.echo(f"token {made.caller.token_id} for {made.caller.actor}", err=True)
+        reach = ", ".join(sorted(made.caller.contracts))
+        click.echo(f"token {made.caller.token_id} for {made.caller.actor} in {reach}", err=True)
         click.echo("the secret below is shown once: keep it safe", err=True)
         click.echo(made.secret)
 
@@ -125,16 +150,17 @@ def register(main: click.Group) -> None:
 
     @token.command("list")
     def token_list() -> None:
-        """Every token: id, role, party, contract, state (never a secret)."""
+        """Every token: id, role, party, contracts, state (never a secret)."""
         engine = make_engine()
         try:
             with unit_of_work(engine) as session:
-                rows = list_tokens(session)
+                listed = list_tokens(session)
         finally:
             engine.dispose()
-        for row in rows:
-            state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
-            click.echo(f"{row.id} {row.role}:{row.party_id} {row.contract_id or '*'} {state}")
+        for token in listed:
+            row = token.row
+            contracts = ",".join(token.contracts) or "-"
+            click.echo(f"{row.id} {row.role}:{row.party_id} {contracts} {_state(token)}")
 
     @main.command("openapi")
     @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")

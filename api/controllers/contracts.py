@@ -1,8 +1,9 @@
 """Contracts and their spec versions: check a spec, load a version, read and compare versions.
 
 A spec is sent as the raw body: JSON when the Content-Type says json, YAML otherwise. Loading
-is for intermediaries: a new contract only when its spec names the caller as an intermediary,
-an existing one only when the caller already is one of its intermediaries.
+is for intermediaries: a new contract only when its spec names the caller as an intermediary
+(the caller's token then reaches the new contract too), an existing one only when the caller
+already is one of its intermediaries.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from ledger.contracts import (
 )
 from ledger.db import reading, unit_of_work
 from ledger.tables import ContractRow, PartyRow, SpecVersion
-from ledger.tokens import Caller
+from ledger.tokens import Caller, link_token
 
 Draft = Annotated[
     bool,
@@ -112,7 +113,9 @@ def _stored_version(session: Session, contract_id: str, version: int) -> SpecVer
         raise not_found(f"version {version} of contract {contract_id!r}") from None
 
 
-def _may_load(session: Session, caller: Caller, contract_id: str, spec: ContractSpec) -> None:
+def _may_load(session: Session, caller: Caller, contract_id: str, spec: ContractSpec) -> bool:
+    """Whether the caller may load `spec` into the contract (ApiProblem when not); True when
+    the contract is new."""
     if spec.contract.id != contract_id:
         raise ApiProblem(
             422,
@@ -128,9 +131,7 @@ def _may_load(session: Session, caller: Caller, contract_id: str, spec: Contract
         )
     if session.get(ContractRow, contract_id) is not None:
         reach(session, caller, contract_id)
-        return
-    if caller.contract_id not in (None, contract_id):
-        raise not_found(f"contract {contract_id!r}")
+        return False
     if caller.party_id not in {p.id for p in spec.parties_with(Role.INTERMEDIARY)}:
         raise ApiProblem(
             403,
@@ -144,6 +145,7 @@ def _may_load(session: Session, caller: Caller, contract_id: str, spec: Contract
                 }
             ],
         )
+    return True
 
 
 def differences(before: Any, after: Any, path: str = "$") -> list[DifferenceOut]:
@@ -266,16 +268,24 @@ class ContractsController(Controller):
         content = json_or_bytes(body) if source.endswith(".json") else body
         fingerprint = request_hash("POST", request.url.path, str(draft), source, content)
         with unit_of_work(engine) as session:
+            if session.get(ContractRow, contract_id) is not None:
+                # before any replay: a stored answer is only for those who reach the contract
+                # (another organisation may use the same party id in its own contract)
+                reach(session, caller, contract_id)
 
             def write() -> tuple[int, Any]:
                 with upload_file(source, body) as path:
                     checked = read_spec_file(path)
                     if checked.spec is None:
                         raise SpecError(source, list(checked.findings))
-                    _may_load(session, caller, contract_id, checked.spec)
+                    new = _may_load(session, caller, contract_id, checked.spec)
                     done = load_spec_file(
                         session, path, actor=caller.actor, now=now(), active=not draft
                     )
+                if new:
+                    # the intermediary who writes a new contract reaches it with the token
+                    # it wrote it with (its spec names that party as intermediary)
+                    link_token(session, caller, contract_id, actor=caller.actor, now=now())
                 out = RegisteredOut(done.contract_id, done.version, done.created, done.active)
                 return (201 if done.created else 200), asdict(out)
 

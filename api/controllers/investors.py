@@ -2,8 +2,9 @@
 and investors' returns to date.
 
 An investor reads the returns of its own tranches (and of its holding, when it holds several);
-the intermediary reads every tranche's and the vehicle's. The cash account is the vehicle's,
-shared by its investors, so each of them reads all of it.
+the intermediary reads every tranche's and the vehicle's. Of the vehicle's cash account an
+investor reads the vehicle's own transactions (outcome income, fees, costs) and its own
+tranches' draws and distributions, never another investor's.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from contract_specs.model import Role, from_minor
 from ledger.cash import OPTIONAL, REQUIRED, investment_of, load_cash
 from ledger.contracts import active_spec
 from ledger.db import reading
-from ledger.finance.returns import returns_table
+from ledger.finance.returns import returns_of_investor, returns_table, seen_by_investor
 from ledger.tokens import Caller
 from ledger.uploads import ImportSummary
 from reconciliation.income import import_cash_by_hand
@@ -101,11 +102,16 @@ class InvestorsController(Controller):
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
     ) -> list[CashOut]:
-        """Every cash transaction of the vehicle, in date order; amounts are decimal strings."""
+        """Every cash transaction of the vehicle, in date order; amounts are decimal strings.
+        An investor's token: the vehicle's own and its own tranches' only."""
         with reading(engine) as session:
             reach(session, caller, contract_id)
-            e = active_spec(session, contract_id).spec.contract.exponent
+            spec = active_spec(session, contract_id).spec
             flows = load_cash(session, contract_id)
+        e = spec.contract.exponent
+        if caller.role is Role.INVESTOR:
+            investment = investment_of(contract_id, spec)
+            flows = seen_by_investor(investment, caller.party_id, flows)
         return [
             CashOut(
                 f.on, str(f.kind), from_minor(f.amount, e), f.tranche, f.party, f.component,
@@ -139,7 +145,7 @@ class InvestorsController(Controller):
         e = spec.contract.exponent
         rows = returns_table(investment, flows, day, e)
         if caller.role is Role.INVESTOR:
-            rows = [r for r in rows if r.investor == caller.party_id]
+            rows = returns_of_investor(rows, caller.party_id)
 
         def money(minor: int) -> Decimal:
             return from_minor(minor, e)

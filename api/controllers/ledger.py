@@ -1,6 +1,7 @@
 """The ledger: postings (filtered, a page at a time) and why a participant was paid, or not.
 
-A provider sees only the postings and explanations of the participants it serves.
+A provider sees only the postings and explanations of the participants it serves; a
+commissioner only its own payer's postings, and its own payer's share in an explanation.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy import Engine
 
-from api.auth import reach, require_participant
+from api.auth import own_payer, reach, require_participant
 from api.controllers.params import MAX_INT
 from api.controllers.responses import READ
 from contract_specs.model import Role
@@ -62,10 +63,11 @@ class LedgerController(Controller):
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> PostingsPage:
-        """Postings in the order they were posted; amounts are decimal strings."""
+        """Postings in the order they were posted; amounts are decimal strings. A
+        commissioner's token sees its own payer's only (another payer: 404)."""
         only = PostingFilter(
             period=period,
-            payer=payer,
+            payer=own_payer(caller, payer),
             participant_id=participant_id,
             metric=metric,
             kind=kind,
@@ -89,10 +91,15 @@ class LedgerController(Controller):
         engine: NamedDependency[Engine],
         as_of: AsOf = None,
     ) -> Explanation:
-        """Why this participant was paid what, and why any evidence counted for nothing."""
+        """Why this participant was paid what, and why any evidence counted for nothing. A
+        commissioner's token sees its own payer's postings and share of what is owed."""
         with reading(engine) as session:
             reach(session, caller, contract_id)
             require_participant(session, caller, contract_id, participant_id)
             return explain_participant(
-                session, contract_id, participant_id, as_of or datetime.now(UTC)
+                session,
+                contract_id,
+                participant_id,
+                as_of or datetime.now(UTC),
+                payer=own_payer(caller),
             )

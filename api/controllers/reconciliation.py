@@ -4,10 +4,14 @@ and import remittances (money received).
 The intermediary runs and closes periods and records remittances; the outcome payers and the
 investors read where each period stands. A run is reconciliation's own transaction (the database
 decides when two start at once: one posts, the other gets 409 `run_in_progress`).
+
+A commissioner reads its own payer's part of each run and period only: its postings, claims,
+matches, bridge line and verdict, and no other payer's commitment among the findings.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,10 +21,10 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from api.auth import allow, reach
+from api.auth import allow, own_payer, reach
 from api.controllers.findings import FindingsOut, findings_out
 from api.controllers.imports import ImportKind, import_handlers
 from api.controllers.params import IdempotencyKey
@@ -30,6 +34,7 @@ from api.errors import not_found
 from contract_specs.model import ContractSpec, Role, from_minor
 from ledger.contracts import active_spec
 from ledger.db import reading, unit_of_work
+from ledger.tables import Posting, table_of
 from ledger.tokens import Caller
 from ledger.uploads import ImportSummary
 from reconciliation.errors import Problem, ReconciliationError
@@ -40,7 +45,7 @@ from reconciliation.rewind import Rewind, RewindPreview
 from reconciliation.run_findings import Findings
 from reconciliation.runs import preview_rewind, reconcile
 from reconciliation.status import period_bridge, period_row
-from reconciliation.tables import ClaimRow, MatchRow, ReconcileRun
+from reconciliation.tables import ClaimRow, MatchRow, ReconcileRun, RemittanceRow
 from reconciliation.verdict import PeriodBridge
 
 READERS = (Role.INTERMEDIARY, Role.COMMISSIONER, Role.INVESTOR)
@@ -225,17 +230,72 @@ def _bridge(bridge: PeriodBridge, exponent: int) -> list[PayerBridgeOut]:
     ]
 
 
+def _payers_bridge(bridge: PeriodBridge, payer: str | None) -> PeriodBridge:
+    """The bridge as `payer` may see it: its own line, and so its own verdict (None: all)."""
+    if payer is None:
+        return bridge
+    return dataclasses.replace(bridge, payers=tuple(p for p in bridge.payers if p.payer == payer))
+
+
+def _own_part(session: Session, run: ReconcileRun, payer: str) -> tuple[int, int]:
+    """How many postings the run made to `payer`, and their total (minor units)."""
+    table = table_of(Posting)
+    count, total = (
+        session.connection()
+        .execute(
+            select(func.count(), func.coalesce(func.sum(table.c.amount), 0)).where(
+                table.c.run_id == run.run_id,
+                table.c.contract_id == run.contract_id,
+                table.c.payer == payer,
+            )
+        )
+        .one()
+    )
+    return int(count), int(total)
+
+
+def _theirs(session: Session, contract_id: str, payer: str) -> tuple[set[str], set[str]]:
+    """The payer's claim references and remittance ids in the contract."""
+    claims = session.scalars(
+        select(col(ClaimRow.reference)).where(
+            col(ClaimRow.contract_id) == contract_id, col(ClaimRow.payer) == payer
+        )
+    )
+    money = session.scalars(
+        select(col(RemittanceRow.remittance_id)).where(
+            col(RemittanceRow.contract_id) == contract_id, col(RemittanceRow.payer) == payer
+        )
+    )
+    return set(claims.all()), set(money.all())
+
+
 def _run_out(
-    session: Session, spec: ContractSpec, run: ReconcileRun, *, findings: bool = True
+    session: Session,
+    spec: ContractSpec,
+    run: ReconcileRun,
+    *,
+    findings: bool = True,
+    payer: str | None = None,
 ) -> RunOut:
     e = spec.contract.exponent
-    bridge = period_bridge(session, spec, run.period, datetime.now(UTC).date())
-    claims = session.scalars(
-        select(col(ClaimRow.reference)).where(col(ClaimRow.run_id) == run.run_id)
-    ).all()
+    today = datetime.now(UTC).date()
+    bridge = _payers_bridge(period_bridge(session, spec, run.period, today), payer)
+    claims_query = select(col(ClaimRow.reference)).where(col(ClaimRow.run_id) == run.run_id)
+    if payer is not None:
+        claims_query = claims_query.where(col(ClaimRow.payer) == payer)
+    claims = session.scalars(claims_query).all()
     matches = session.scalars(
         select(MatchRow).where(col(MatchRow.run_id) == run.run_id).order_by(col(MatchRow.id))
     ).all()
+    postings, posted = run.postings, run.posted_total
+    kept = None if run.findings is None else Findings.from_document(run.findings)
+    if payer is not None:
+        postings, posted = _own_part(session, run, payer)
+        own_claims, own_money = _theirs(session, run.contract_id, payer)
+        matches = [
+            m for m in matches if own_claims & set(m.claims) or own_money & set(m.remittances)
+        ]
+        kept = None if kept is None else kept.for_payer(payer)
     return RunOut(
         run_id=run.run_id,
         contract_id=run.contract_id,
@@ -248,8 +308,8 @@ def _run_out(
         evidence=run.evidence,
         results=run.results,
         inputs_hash=run.inputs_hash,
-        postings=run.postings,
-        posted=from_minor(run.posted_total, e),
+        postings=postings,
+        posted=from_minor(posted, e),
         closed=run.closed,
         claims=sorted(claims),
         verdict=bridge.verdict.value,
@@ -267,11 +327,7 @@ def _run_out(
             )
             for m in matches
         ],
-        findings=(
-            findings_out(Findings.from_document(run.findings), e)
-            if findings and run.findings is not None
-            else None
-        ),
+        findings=findings_out(kept, e) if findings and kept is not None else None,
         rewind=None if run.rewind is None else RewindOut(**run.rewind),
     )
 
@@ -473,7 +529,7 @@ class ReconciliationController(Controller):
         period: RunPeriod = None,
     ) -> list[RunOut]:
         """Every completed run, oldest first, each with its period's verdict now (read a run
-        for its findings)."""
+        for its findings). A commissioner's token sees its own payer's part of each."""
         with reading(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec
@@ -481,7 +537,8 @@ class ReconciliationController(Controller):
             if period is not None:
                 query = query.where(col(ReconcileRun.period) == period)
             rows = session.scalars(query.order_by(col(ReconcileRun.id))).all()
-            return [_run_out(session, spec, run, findings=False) for run in rows]
+            payer = own_payer(caller)
+            return [_run_out(session, spec, run, findings=False, payer=payer) for run in rows]
 
     @get(
         "/reconciliations/{run_id:str}",
@@ -502,7 +559,8 @@ class ReconciliationController(Controller):
         with reading(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec
-            return _run_out(session, spec, _stored_run(session, contract_id, run_id))
+            stored = _stored_run(session, contract_id, run_id)
+            return _run_out(session, spec, stored, payer=own_payer(caller))
 
     @get(
         "/periods",
@@ -517,8 +575,10 @@ class ReconciliationController(Controller):
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
     ) -> list[PeriodOut]:
-        """Each period so far: not reconciled, open or closed, and its verdict today."""
+        """Each period so far: not reconciled, open or closed, and its verdict today (a
+        commissioner's: its own payer's)."""
         today = datetime.now(UTC).date()
+        payer = own_payer(caller)
         with reading(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec
@@ -529,7 +589,9 @@ class ReconciliationController(Controller):
                     PeriodOut(
                         period.id,
                         "not reconciled" if row is None else row.status,
-                        period_bridge(session, spec, period.id, today).verdict.value,
+                        _payers_bridge(
+                            period_bridge(session, spec, period.id, today), payer
+                        ).verdict.value,
                         None if row is None else row.closed_at,
                     )
                 )

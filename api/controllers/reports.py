@@ -5,7 +5,7 @@ writers as `outcomes report`, so a download is byte for byte the CLI's file. Who
 
 - a commissioner reads the payment report of its own payer only (another payer: 404);
 - a provider reads the progress of its own participants only (another provider: 404);
-- an investor reads the investor report;
+- an investor reads the investor report, with its own tranches only;
 - the intermediary reads all of them (naming the payer, and a provider or the whole contract).
 """
 
@@ -26,13 +26,13 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.auth import Checked, allow, reach
+from api.auth import Checked, allow, own_party, own_payer, reach
 from api.cli.report_cmds import write_report
 from api.controllers.params import MAX_INT
 from api.controllers.progress import build_page, kept_page, matches
 from api.controllers.responses import READ, DownloadOperation
 from api.dto import ProgressOut, ReportOut
-from api.errors import ApiProblem, not_found
+from api.errors import ApiProblem
 from contract_specs.model import Role
 from ledger.db import reading
 from ledger.tokens import Caller
@@ -116,15 +116,6 @@ PROGRESS = {
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _own(caller: Caller, role: Role, asked: str | None, what: str) -> str | None:
-    """The party a report is about: a `role` token may only ask about its own party."""
-    if caller.role is not role:
-        return asked
-    if asked not in (None, caller.party_id):
-        raise not_found(f"{what} {asked!r}")
-    return caller.party_id
-
-
 def _build(
     engine: Engine, caller: Caller, contract_id: str, build: Callable[[Session], Report]
 ) -> Report:
@@ -142,7 +133,7 @@ def _progress(
     as_of: datetime | None,
     min_group: int,
 ) -> Report:
-    who = _own(caller, Role.PROVIDER, provider, "provider")
+    who = own_party(caller, Role.PROVIDER, provider, "provider")
     return _build(
         engine,
         caller,
@@ -193,7 +184,7 @@ class ReportsController(Controller):
         as_of: AsOf = None,
     ) -> Response[bytes]:
         """Summary, the lines that add up to the claim, not payable, money received."""
-        payer = _own(caller, Role.COMMISSIONER, payer, "payer")
+        payer = own_payer(caller, payer)
         if payer is None:
             raise ApiProblem(
                 422,
@@ -232,7 +223,7 @@ class ReportsController(Controller):
     ) -> Response[bytes]:
         """Only the provider's own participants for a provider's token."""
         report = _progress(engine, caller, contract_id, period, provider, as_of, min_group)
-        return download(report, fmt, _own(caller, Role.PROVIDER, provider, "provider") or "")
+        return download(report, fmt, own_party(caller, Role.PROVIDER, provider, "provider") or "")
 
     @get(
         "/progress",
@@ -258,7 +249,7 @@ class ReportsController(Controller):
         """Progress against targets, the funnel, deadlines, awaiting verification and flags;
         money as decimal strings. A provider sees only its own participants. The long tables
         come a page at a time; the ETag changes with every write to the ledger."""
-        who = _own(caller, Role.PROVIDER, provider, "provider")
+        who = own_party(caller, Role.PROVIDER, provider, "provider")
         key = ("progress", contract_id, period, who, as_of, min_group, offset, limit)
         # kept at the head the token was checked at: served from memory, no thread, no read
         page = kept_page(engine, checked.head, caller, contract_id, key)
@@ -298,8 +289,13 @@ class ReportsController(Controller):
         fmt: FileFormat = "xlsx",
         as_of: AsOf = None,
     ) -> Response[bytes]:
-        """The investment vehicle's report (422 when the spec declares no investment)."""
+        """The investment vehicle's report (422 when the spec declares no investment). An
+        investor's token: its own tranches and holding, beside the vehicle's totals."""
+        investor = own_party(caller, Role.INVESTOR, None, "investor")
         report = _build(
-            engine, caller, contract_id, lambda s: investor_report(s, contract_id, period, as_of)
+            engine,
+            caller,
+            contract_id,
+            lambda s: investor_report(s, contract_id, period, as_of, investor),
         )
-        return download(report, fmt)
+        return download(report, fmt, investor or "")

@@ -199,3 +199,26 @@ def returns_table(
     committed = sum(to_minor(t.commitment, exponent) for t in investment.tranches)
     rows.append(returns_of("all", "", committed, every, flows, on))
     return rows
+
+
+# --- what one investor sees -------------------------------------------------------------------
+
+
+def own_tranches(investment: Investment, investor: str) -> frozenset[str]:
+    """The ids of the tranches `investor` holds."""
+    return frozenset(t.id for t in investment.tranches if t.investor == investor)
+
+
+def seen_by_investor(
+    investment: Investment, investor: str, flows: Sequence[CashFlow]
+) -> list[CashFlow]:
+    """The vehicle's cash one investor sees: the vehicle's own transactions (outcome income,
+    fees, costs) and its own tranches' draws and distributions, never another investor's."""
+    own = own_tranches(investment, investor)
+    return [f for f in flows if not f.tranche or f.tranche in own]
+
+
+def returns_of_investor(rows: Sequence[Returns], investor: str) -> list[Returns]:
+    """The rows of `returns_table` one investor sees: its tranches, and its holding when it
+    holds several (the vehicle's row and other investors' are not its to read)."""
+    return [r for r in rows if r.investor == investor]

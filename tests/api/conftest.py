@@ -5,7 +5,7 @@ all different, so every token can be tried against a contract that is not its pa
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -19,7 +19,16 @@ from ledger.db import unit_of_work
 from ledger.tokens import create_token
 from tests.conftest import UPLOADS, small_spec
 
-__all__ = ["OWN", "RIVAL", "UPLOADS", "bearer", "token_for"]
+__all__ = [
+    "OWN",
+    "RIVAL",
+    "UPLOADS",
+    "bearer",
+    "load_version",
+    "own_spec",
+    "rival_spec",
+    "token_for",
+]
 
 OWN = "dwp-test"
 RIVAL = "rival"
@@ -82,7 +91,7 @@ def load_world(engine: Engine, now: datetime) -> dict[Role, str]:
             remember(spec)
         for role, party in PARTY_OF.items():
             secrets[role] = create_token(
-                session, role.value, party, None, actor="test", now=now
+                session, role.value, party, OWN, actor="test", now=now
             ).secret
     return secrets
 
@@ -112,15 +121,27 @@ def as_role(world: dict[Role, str]) -> dict[Role, dict[str, str]]:
 
 
 def token_for(
-    client: TestClient, role: Role, party: str, contract: str | None = None
+    client: TestClient, role: Role, party: str, contracts: str | Sequence[str] = OWN
 ) -> dict[str, str]:
-    """Headers of a fresh token for `party` acting as `role` (limited to `contract` if given)."""
+    """Headers of a fresh token for `party` acting as `role` in `contracts` (default: OWN)."""
     engine = client.app.state.engine
     with unit_of_work(engine) as session:
         made = create_token(
-            session, role.value, party, contract, actor="test", now=datetime.now(UTC)
+            session, role.value, party, contracts, actor="test", now=datetime.now(UTC)
         )
     return bearer(made.secret)
+
+
+def load_version(client: TestClient, spec: ContractSpec, *, active: bool = True) -> int:
+    """Register `spec` (typed, known to the parse cache) as its contract's next version, in
+    force unless `active` is False; its version number."""
+    remember(spec)
+    with unit_of_work(client.app.state.engine) as session:
+        done = register_spec(
+            session, spec, {"test_spec": spec.content_hash}, actor="test", now=datetime.now(UTC),
+            active=active,
+        )  # fmt: skip
+    return done.version
 
 
 PEOPLE = [

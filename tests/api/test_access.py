@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
-from tests.api.conftest import OWN, RIVAL, UPLOADS, token_for
+from tests.api.conftest import OWN, RIVAL, UPLOADS, token_for, verified_outcomes
 
 ALL = frozenset(Role)
 UPLOADERS = frozenset({Role.INTERMEDIARY, Role.PROVIDER})
@@ -138,14 +138,59 @@ def test_a_provider_sees_only_its_own_participants(
     assert client.get(explain, headers=as_role[Role.PROVIDER]).status_code == 200
     bravo = token_for(client, Role.PROVIDER, "bravo")
     assert client.get(explain, headers=bravo).status_code == 404
-    postings = client.get(f"/api/contracts/{OWN}/postings", headers=bravo)
-    assert postings.status_code == 200
 
 
-def test_a_token_limited_to_one_contract_reaches_no_other(client: TestClient) -> None:
-    anywhere = token_for(client, Role.COMMISSIONER, "council")
+def _postings(client: TestClient, headers: dict[str, str], **params: str) -> Any:
+    return client.get(f"/api/contracts/{OWN}/postings", headers=headers, params=params)
+
+
+def _reconciled_two_payers(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+    """Real postings of both payers (80/20) for Acme's P1 and Bravo's B1."""
+    verified_outcomes(client, as_role)
+    for period in ("2015-Q1", "2015-Q2"):
+        run = client.post(
+            f"/api/contracts/{OWN}/reconciliations",
+            headers=as_role[Role.INTERMEDIARY],
+            json={"period": period},
+        )
+        assert run.status_code == 201, run.text
+
+
+def test_postings_show_each_provider_only_its_participants(
+    client: TestClient, as_role: dict[Role, dict[str, str]]
+) -> None:
+    _reconciled_two_payers(client, as_role)
+    bravo = token_for(client, Role.PROVIDER, "bravo")
+    for headers, own in ((as_role[Role.PROVIDER], "P1"), (bravo, "B1")):
+        answer = _postings(client, headers)
+        assert answer.status_code == 200
+        assert {p["participant_id"] for p in answer.json()["items"]} == {own}
+        assert answer.json()["total"] == 2  # both payers' shares of its own participant
+
+
+def test_postings_show_each_commissioner_only_its_own_payers(
+    client: TestClient, as_role: dict[Role, dict[str, str]]
+) -> None:
+    _reconciled_two_payers(client, as_role)
+    everyone = _postings(client, as_role[Role.INTERMEDIARY]).json()
+    assert {p["payer"] for p in everyone["items"]} == {"dwp", "topup"}
+    topup = token_for(client, Role.COMMISSIONER, "topup")
+    for headers, own, other in (
+        (as_role[Role.COMMISSIONER], "dwp", "topup"),
+        (topup, "topup", "dwp"),
+    ):
+        mine = _postings(client, headers)
+        assert mine.status_code == 200
+        assert {p["payer"] for p in mine.json()["items"]} == {own}
+        assert mine.json()["total"] == 2
+        assert _postings(client, headers, payer=own).json() == mine.json()
+        assert _postings(client, headers, payer=other).status_code == 404
+
+
+def test_a_token_reaches_only_the_contracts_it_was_issued_for(client: TestClient) -> None:
+    both = token_for(client, Role.COMMISSIONER, "council", [OWN, RIVAL])
     only_rival = token_for(client, Role.COMMISSIONER, "council", RIVAL)
-    assert [c["id"] for c in client.get("/api/contracts", headers=anywhere).json()] == [OWN, RIVAL]
+    assert [c["id"] for c in client.get("/api/contracts", headers=both).json()] == [OWN, RIVAL]
     assert [c["id"] for c in client.get("/api/contracts", headers=only_rival).json()] == [RIVAL]
     assert client.get(f"/api/contracts/{OWN}", headers=only_rival).status_code == 404
     assert client.get(f"/api/contracts/{RIVAL}", headers=only_rival).status_code == 200
@@ -158,7 +203,7 @@ def test_a_revoked_token_is_refused(client: TestClient, engine: Any) -> None:
     from ledger.tokens import create_token, revoke_token
 
     with unit_of_work(engine) as session:
-        made = create_token(session, "investor", "fund", None, actor="t", now=datetime.now(UTC))
+        made = create_token(session, "investor", "fund", OWN, actor="t", now=datetime.now(UTC))
     headers = {"Authorization": f"Bearer {made.secret}"}
     assert client.get("/api/contracts", headers=headers).status_code == 200
     with unit_of_work(engine) as session:

@@ -22,7 +22,7 @@ from ledger.contracts import (
 )
 from ledger.db import unit_of_work
 from ledger.tables import AuditLog, SpecVersion
-from tests.api.conftest import OWN, token_for
+from tests.api.conftest import OWN, RIVAL, token_for
 from tests.integration.test_ledger_cli import run
 
 SPEC = Path(__file__).parents[1] / "fixtures" / "specs" / "job_outcomes.yaml"
@@ -126,7 +126,7 @@ def test_only_the_contracts_intermediary_may_activate(
     url = f"/api/contracts/{OWN}/versions/1/activate"
     for role in (Role.COMMISSIONER, Role.INVESTOR, Role.PROVIDER, Role.EVALUATOR):
         assert client.post(url, headers=as_role[role]).status_code == 403, role
-    boss = token_for(client, Role.INTERMEDIARY, "boss")
+    boss = token_for(client, Role.INTERMEDIARY, "boss", RIVAL)
     assert client.post(url, headers=boss).status_code == 404
     missing = client.post(
         f"/api/contracts/{OWN}/versions/9/activate", headers=as_role[Role.INTERMEDIARY]

@@ -45,7 +45,7 @@ def pb(engine: Engine) -> tuple[TestClient, dict[Role, dict[str, str]]]:
     with unit_of_work(engine) as session:
         load_spec_file(session, SPEC, actor="test", now=at)
         headers = {
-            role: bearer(create_token(session, role.value, party, None, actor="t", now=at).secret)
+            role: bearer(create_token(session, role.value, party, PB, actor="t", now=at).secret)
             for role, party in PARTIES.items()
         }
     return TestClient(create_app(engine=engine)), headers

@@ -79,8 +79,9 @@ def test_a_provider_reads_only_its_participants_postings(
 def test_explain_gives_money_as_strings(
     client: TestClient, as_role: dict[Role, dict[str, str]], posted: None
 ) -> None:
+    # the intermediary sees both payers' shares (a commissioner its own: test_reach_routes.py)
     answer = client.get(
-        f"/api/contracts/{OWN}/participants/P1/explain", headers=as_role[Role.COMMISSIONER]
+        f"/api/contracts/{OWN}/participants/P1/explain", headers=as_role[Role.INTERMEDIARY]
     )
     assert answer.status_code == 200, answer.text
     (story,) = answer.json()["metrics"]

@@ -10,7 +10,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
-from tests.api.conftest import OWN, token_for
+from tests.api.conftest import OWN, RIVAL, token_for
 
 URL = f"/api/contracts/{OWN}/progress"
 PERIOD = "2015-Q1"
@@ -186,13 +186,13 @@ def test_a_page_served_from_memory_still_checks_the_token_and_the_caller(
 
     _enrol(client, as_role)
     with unit_of_work(engine) as session:
-        made = create_token(session, "provider", "acme", None, actor="t", now=datetime.now(UTC))
+        made = create_token(session, "provider", "acme", OWN, actor="t", now=datetime.now(UTC))
     acme = {"Authorization": f"Bearer {made.secret}"}
     warm = _get(client, acme).content
     assert _get(client, acme).content == warm  # kept: the same bytes again
     # the intermediary's page of the whole contract is not a provider's to read
     _get(client, as_role[Role.INTERMEDIARY])
-    rival = token_for(client, Role.PROVIDER, "beta")  # a provider of the other contract only
+    rival = token_for(client, Role.PROVIDER, "beta", RIVAL)  # a provider of the other contract only
     params = {"period": PERIOD, "as_of": AS_OF}
     for headers, status in ((rival, 404), (as_role[Role.COMMISSIONER], 403)):
         assert client.get(URL, headers=headers, params=params).status_code == status

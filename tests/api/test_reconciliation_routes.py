@@ -88,12 +88,15 @@ def test_money_received_reconciles_the_period_and_imports_are_idempotent(
     )
     assert (upload.status_code, upload.json()) == (200, {"new": 0, "unchanged": 2})
 
-    run = client.get(f"{RUNS}/{run_id}", headers=as_role[Role.COMMISSIONER]).json()
+    run = client.get(f"{RUNS}/{run_id}", headers=manager).json()
     assert (run["verdict"], run["unexplained"]) == ("reconciled", "0.00")
     assert {p: v["received"] for p, v in _payers(run).items()} == {
         "dwp": "2800.00",
         "topup": "700.00",
     }
+    # a commissioner reads its own payer's line only (tests/api/test_reach_routes.py)
+    own = client.get(f"{RUNS}/{run_id}", headers=as_role[Role.COMMISSIONER]).json()
+    assert {p: v["received"] for p, v in _payers(own).items()} == {"dwp": "2800.00"}
 
 
 def test_a_bad_remittance_row_is_named_and_nothing_is_stored(

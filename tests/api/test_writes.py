@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from contract_specs.model import Role
 from ledger.db import unit_of_work
 from ledger.tables import AuditLog, Participant
-from tests.api.conftest import OWN, token_for
+from tests.api.conftest import OWN, RIVAL, token_for
 
 SPEC = Path(__file__).parents[1] / "fixtures" / "specs" / "job_outcomes.yaml"
 ROW = {
@@ -104,7 +104,7 @@ def test_an_intermediary_loads_a_new_contract_it_is_named_in(
     assert [(d["before"], d["after"]) for d in changes] == [("2000", "2100")]
     assert changes[0]["path"].startswith("$.metrics[1].tariff")
     # another intermediary cannot learn that the contract exists, nor amend it
-    boss = token_for(client, Role.INTERMEDIARY, "boss")
+    boss = token_for(client, Role.INTERMEDIARY, "boss", RIVAL)
     stranger = client.post(
         url, headers={**boss, "Content-Type": "application/yaml"}, content=amended
     )

@@ -265,7 +265,7 @@ def peterborough(engine: Engine, journey: Journey) -> None:
             (Role.INTERMEDIARY, "social-finance"),
             (Role.INVESTOR, "social-impact-partnership"),
         ):
-            made = create_token(session, role.value, party, None, actor="t", now=at)
+            made = create_token(session, role.value, party, "peterborough", actor="t", now=at)
             journey.investor_headers[role] = bearer(made.secret)
 
 

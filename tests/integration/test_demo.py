@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from click.testing import CliRunner
+from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
 
+from api.app import create_app
 from api.cli import main
+from api.cli.demo_cmds import _examples
 from api.demo import DEMO_CONTRACT, DEMO_QUARTERS, build_demo, demo_tokens, is_loaded
 from contract_specs.model import Role
 from ledger.cash import load_cash
@@ -46,6 +49,13 @@ def test_demo_history_reconciles_and_every_role_gets_a_working_token(engine: Eng
         for token in tokens:
             caller = authenticate(session, token.secret)
             assert caller is not None and caller.role == token.role
+            assert caller.contracts == {DEMO_CONTRACT}  # issued for the demo contract
+    # every example the demo prints answers, with the token printed beside it
+    with TestClient(create_app(engine=engine)) as client:
+        for token in tokens:
+            for path in _examples(token.role.value):
+                answer = client.get(path, headers={"Authorization": f"Bearer {token.secret}"})
+                assert answer.status_code == 200, (token.role, path, answer.text[:200])
 
 
 def test_demo_command_builds_once_and_prints_tokens(db_url: str, monkeypatch) -> None:

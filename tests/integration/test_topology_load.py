@@ -56,8 +56,8 @@ def _world(engine: Engine, folder: Path) -> tuple[str, str]:
     with unit_of_work(engine) as session:
         active = active_spec(session, CONTRACT)
         import_participants(session, CONTRACT, active, people, actor="ops", now=NOW)
-        provider = create_token(session, "provider", "provider-a", None, actor="ops", now=NOW)
-        payer = create_token(session, "commissioner", "council", None, actor="ops", now=NOW)
+        provider = create_token(session, "provider", "provider-a", CONTRACT, actor="ops", now=NOW)
+        payer = create_token(session, "commissioner", "council", CONTRACT, actor="ops", now=NOW)
     return provider.secret, payer.secret
 
 
