@@ -7,8 +7,8 @@ The rules, as docs/api.md states them:
   contract, so a 403 never says whether a contract exists.
 - A contract the caller is not a party of in its token's role, or not the one contract its
   token is limited to: 404, the same answer as for a contract that does not exist, so nobody
-  learns which contracts other parties have. The same holds for a provider asking about a
-  participant of another provider.
+  learns which contracts other parties have. A provider's ids are in its own namespace
+  (ledger.keys), so it can only ever name its own participants.
 
 Reach comes from the parties of each contract's spec (the `parties` table): a commissioner
 reaches the contracts that name it as commissioner, an investor those that name it as
@@ -37,7 +37,7 @@ from sqlmodel import Session, col
 from api.errors import not_found
 from contract_specs.model import Role
 from ledger.db import reading
-from ledger.tables import ContractRow, Participant, PartyRow
+from ledger.tables import ContractRow, PartyRow
 from ledger.tokens import Caller, authenticate, digest
 from reporting import memo
 
@@ -48,7 +48,6 @@ __all__ = [
     "TokenAuth",
     "allow",
     "keep_reach",
-    "own_participants",
     "reach",
     "reached",
     "visible",
@@ -149,25 +148,3 @@ def reached(engine: Engine, at: memo.Head, caller: Caller, contract_id: str) -> 
     """Whether the caller was let into the contract at head `at` (False: not known, so ask
     `reach`). Parties and tokens change only with audited writes, which move the head."""
     return memo.value(engine, at, ("reach", caller.token_id, contract_id)) is True
-
-
-def own_participants(session: Session, caller: Caller, contract_id: str) -> set[str] | None:
-    """The participants a provider serves in the contract; None for roles that see them all."""
-    if caller.role is not Role.PROVIDER:
-        return None
-    rows = session.scalars(
-        select(col(Participant.participant_id)).where(
-            col(Participant.contract_id) == contract_id,
-            col(Participant.provider) == caller.party_id,
-        )
-    )
-    return set(rows.all())
-
-
-def require_participant(
-    session: Session, caller: Caller, contract_id: str, participant_id: str
-) -> None:
-    """404 when a provider asks about a participant it does not serve."""
-    mine = own_participants(session, caller, contract_id)
-    if mine is not None and participant_id not in mine:
-        raise not_found(f"participant {participant_id!r}")

@@ -30,6 +30,7 @@ from ledger.contracts import ActiveSpec, require_contract
 from ledger.db import hold_until_commit
 from ledger.entitlement.people import people_of, rule_holds
 from ledger.errors import RejectedUpload
+from ledger.ids import qualify_local
 from ledger.tables import Participant, table_of
 from ledger.uploads import (
     ROW,
@@ -65,9 +66,9 @@ def import_participants(
     typed = check_rows(checks, spec)
     records = participant_records(typed, spec)
     canonical = pd.Series(canonical_json(map(_flat, records)), index=typed.index, dtype="str")
-    exists = checks.against_stored(
-        "participant_id", canonical, _stored(session, contract_id), "enrolled"
-    )
+    # only the file's own providers' participants: a key never matches another's anyway
+    stored = _stored(session, contract_id, set(typed["provider"]))
+    exists = checks.against_stored("participant_id", canonical, stored, "enrolled")
     _check_capacity(checks, typed[~exists], spec, _enrolled_per_cohort(session, contract_id))
     if checks.errors:
         raise RejectedUpload(checks.errors)
@@ -100,6 +101,8 @@ def check_rows(checks: RowChecks, spec: ContractSpec) -> pd.DataFrame:
     """Check each row on its own; returns the typed frame (rows with errors included)."""
     f = checks.frame
     checks.require(COLUMNS)
+    # the key is the provider's namespace and its own id, before anything is compared
+    qualify_local(checks, "participant_id", f["provider"])
     checks.unique("participant_id")
     typed = f[[ROW, "participant_id", "cohort", "provider"]].assign(
         start_date=checks.date("start_date")
@@ -245,7 +248,7 @@ def _iso(value: Any) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
-def _stored(session: Session, contract_id: str) -> dict[str, str]:
+def _stored(session: Session, contract_id: str, providers: set[str]) -> dict[str, str]:
     table = table_of(Participant)
     rows = session.connection().execute(
         select(
@@ -254,7 +257,7 @@ def _stored(session: Session, contract_id: str) -> dict[str, str]:
             table.c.provider,
             table.c.start_date,
             table.c.attributes,
-        ).where(table.c.contract_id == contract_id)
+        ).where(table.c.contract_id == contract_id, table.c.provider.in_(sorted(providers)))
     )
     records = [
         {

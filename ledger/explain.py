@@ -7,6 +7,8 @@ row that counts for nothing with the engine's reason as of the cut-off.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from contract_specs.model import ContractSpec, from_minor
+from ledger import keys
 from ledger.contracts import active_spec, require_contract, spec_version, typed_spec
 from ledger.entitlement import compute_entitlement
 from ledger.errors import UnknownParticipant
@@ -211,6 +214,35 @@ def _postings(
         )
         for r in rows
     ]
+
+
+def as_seen_by(explanation: Explanation, provider: str) -> Explanation:
+    """The explanation as `provider` reads it: its own ids as its case system wrote them."""
+    local = functools.partial(keys.local_text, provider=provider)
+    return dataclasses.replace(
+        explanation,
+        participant_id=local(explanation.participant_id),
+        metrics=tuple(
+            dataclasses.replace(
+                story,
+                postings=tuple(
+                    dataclasses.replace(
+                        p,
+                        reason=local(p.reason),
+                        evidence_ids=tuple(local(e) for e in p.evidence_ids),
+                    )
+                    for p in story.postings
+                ),
+                evidence=tuple(
+                    dataclasses.replace(
+                        e, evidence_id=local(e.evidence_id), not_payable=local(e.not_payable)
+                    )
+                    for e in story.evidence
+                ),
+            )
+            for story in explanation.metrics
+        ),
+    )
 
 
 def render(explanation: Explanation) -> list[str]:

@@ -3,8 +3,9 @@
 One function runs every import (participants, evidence, verification decisions, cohort
 results), from a multipart file or from JSON rows: reach check, the provider's own-rows check,
 the service, the idempotency record, in one unit of work. A provider may only enrol participants
-it serves and only submit evidence for them; those rows are refused beside the service's own
-errors, so one answer lists every problem.
+it serves (rows naming another provider are refused beside the service's own errors, so one
+answer lists every problem); its evidence is in its own namespace by construction: the service
+qualifies its ids with its party (ledger.ids).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.auth import Guard, own_participants, reach
+from api.auth import Guard, reach
 from api.controllers.params import IdempotencyKey, Multipart
 from api.controllers.responses import WRITE
 from api.controllers.writes import (
@@ -70,7 +71,12 @@ def _participants(session: Session, contract_id: str, path: Path, caller: Caller
 
 def _evidence(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
-    return import_evidence(session, contract_id, active, path, actor=caller.actor, now=now())
+    # a provider's file is in its own namespace: its ids are qualified with its own party
+    # before anything is looked up, so no answer depends on another provider's rows
+    provider = caller.party_id if caller.role is Role.PROVIDER else None
+    return import_evidence(
+        session, contract_id, active, path, actor=caller.actor, now=now(), provider=provider
+    )
 
 
 def _results(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
@@ -100,30 +106,10 @@ def _providers_own_enrolments(
     ]
 
 
-def _providers_own_evidence(
-    session: Session, caller: Caller, contract_id: str, path: Path
-) -> list[RowError]:
-    mine = own_participants(session, caller, contract_id) or set()
-    upload = read_upload(path, ("participant_id",))
-    frame = upload.frame
-    others = frame[~frame["participant_id"].isin(mine) & (frame["participant_id"] != "")]
-    # the same words whether the participant is another provider's or not enrolled at all, so
-    # a provider cannot probe for other providers' participant ids
-    return [
-        RowError(
-            upload.name,
-            int(row),
-            "participant_id",
-            "is not one of your enrolled participants: enrol the participant first",
-        )
-        for row in others["row"]
-    ]
-
-
 PARTICIPANTS = ImportKind(
     "participants", _participants, enrolment.COLUMNS, _providers_own_enrolments
 )
-EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS, _providers_own_evidence)
+EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS)
 RESULTS = ImportKind("results", _results, results.COLUMNS)
 DECISIONS = ImportKind("verifications", _decisions, verification.COLUMNS)
 
