@@ -30,7 +30,7 @@ LOCAL_MAX = 64
 # the spec language's party id pattern: a provider id is one of these
 PROVIDER = r"[a-z0-9][a-z0-9_-]{0,63}"
 LOCAL = rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{LOCAL_MAX - 1}}}"
-KEY_LENGTH = 64 + len(SEPARATOR) + LOCAL_MAX  # the longest key a column must hold
+LONGEST_KEY = 64 + len(SEPARATOR) + LOCAL_MAX  # of an imported id (ledger.tables holds more)
 LOCAL_ID_RULE = (
     f"an id is 1 to {LOCAL_MAX} letters, digits, '.', '_' or '-', starting with a letter or a digit"
 )
