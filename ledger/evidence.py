@@ -28,7 +28,7 @@ from ledger.entitlement.coding import positions
 from ledger.entitlement.types import EVIDENCE_COLUMNS
 from ledger.errors import RejectedUpload
 from ledger.facts import fetch_columns
-from ledger.ids import PROVIDER_COLUMN, qualify_local, resolve_column
+from ledger.ids import PROVIDER_COLUMN, flag_bad_ids, qualify_local, resolve_column
 from ledger.tables import Evidence, Participant, table_of
 from ledger.uploads import (
     ROW,
@@ -191,17 +191,12 @@ def _evidence_ids(checks: RowChecks, whose: pd.Series, provider: str | None) -> 
     written = f["evidence_id"]
     as_key = pd.Series(keys.qualified_ok(written), index=f.index)
     local = pd.Series(keys.local_ok(written), index=f.index)
-    bad = ~as_key & ~local & (written != "")
-    if bad.any():
-        also = " (or provider/id, its participant's provider first)"
-        checks.flag(
-            bad,
-            "evidence_id",
-            pd.Series(
-                [f"{keys.what_is_wrong(v)}: {keys.LOCAL_ID_RULE}{also}" for v in written[bad]],
-                index=written.index[bad],
-            ).reindex(f.index),
-        )
+    flag_bad_ids(
+        checks,
+        "evidence_id",
+        ~as_key & ~local & (written != ""),
+        " (or provider/id, its participant's provider first)",
+    )
     known = whose != ""
     other = as_key & known
     if other.any():
@@ -209,12 +204,14 @@ def _evidence_ids(checks: RowChecks, whose: pd.Series, provider: str | None) -> 
             keys.provider_of(key) != owner
             for key, owner in zip(written[other], whose[other], strict=True)
         ]
-    checks.flag(
-        other,
-        "evidence_id",
-        "names another provider than its participant's (" + whose + "): evidence is kept in "
-        "its participant's provider's namespace; write the id alone or as " + whose + "/id",
-    )
+        owner = whose[other]
+        checks.flag(
+            other,
+            "evidence_id",
+            ("names another provider than its participant's (" + owner + "): evidence is kept "
+             "in its participant's provider's namespace; write the id alone or as " + owner
+             + "/id").reindex(f.index),
+        )  # fmt: skip
     qualify = local & known
     if qualify.any():
         f["evidence_id"] = written.where(~qualify, keys.qualify(whose[qualify], written[qualify]))

@@ -24,21 +24,25 @@ from ledger.uploads import RowChecks
 PROVIDER_COLUMN = "provider"  # optional in evidence and decision files
 
 
-def _bad_id_messages(values: pd.Series, also: str = "") -> pd.Series:
-    return pd.Series(
+def flag_bad_ids(checks: RowChecks, column: str, bad: pd.Series, also: str = "") -> None:
+    """Flag the rows `bad` of `column`, each saying what is wrong with its id and what an id is
+    (`also`: what else the column may hold)."""
+    if not bad.any():
+        return
+    values = checks.frame[column][bad]
+    said = pd.Series(
         [f"{keys.what_is_wrong(v)}: {keys.LOCAL_ID_RULE}{also}" for v in values],
         index=values.index,
         dtype="object",
     )
+    checks.flag(bad, column, said.reindex(checks.frame.index))
 
 
 def check_local(checks: RowChecks, column: str) -> np.ndarray:
     """Flag the values of `column` that are not local ids; returns which rows are."""
     values = checks.frame[column]
     ok = keys.local_ok(values)
-    bad = pd.Series(~ok & (values != "").to_numpy(bool), index=values.index)
-    if bad.any():
-        checks.flag(bad, column, _bad_id_messages(values[bad]).reindex(values.index))
+    flag_bad_ids(checks, column, pd.Series(~ok, index=values.index) & (values != ""))
     return ok
 
 
@@ -69,10 +73,12 @@ def resolve_column(
     provider = frame.get(PROVIDER_COLUMN)
     found = keys.resolve(frame[column], provider, stored)
     index = frame.index
-    if found.malformed.any():
-        bad = pd.Series(found.malformed, index=index)
-        also = " (or provider/id, the provider's id first, as a report shows it)"
-        checks.flag(bad, column, _bad_id_messages(frame[column][bad], also).reindex(index))
+    flag_bad_ids(
+        checks,
+        column,
+        pd.Series(found.malformed, index=index),
+        " (or provider/id, the provider's id first, as a report shows it)",
+    )
     if found.mismatch.any():
         checks.flag(
             pd.Series(found.mismatch, index=index),
