@@ -1,11 +1,10 @@
 """Imports through the API: the CLI's services, the same row errors, all or nothing.
 
 One function runs every import (participants, evidence, verification decisions, cohort
-results), from a multipart file or from JSON rows: reach check, the provider's own-rows check,
-the service, the idempotency record, in one unit of work. A provider may only enrol participants
-it serves (rows naming another provider are refused beside the service's own errors, so one
-answer lists every problem); its evidence is in its own namespace by construction: the service
-qualifies its ids with its party (ledger.ids).
+results), from a multipart file or from JSON rows: reach check, the service, the idempotency
+record, in one unit of work. A provider's rows are in its own namespace by construction: the
+services qualify its ids with its party before anything is looked up, and refuse a row naming
+another provider (ledger.ids), so no answer to it depends on another provider's rows.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from api.controllers.writes import (
     JSON_ROWS_FILE,
     idempotent,
     json_rows_problem,
-    merge_rejections,
     now,
     request_hash,
     rows_csv,
@@ -42,40 +40,42 @@ from ledger import enrolment, evidence, results, verification
 from ledger.contracts import active_spec
 from ledger.db import unit_of_work
 from ledger.enrolment import import_participants
-from ledger.errors import RejectedUpload, RowError
+from ledger.errors import RejectedUpload
 from ledger.evidence import import_evidence
 from ledger.results import import_results
 from ledger.tokens import Caller
-from ledger.uploads import ImportSummary, read_upload
+from ledger.uploads import ImportSummary
 from ledger.verification import import_decisions
 
 Service = Callable[[Session, str, Path, Caller], ImportSummary]
-OwnRows = Callable[[Session, Caller, str, Path], list[RowError]]
 
 
 @dataclass(frozen=True)
 class ImportKind:
-    """One kind of import: the service that stores it, and the provider's own-rows check."""
+    """One kind of import: the service that stores it."""
 
     name: str
     service: Service
     # the file's columns: a JSON row that leaves one out means it empty, as a blank cell would
     columns: tuple[str, ...]
-    own_rows: OwnRows | None = None
+
+
+def _own(caller: Caller) -> str | None:
+    """The provider whose namespace a caller's rows are in (None: a role that sees all)."""
+    return caller.party_id if caller.role is Role.PROVIDER else None
 
 
 def _participants(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
-    return import_participants(session, contract_id, active, path, actor=caller.actor, now=now())
+    return import_participants(
+        session, contract_id, active, path, actor=caller.actor, now=now(), provider=_own(caller)
+    )
 
 
 def _evidence(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
-    # a provider's file is in its own namespace: its ids are qualified with its own party
-    # before anything is looked up, so no answer depends on another provider's rows
-    provider = caller.party_id if caller.role is Role.PROVIDER else None
     return import_evidence(
-        session, contract_id, active, path, actor=caller.actor, now=now(), provider=provider
+        session, contract_id, active, path, actor=caller.actor, now=now(), provider=_own(caller)
     )
 
 
@@ -88,42 +88,14 @@ def _decisions(session: Session, contract_id: str, path: Path, caller: Caller) -
     return import_decisions(session, contract_id, path, actor=caller.actor, now=now())
 
 
-def _providers_own_enrolments(
-    session: Session, caller: Caller, contract_id: str, path: Path
-) -> list[RowError]:
-    del session, contract_id
-    upload = read_upload(path, ("provider",))
-    frame = upload.frame
-    others = frame[(frame["provider"] != caller.party_id) & (frame["provider"] != "")]
-    return [
-        RowError(
-            upload.name,
-            int(row),
-            "provider",
-            f"is another provider: you may enrol only your own participants ({caller.party_id})",
-        )
-        for row in others["row"]
-    ]
-
-
-PARTICIPANTS = ImportKind(
-    "participants", _participants, enrolment.COLUMNS, _providers_own_enrolments
-)
+PARTICIPANTS = ImportKind("participants", _participants, enrolment.COLUMNS)
 EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS)
 RESULTS = ImportKind("results", _results, results.COLUMNS)
 DECISIONS = ImportKind("verifications", _decisions, verification.COLUMNS)
 
 
 def _store(session: Session, kind: ImportKind, caller: Caller, contract_id: str, path: Path) -> Any:
-    own: list[RowError] = []
-    if kind.own_rows is not None and caller.role is Role.PROVIDER:
-        own = kind.own_rows(session, caller, contract_id, path)
-    try:
-        summary = kind.service(session, contract_id, path, caller)
-    except RejectedUpload as exc:
-        raise RejectedUpload(merge_rejections(own, exc.errors)) from None
-    if own:
-        raise RejectedUpload(own)  # the unit of work rolls back what the service stored
+    summary = kind.service(session, contract_id, path, caller)
     return {"new": summary.new, "unchanged": summary.unchanged}
 
 

@@ -54,6 +54,25 @@ def test_enrolling_another_providers_id_answers_as_an_unknown_id(
     assert probe == unknown == (201, {"new": 1, "unchanged": 0})
 
 
+def test_a_row_naming_another_provider_is_never_compared_with_its_people(
+    client: TestClient, as_role: dict[Role, dict[str, str]]
+) -> None:
+    bravo = token_for(client, Role.PROVIDER, "bravo")
+    assert post(client, bravo, "participants", [person("P1", "bravo")]).status_code == 201
+    acme = as_role[Role.PROVIDER]
+    # Acme writes Bravo's party in the provider column: refused, and only that is said
+    probe = answer(post(client, acme, "participants", [person("P1", "bravo", "1997-01-01")]))
+    unknown = answer(post(client, acme, "participants", [person("Q7", "bravo", "1997-01-01")]))
+    assert probe == unknown
+    assert probe[0] == 422
+    assert probe[1]["error"]["details"] == [
+        {
+            "path": "$.rows[0].provider",
+            "message": "is another provider: you may enrol only your own participants (acme)",
+        }
+    ]
+
+
 def test_evidence_for_another_providers_participant_answers_as_for_nobody(
     client: TestClient, as_role: dict[Role, dict[str, str]]
 ) -> None:
