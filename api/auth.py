@@ -7,8 +7,8 @@ The rules, as docs/api.md states them:
   contract, so a 403 never says whether a contract exists.
 - A contract the caller is not a party of in its token's role, or not the one contract its
   token is limited to: 404, the same answer as for a contract that does not exist, so nobody
-  learns which contracts other parties have. The same holds for a provider asking about a
-  participant of another provider.
+  learns which contracts other parties have. A provider's ids are in its own namespace
+  (ledger.keys), so it can only ever name its own participants.
 
 Reach comes from two things (ledger.tokens): the contracts the token was issued for, and the
 parties of each contract's spec version in force (the `parties` table mirrors it). A token
@@ -38,13 +38,13 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from sqlalchemy import Engine, select
-from sqlmodel import Session, col
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api.errors import not_found
 from contract_specs.model import Role
 from ledger.db import reading
-from ledger.tables import ContractRow, Participant
+from ledger.tables import ContractRow
 from ledger.tokens import Caller, authenticate, digest, named_in_force
 from reporting import memo
 
@@ -55,7 +55,6 @@ __all__ = [
     "TokenAuth",
     "allow",
     "keep_reach",
-    "own_participants",
     "own_party",
     "own_payer",
     "reach",
@@ -178,25 +177,3 @@ def own_payer(caller: Caller, asked: str | None = None) -> str | None:
     """The payer whose money a read shows: a commissioner's own (another payer: 404), else
     the payer asked about (None: every payer)."""
     return own_party(caller, Role.COMMISSIONER, asked, "payer")
-
-
-def own_participants(session: Session, caller: Caller, contract_id: str) -> set[str] | None:
-    """The participants a provider serves in the contract; None for roles that see them all."""
-    if caller.role is not Role.PROVIDER:
-        return None
-    rows = session.scalars(
-        select(col(Participant.participant_id)).where(
-            col(Participant.contract_id) == contract_id,
-            col(Participant.provider) == caller.party_id,
-        )
-    )
-    return set(rows.all())
-
-
-def require_participant(
-    session: Session, caller: Caller, contract_id: str, participant_id: str
-) -> None:
-    """404 when a provider asks about a participant it does not serve."""
-    mine = own_participants(session, caller, contract_id)
-    if mine is not None and participant_id not in mine:
-        raise not_found(f"participant {participant_id!r}")

@@ -30,6 +30,7 @@ from ledger.contracts import ActiveSpec, require_contract
 from ledger.db import hold_until_commit
 from ledger.entitlement.people import people_of, rule_holds
 from ledger.errors import RejectedUpload
+from ledger.ids import qualify_local
 from ledger.tables import Participant, table_of
 from ledger.uploads import (
     ROW,
@@ -54,20 +55,24 @@ def import_participants(
     *,
     actor: str,
     now: datetime,
+    provider: str | None = None,
 ) -> ImportSummary:
-    """Enrol every participant in `path` under the spec in force, or none (RejectedUpload)."""
+    """Enrol every participant in `path` under the spec in force, or none (RejectedUpload).
+
+    `provider`: the file is that provider's own; a row naming another provider is refused
+    and never compared with anything stored. None: any provider of the contract."""
     require_contract(session, contract_id)
     # one import of a contract's participants at a time, across processes: the second reads
     # what the first stored (its rows unchanged, the cohort's places taken), never a stale view
     hold_until_commit(session, f"participants:{contract_id}")
     spec = active.spec
     checks = open_checks(path, COLUMNS, [a.name for a in spec.attributes])
-    typed = check_rows(checks, spec)
+    typed = check_rows(checks, spec, provider)
     records = participant_records(typed, spec)
     canonical = pd.Series(canonical_json(map(_flat, records)), index=typed.index, dtype="str")
-    exists = checks.against_stored(
-        "participant_id", canonical, _stored(session, contract_id), "enrolled"
-    )
+    # only the file's own providers' participants: a key never matches another's anyway
+    stored = _stored(session, contract_id, {provider} if provider else set(typed["provider"]))
+    exists = checks.against_stored("participant_id", canonical, stored, "enrolled")
     _check_capacity(checks, typed[~exists], spec, _enrolled_per_cohort(session, contract_id))
     if checks.errors:
         raise RejectedUpload(checks.errors)
@@ -96,10 +101,23 @@ def import_participants(
     )
 
 
-def check_rows(checks: RowChecks, spec: ContractSpec) -> pd.DataFrame:
-    """Check each row on its own; returns the typed frame (rows with errors included)."""
+def check_rows(checks: RowChecks, spec: ContractSpec, provider: str | None = None) -> pd.DataFrame:
+    """Check each row on its own; returns the typed frame (rows with errors included), each
+    participant_id the ledger key <provider>/<id> (`provider`: see import_participants)."""
     f = checks.frame
     checks.require(COLUMNS)
+    owner = f["provider"]
+    if provider is not None:
+        others = (owner != provider) & (owner != "")
+        checks.flag(
+            others,
+            "provider",
+            f"is another provider: you may enrol only your own participants ({provider})",
+        )
+        # such a row keeps the id as written, which no stored key (all have a slash) matches
+        owner = owner.where(~others, "")
+    # the key is the provider's namespace and its own id, before anything is compared
+    qualify_local(checks, "participant_id", owner)
     checks.unique("participant_id")
     typed = f[[ROW, "participant_id", "cohort", "provider"]].assign(
         start_date=checks.date("start_date")
@@ -245,7 +263,7 @@ def _iso(value: Any) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
-def _stored(session: Session, contract_id: str) -> dict[str, str]:
+def _stored(session: Session, contract_id: str, providers: set[str]) -> dict[str, str]:
     table = table_of(Participant)
     rows = session.connection().execute(
         select(
@@ -254,7 +272,7 @@ def _stored(session: Session, contract_id: str) -> dict[str, str]:
             table.c.provider,
             table.c.start_date,
             table.c.attributes,
-        ).where(table.c.contract_id == contract_id)
+        ).where(table.c.contract_id == contract_id, table.c.provider.in_(sorted(providers)))
     )
     records = [
         {

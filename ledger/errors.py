@@ -49,6 +49,16 @@ class UnknownParticipant(LedgerError):
         super().__init__(f"participant {participant_id!r} is not enrolled in {contract_id!r}")
 
 
+class AmbiguousParticipant(LedgerError):
+    def __init__(self, contract_id: str, participant_id: str, providers: Iterable[str]) -> None:
+        owners = sorted(providers)
+        super().__init__(
+            f"participant {participant_id!r} is enrolled in {contract_id!r} by more than one "
+            f"provider ({', '.join(owners)}): name it as provider/id (like "
+            f"{owners[0]}/{participant_id}) or say which provider"
+        )
+
+
 class RejectedUpload(LedgerError):
     """A file with at least one bad row: nothing from it was stored."""
 

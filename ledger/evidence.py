@@ -10,20 +10,26 @@ all the same: the engine reports it as not payable, with its reason. A row achie
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
+from ledger import keys
 from ledger.contracts import ActiveSpec, require_contract
 from ledger.db import hold_until_commit
+from ledger.entitlement.coding import positions
 from ledger.entitlement.types import EVIDENCE_COLUMNS
 from ledger.errors import RejectedUpload
-from ledger.facts import utc
+from ledger.facts import fetch_columns, utc
+from ledger.ids import PROVIDER_COLUMN, flag_bad_ids, qualify_local, resolve_column
 from ledger.tables import Evidence, Participant, table_of
 from ledger.uploads import (
     ROW,
@@ -49,14 +55,19 @@ def import_evidence(
     *,
     actor: str,
     now: datetime,
+    provider: str | None = None,
 ) -> ImportSummary:
-    """Store every evidence row in `path`, or none (RejectedUpload)."""
+    """Store every evidence row in `path`, or none (RejectedUpload).
+
+    `provider`: the file is that provider's own, its ids are its local ids and only its own
+    participants and evidence are looked up. None: the file is from a party who sees every
+    provider, whose ids are resolved among all of them (ledger.ids)."""
     require_contract(session, contract_id)
     # one import of a contract's evidence at a time, across processes: a file sent twice at
     # once is stored by the first and found unchanged by the second (never a unique-key crash)
     hold_until_commit(session, f"evidence:{contract_id}")
-    checks = open_checks(path, COLUMNS)
-    typed = check_rows(checks, active.spec, _enrolled(session, contract_id))
+    checks = open_checks(path, COLUMNS, (PROVIDER_COLUMN,))
+    typed = check_rows(checks, active.spec, _enrolled(session, contract_id, provider), provider)
     refuse_future(checks, typed["achieved_on"], now)
 
     def canonical(rows: pd.Series) -> pd.Series:
@@ -65,7 +76,7 @@ def import_evidence(
         )
 
     exists = checks.against_stored(
-        "evidence_id", canonical, _stored(session, contract_id), "submitted"
+        "evidence_id", canonical, _stored(session, contract_id, provider), "submitted"
     )
     if checks.errors:
         raise RejectedUpload(checks.errors)
@@ -91,17 +102,25 @@ def import_evidence(
     )
 
 
-def check_rows(checks: RowChecks, spec: ContractSpec, enrolled: set[str]) -> pd.DataFrame:
-    """Check each evidence row; returns the typed frame (quantity scaled, rows with errors kept)."""
+@dataclass(frozen=True)
+class Enrolled:
+    """The participants a file may name: their keys and providers (one entry per person)."""
+
+    keys: pa.Array
+    providers: pa.Array
+
+
+def check_rows(
+    checks: RowChecks, spec: ContractSpec, enrolled: Enrolled, provider: str | None = None
+) -> pd.DataFrame:
+    """Check each evidence row; returns the typed frame (quantity scaled, rows with errors
+    kept) with ledger keys for participant_id and evidence_id (see import_evidence)."""
     f = checks.frame
     checks.require(REQUIRED)
+    whose = _participants(checks, enrolled, provider)
+    _evidence_ids(checks, whose, provider)
     checks.unique("evidence_id")
     achieved = checks.date("achieved_on")
-    checks.flag(
-        ~f["participant_id"].isin(enrolled) & (f["participant_id"] != ""),
-        "participant_id",
-        "is not enrolled in this contract: import the participant first",
-    )
     metrics = {m.id: m.evidence_types for m in spec.metrics}
     measures = {m.id: m for m in spec.measures}
     is_measure = f["metric"].isin(measures)
@@ -149,6 +168,74 @@ def refuse_future(checks: RowChecks, achieved: pd.Series, now: datetime) -> None
         )
 
 
+def _participants(checks: RowChecks, enrolled: Enrolled, provider: str | None) -> pd.Series:
+    """Each row's participant_id as its key; returns each row's provider ("" where none)."""
+    f = checks.frame
+    named = f["participant_id"] != ""
+    if provider is not None:
+        if PROVIDER_COLUMN in f:
+            checks.flag(
+                (f[PROVIDER_COLUMN] != "") & (f[PROVIDER_COLUMN] != provider),
+                PROVIDER_COLUMN,
+                f"is another provider: you may submit evidence only for your own participants "
+                f"({provider}); leave it empty",
+            )
+        local = qualify_local(checks, "participant_id", provider)
+        at = positions(f["participant_id"], enrolled.keys)
+        # the same words whether the id is another provider's or nobody's: the file was
+        # only ever compared with this provider's own participants
+        checks.flag(
+            pd.Series(local & (at < 0), index=f.index) & named,
+            "participant_id",
+            "is not one of your enrolled participants: enrol the participant first",
+        )
+        return pd.Series(np.where(at >= 0, provider, ""), index=f.index, dtype="str")
+    at, flagged = resolve_column(checks, "participant_id", enrolled.keys, "is enrolled by")
+    checks.flag(
+        pd.Series((at < 0) & ~flagged, index=f.index) & named,
+        "participant_id",
+        "is not enrolled in this contract: import the participant first",
+    )
+    providers = enrolled.providers.take(pa.array(np.maximum(at, 0))) if len(at) else []
+    owner = pd.Series(pd.array(providers, dtype="str"), index=f.index)
+    return owner.where(at >= 0, "")
+
+
+def _evidence_ids(checks: RowChecks, whose: pd.Series, provider: str | None) -> None:
+    """Each row's evidence_id as its key in its participant's provider's namespace."""
+    if provider is not None:
+        qualify_local(checks, "evidence_id", provider)
+        return
+    f = checks.frame
+    written = f["evidence_id"]
+    as_key = pd.Series(keys.qualified_ok(written), index=f.index)
+    local = pd.Series(keys.local_ok(written), index=f.index)
+    flag_bad_ids(
+        checks,
+        "evidence_id",
+        ~as_key & ~local & (written != ""),
+        " (or provider/id, its participant's provider first)",
+    )
+    known = whose != ""
+    other = as_key & known
+    if other.any():
+        other[other] = [
+            keys.provider_of(key) != owner
+            for key, owner in zip(written[other], whose[other], strict=True)
+        ]
+        owner = whose[other]
+        checks.flag(
+            other,
+            "evidence_id",
+            ("names another provider than its participant's (" + owner + "): evidence is kept "
+             "in its participant's provider's namespace; write the id alone or as " + owner
+             + "/id").reindex(f.index),
+        )  # fmt: skip
+    qualify = local & known
+    if qualify.any():
+        f["evidence_id"] = written.where(~qualify, keys.qualify(whose[qualify], written[qualify]))
+
+
 def _quantity(checks: RowChecks, is_measure: pd.Series, decimals: dict[str, int]) -> pd.Series:
     raw = checks.frame["quantity"]
     present = raw != ""
@@ -188,18 +275,27 @@ def evidence_records(typed: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _enrolled(session: Session, contract_id: str) -> set[str]:
+def _enrolled(session: Session, contract_id: str, provider: str | None) -> Enrolled:
+    """The participants a file may name: `provider`'s own, or everyone's when None."""
     table = table_of(Participant)
-    rows = session.connection().execute(
-        select(table.c.participant_id).where(table.c.contract_id == contract_id)
+    query = select(table.c.participant_id, table.c.provider).where(
+        table.c.contract_id == contract_id
     )
-    return set(rows.scalars())
+    if provider is not None:
+        query = query.where(table.c.provider == provider)
+    ids, providers = fetch_columns(session, query)
+    return Enrolled(
+        pa.array(ids, type=pa.large_string()), pa.array(providers, type=pa.large_string())
+    )
 
 
-def _stored(session: Session, contract_id: str) -> dict[str, str]:
+def _stored(session: Session, contract_id: str, provider: str | None) -> dict[str, str]:
     table = table_of(Evidence)
     columns = [table.c.evidence_id, *(table.c[name] for name in FIELDS)]
-    rows = session.connection().execute(select(*columns).where(table.c.contract_id == contract_id))
+    where = [table.c.contract_id == contract_id]
+    if provider is not None:
+        where.append(keys.in_namespace(table.c.evidence_id, provider))
+    rows = session.connection().execute(select(*columns).where(*where))
     records = [
         dict(zip(("evidence_id", *FIELDS), row, strict=True)) | {"achieved_on": row[3].isoformat()}
         for row in rows

@@ -10,6 +10,8 @@ submitted at or before it and the decisions made by then. A cut-off in the futur
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from contract_specs.model import ContractSpec, from_minor
+from ledger import keys
 from ledger.contracts import active_spec, require_contract, spec_version, typed_spec
 from ledger.cut_off import refuse_future
 from ledger.entitlement import compute_entitlement
@@ -241,6 +244,35 @@ def _postings(
         )
         for r in rows
     ]
+
+
+def as_seen_by(explanation: Explanation, provider: str) -> Explanation:
+    """The explanation as `provider` reads it: its own ids as its case system wrote them."""
+    local = functools.partial(keys.local_text, provider=provider)
+    return dataclasses.replace(
+        explanation,
+        participant_id=local(explanation.participant_id),
+        metrics=tuple(
+            dataclasses.replace(
+                story,
+                postings=tuple(
+                    dataclasses.replace(
+                        p,
+                        reason=local(p.reason),
+                        evidence_ids=tuple(local(e) for e in p.evidence_ids),
+                    )
+                    for p in story.postings
+                ),
+                evidence=tuple(
+                    dataclasses.replace(
+                        e, evidence_id=local(e.evidence_id), not_payable=local(e.not_payable)
+                    )
+                    for e in story.evidence
+                ),
+            )
+            for story in explanation.metrics
+        ),
+    )
 
 
 def render(explanation: Explanation) -> list[str]:

@@ -13,6 +13,7 @@ when negative) are written as they are.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from sqlmodel import Session
 from contract_specs.model import CURRENCY_EXPONENTS, from_minor
 from ledger.cell_safety import csv_row_writer, csv_text
 from ledger.contracts import require_contract
+from ledger.keys import local_text
 from ledger.tables import Participant, Posting, table_of
 
 EXPORT_COLUMNS = (
@@ -185,3 +187,20 @@ def _text(value: object) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def page_as_seen_by(page: PostingsPage, provider: str) -> PostingsPage:
+    """A page of `provider`'s own postings as it reads them: its own ids as its case system
+    wrote them (ledger.keys)."""
+    return dataclasses.replace(
+        page,
+        items=tuple(
+            dataclasses.replace(
+                line,
+                participant_id=local_text(line.participant_id, provider),
+                reason=local_text(line.reason, provider),
+                evidence_ids=tuple(local_text(e, provider) for e in line.evidence_ids),
+            )
+            for line in page.items
+        ),
+    )

@@ -35,6 +35,10 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+# participant and evidence keys: at most 64 + 1 + 64 characters as imported (ledger.keys), up
+# to 165 for keys made by migration 0010 from older ids of up to 100
+KEY_LENGTH = 200
+
 __all__ = [
     "ApiToken",
     "AuditLog",
@@ -113,7 +117,8 @@ class Participant(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     contract_id: str = Field(foreign_key="contracts.id", max_length=100)
-    participant_id: str = Field(max_length=100)
+    # the ledger key <provider>/<local id> (ledger.keys): unique per contract by construction
+    participant_id: str = Field(max_length=KEY_LENGTH)
     cohort: str = Field(max_length=100)
     provider: str = Field(max_length=100)
     start_date: date
@@ -140,8 +145,9 @@ class Evidence(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     contract_id: str = Field(foreign_key="contracts.id", max_length=100)
-    evidence_id: str = Field(max_length=100)
-    participant_id: str = Field(max_length=100)
+    # keys in the participant's provider's namespace (ledger.keys)
+    evidence_id: str = Field(max_length=KEY_LENGTH)
+    participant_id: str = Field(max_length=KEY_LENGTH)
     metric: str = Field(max_length=100)
     achieved_on: date
     evidence_type: str = ""
@@ -217,7 +223,8 @@ class Posting(SQLModel, table=True):
     contract_id: str = Field(foreign_key="contracts.id", max_length=100)
     spec_version: int
     period: str = Field(max_length=10)
-    participant_id: str = Field(max_length=120)
+    # a participant's key, or cohort:<id> / cohort:pool for a cohort-level line
+    participant_id: str = Field(max_length=KEY_LENGTH)
     metric: str = Field(max_length=100)
     occurrence: int
     payer: str = Field(max_length=100)

@@ -17,9 +17,17 @@ from sqlmodel import Session
 from ledger.contracts import require_contract
 from ledger.db import hold_until_commit
 from ledger.errors import RejectedUpload
+from ledger.ids import PROVIDER_COLUMN, resolve_column, wanted_keys
 from ledger.tables import VerificationDecision
 from ledger.uploads import ROW, ImportSummary, open_checks, store_columns
-from ledger.verification_status import PENDING, STATUSES, code, codes, standing
+from ledger.verification_status import (
+    LOOKUP_AT_MOST,
+    PENDING,
+    STATUSES,
+    code,
+    codes,
+    stored_evidence,
+)
 
 COLUMNS = ("evidence_id", "decision", "reason")
 DECISIONS = ("verified", "rejected", "revoked")
@@ -44,9 +52,18 @@ def import_decisions(
     # one import of this kind per contract at a time, across processes: the second reads what
     # the first stored (unchanged rows), never a stale view that collides on a unique key
     hold_until_commit(session, f"decisions:{contract_id}")
-    checks = open_checks(path, COLUMNS)
+    checks = open_checks(path, COLUMNS, (PROVIDER_COLUMN,))
     f = checks.frame
     checks.require(("evidence_id", "decision"))
+    # evidence ids as written (a key, a local id and a provider, a local id alone) become
+    # the keys they name, before two rows can be found naming the same evidence
+    stored = stored_evidence(
+        session,
+        contract_id,
+        len(f),
+        lambda: wanted_keys(session, contract_id, f, "evidence_id", LOOKUP_AT_MOST),
+    )
+    at, flagged = resolve_column(checks, "evidence_id", stored.ids, "is evidence of")
     checks.unique("evidence_id")
     # the decision column as codes into STATUSES (-1: not a status), so that every check
     # below compares small integers, not millions of strings
@@ -59,14 +76,14 @@ def import_decisions(
         "reason",
         "is empty: say why the evidence is rejected or revoked",
     )
-    stored = standing(session, contract_id, f["evidence_id"])
-    known = pd.Series(stored.stored, index=f.index)
+    standing = stored.standing(at)
+    known = pd.Series(standing.stored, index=f.index)
     checks.flag(
-        ~known & (f["evidence_id"] != ""),
+        ~known & ~pd.Series(flagged, index=f.index) & (f["evidence_id"] != ""),
         "evidence_id",
         "is not evidence of this contract: import the evidence first",
     )
-    status = pd.Series(stored.status, index=f.index)
+    status = pd.Series(standing.status, index=f.index)
     unchanged = known & (status == decision)
     for target, allowed in ALLOWED_FROM.items():
         deciding = known & (decision == code(target)) & ~unchanged
@@ -84,7 +101,7 @@ def import_decisions(
     rows = f[ROW][new]
     columns = {
         "contract_id": contract_id,
-        "evidence_pk": pd.Series(stored.pk[new]),
+        "evidence_pk": pd.Series(standing.pk[new]),
         "decision": f["decision"][new],
         "reason": f["reason"][new],
         "actor": actor,

@@ -6,25 +6,23 @@ At a million participants a contract holds four million evidence rows and as man
 so nothing here keeps a Python object per stored row: the database picks each evidence row's
 latest decision (one index probe per row), rows are read in batches straight from the driver
 and kept as Arrow text and numpy codes, and the file's ids are found among them by Arrow's hash
-lookup in C++ (ledger.entitlement.coding.positions).
+lookups in C++ (ledger.keys.resolve: a key, a local id and a provider, or a local id alone).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlmodel import Session
 
 from ledger.bulk import paused_gc
-from ledger.entitlement.coding import arrow_text, positions
+from ledger.entitlement.coding import positions
 from ledger.tables import Evidence, VerificationDecision, table_of
 
 # status codes: 0 is "not stored"; an evidence row with no decision is pending
@@ -71,48 +69,59 @@ def latest_decision(evidence_pk: ColumnElement[Any], as_of: datetime | None = No
     return query.order_by(table.c.decided_at.desc(), table.c.id.desc()).limit(1).scalar_subquery()
 
 
-def standing(session: Session, contract_id: str, evidence_ids: pd.Series) -> Standing:
-    """Each of `evidence_ids` (one per upload row; "" or unknown ids are not stored): its
-    evidence primary key in `contract_id` and its status now (all decisions count)."""
-    ids, pks, statuses = _stored(session, contract_id, evidence_ids)
-    at = positions(evidence_ids, ids)
-    # one slot past the stored rows answers for ids not found
-    at[at < 0] = len(pks)
-    pk = np.append(pks, -1)[at]
-    status = np.append(statuses, NOT_STORED).astype(np.int8)[at]
-    return Standing(pk=pk, status=status)
+@dataclass(frozen=True)
+class StoredEvidence:
+    """Stored evidence rows a decisions file may name: their keys (Arrow text), primary keys
+    and status codes, one entry per row."""
+
+    ids: pa.Array
+    pks: np.ndarray
+    statuses: np.ndarray
+
+    def standing(self, at: np.ndarray) -> Standing:
+        """Per upload row naming stored row `at` (-1: none), its primary key and status."""
+        # one slot past the stored rows answers for rows naming none
+        at = np.where(at < 0, len(self.pks), at)
+        pk = np.append(self.pks, -1)[at]
+        status = np.append(self.statuses, NOT_STORED).astype(np.int8)[at]
+        return Standing(pk=pk, status=status)
 
 
-def _stored(
-    session: Session, contract_id: str, evidence_ids: pd.Series
-) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """The stored evidence that `evidence_ids` may name: ids (Arrow text), primary keys and
-    status codes, one entry per stored row."""
+def stored_evidence(
+    session: Session, contract_id: str, rows: int, wanted: Callable[[], list[str] | None]
+) -> StoredEvidence:
+    """The contract's stored evidence that a file of `rows` rows may name, with each row's
+    status now (all decisions count). `wanted` gives the keys the file may mean (None: too
+    many to list); they are looked up through the unique index when few beside what the
+    contract holds (a revocations file), else every evidence row is read once."""
     texts: list[pa.Array] = [pa.array([], type=pa.large_string())]
     pks: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     statuses: list[np.ndarray] = [np.zeros(0, dtype=np.int8)]
-    for ids, keys, decisions in _stored_batches(session, contract_id, evidence_ids):
+    for ids, keys, decisions in _stored_batches(session, contract_id, rows, wanted):
         texts.append(pa.array(ids, type=pa.large_string()))
         pks.append(np.asarray(keys, dtype=np.int64))
         decided = codes(decisions)  # -1: no decision yet
         statuses.append(np.where(decided < 0, PENDING, decided).astype(np.int8))
-    return pa.concat_arrays(texts), np.concatenate(pks), np.concatenate(statuses)
+    return StoredEvidence(pa.concat_arrays(texts), np.concatenate(pks), np.concatenate(statuses))
 
 
 def _stored_batches(
-    session: Session, contract_id: str, evidence_ids: pd.Series
+    session: Session, contract_id: str, rows: int, wanted: Callable[[], list[str] | None]
 ) -> Iterator[tuple[list[str], list[int], list[str | None]]]:
     """(evidence ids, primary keys, latest decisions) of stored evidence, batch by batch: the
-    file's ids looked up through the unique index when they are few beside what the contract
-    holds (a revocations file), else every evidence row of the contract read once in order
-    (a scan costs about half a lookup per row)."""
+    wanted keys looked up through the unique index when they are few beside what the contract
+    holds, else every evidence row of the contract read once in order (a scan costs about half
+    a lookup per row)."""
     table = table_of(Evidence)
     query = select(table.c.evidence_id, table.c.id, latest_decision(table.c.id)).where(
         table.c.contract_id == contract_id
     )
-    if _few_beside_stored(session, contract_id, len(evidence_ids)):
-        distinct = pc.unique(arrow_text(evidence_ids)).to_pylist()
-        ids = [value for value in distinct if value]
+    ids = wanted() if rows <= LOOKUP_AT_MOST else None
+    if (
+        ids is not None
+        and len(ids) <= LOOKUP_AT_MOST
+        and _few_beside_stored(session, contract_id, len(ids))
+    ):
         for start in range(0, len(ids), ID_CHUNK):
             chunk = query.where(table.c.evidence_id.in_(ids[start : start + ID_CHUNK]))
             yield from _batches(session, chunk)
@@ -121,11 +130,9 @@ def _stored_batches(
 
 
 def _few_beside_stored(session: Session, contract_id: str, rows: int) -> bool:
-    """Whether a file of `rows` ids is small beside the contract's evidence (it holds more than
-    twice as many rows), counting no further than that: counting four million rows costs more
-    than looking up a revocations file."""
-    if rows > LOOKUP_AT_MOST:
-        return False
+    """Whether `rows` ids are few beside the contract's evidence (it holds more than twice as
+    many rows), counting no further than that: counting four million rows costs more than
+    looking up a revocations file."""
     table = table_of(Evidence)
     some = select(table.c.id).where(table.c.contract_id == contract_id).limit(2 * rows + 1)
     held = session.connection().execute(select(func.count()).select_from(some.subquery()))

@@ -3,11 +3,14 @@
 Progress per cohort and metric against targets, the funnel along prerequisite chains,
 deadlines near, evidence awaiting verification, likely unclaimed outcomes, flags (management
 triggers and deviations from the recent normal) and what works for whom. A provider's report
-reads only that provider's participants, evidence and postings: the filter is in the queries.
+reads only that provider's participants, evidence and postings: the filter is in the queries;
+it names them by the provider's own ids, the whole contract's report by the ledger keys
+`<provider>/<local id>`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from datetime import datetime
 
@@ -17,6 +20,7 @@ from sqlmodel import Session
 from ledger.bulk import paused_gc
 from ledger.contracts import active_spec
 from ledger.facts import utc
+from ledger.keys import localise
 from reconciliation.findings import awaiting_verification, likely_unclaimed
 from reconciliation.periods import period_containing, periods_between
 from reporting import memo, sources
@@ -51,6 +55,18 @@ def _table(
     name: str, title: str, columns: tuple[Column, ...], frame: pd.DataFrame, note: str
 ) -> Table:
     return Table(name, title, columns, frame.astype("object"), note)
+
+
+def _own_ids(table: Table, provider: str) -> Table:
+    """`table` as one provider reads it: its own ids as its case system wrote them (the ledger
+    keys them `<provider>/<local id>`; the whole contract's report shows the keys)."""
+    named = [c for c in ("participant_id", "evidence_id") if c in table.frame.columns]
+    if not named or table.frame.empty:
+        return table
+    frame = table.frame.copy()
+    for column in named:
+        frame[column] = localise(frame[column], provider).astype("object")
+    return dataclasses.replace(table, frame=frame)
 
 
 def provider_report(
@@ -112,7 +128,7 @@ def _provider_report(
             period_containing(spec.contract.service_start, spec.contract.payment_frequency), period
         )
     )
-    tables = (
+    tables: tuple[Table, ...] = (
         progress(spec, people, evidence, postings),
         funnel(spec, evidence),
         deadlines(spec, people, evidence, as_on),
@@ -134,6 +150,8 @@ def _provider_report(
         flags(spec, evidence, periods, people),
         by_group(spec, people, evidence, min_group),
     )
+    if provider:
+        tables = tuple(_own_ids(table, provider) for table in tables)
     whose = spec.party(provider).name if provider else "all providers"
     title = f"Progress report: {spec.contract.name}, {whose}, {period.id}"
     cover = (

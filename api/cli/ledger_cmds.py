@@ -19,6 +19,7 @@ from ledger.enrolment import import_participants
 from ledger.evidence import import_evidence
 from ledger.explain import explain_participant, render
 from ledger.export import write_csv
+from ledger.ids import participant_named
 from ledger.results import import_results
 from ledger.verification import import_decisions
 
@@ -108,8 +109,11 @@ def register(main: click.Group) -> None:
         help="Cut-off (UTC) for what counts; default: now.",
     )
     def ledger_explain(contract_id: str, participant_id: str, as_of: datetime | None) -> None:
-        """Why PARTICIPANT was paid what, and why anything was not paid."""
+        """Why PARTICIPANT was paid what, and why anything was not paid. PARTICIPANT is
+        provider/id (as the ledger export shows it), or a provider's own id when only one
+        provider has it."""
         with common.session() as session:
-            story = explain_participant(session, contract_id, participant_id, as_of or common.now())
+            key = participant_named(session, contract_id, participant_id)
+            story = explain_participant(session, contract_id, key, as_of or common.now())
         for line in render(story):
             click.echo(line)

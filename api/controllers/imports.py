@@ -1,10 +1,10 @@
 """Imports through the API: the CLI's services, the same row errors, all or nothing.
 
 One function runs every import (participants, evidence, verification decisions, cohort
-results), from a multipart file or from JSON rows: reach check, the provider's own-rows check,
-the service, the idempotency record, in one unit of work. A provider may only enrol participants
-it serves and only submit evidence for them; those rows are refused beside the service's own
-errors, so one answer lists every problem.
+results), from a multipart file or from JSON rows: reach check, the service, the idempotency
+record, in one unit of work. A provider's rows are in its own namespace by construction: the
+services qualify its ids with its party before anything is looked up, and refuse a row naming
+another provider (ledger.ids), so no answer to it depends on another provider's rows.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.auth import Guard, own_participants, reach
+from api.auth import Guard, reach
 from api.controllers.params import IdempotencyKey, Multipart
 from api.controllers.responses import WRITE
 from api.controllers.writes import (
@@ -29,7 +29,6 @@ from api.controllers.writes import (
     canonical_body,
     idempotent,
     json_rows_problem,
-    merge_rejections,
     now,
     request_hash,
     rows_csv,
@@ -42,36 +41,43 @@ from ledger import enrolment, evidence, results, verification
 from ledger.contracts import active_spec
 from ledger.db import unit_of_work
 from ledger.enrolment import import_participants
-from ledger.errors import RejectedUpload, RowError
+from ledger.errors import RejectedUpload
 from ledger.evidence import import_evidence
 from ledger.results import import_results
 from ledger.tokens import Caller
-from ledger.uploads import ImportSummary, read_upload
+from ledger.uploads import ImportSummary
 from ledger.verification import import_decisions
 
 Service = Callable[[Session, str, Path, Caller], ImportSummary]
-OwnRows = Callable[[Session, Caller, str, Path], list[RowError]]
 
 
 @dataclass(frozen=True)
 class ImportKind:
-    """One kind of import: the service that stores it, and the provider's own-rows check."""
+    """One kind of import: the service that stores it."""
 
     name: str
     service: Service
     # the file's columns: a JSON row that leaves one out means it empty, as a blank cell would
     columns: tuple[str, ...]
-    own_rows: OwnRows | None = None
+
+
+def _own(caller: Caller) -> str | None:
+    """The provider whose namespace a caller's rows are in (None: a role that sees all)."""
+    return caller.party_id if caller.role is Role.PROVIDER else None
 
 
 def _participants(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
-    return import_participants(session, contract_id, active, path, actor=caller.actor, now=now())
+    return import_participants(
+        session, contract_id, active, path, actor=caller.actor, now=now(), provider=_own(caller)
+    )
 
 
 def _evidence(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
-    return import_evidence(session, contract_id, active, path, actor=caller.actor, now=now())
+    return import_evidence(
+        session, contract_id, active, path, actor=caller.actor, now=now(), provider=_own(caller)
+    )
 
 
 def _results(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
@@ -83,62 +89,14 @@ def _decisions(session: Session, contract_id: str, path: Path, caller: Caller) -
     return import_decisions(session, contract_id, path, actor=caller.actor, now=now())
 
 
-def _providers_own_enrolments(
-    session: Session, caller: Caller, contract_id: str, path: Path
-) -> list[RowError]:
-    del session, contract_id
-    upload = read_upload(path, ("provider",))
-    frame = upload.frame
-    others = frame[(frame["provider"] != caller.party_id) & (frame["provider"] != "")]
-    return [
-        RowError(
-            upload.name,
-            int(row),
-            "provider",
-            f"is another provider: you may enrol only your own participants ({caller.party_id})",
-        )
-        for row in others["row"]
-    ]
-
-
-def _providers_own_evidence(
-    session: Session, caller: Caller, contract_id: str, path: Path
-) -> list[RowError]:
-    mine = own_participants(session, caller, contract_id) or set()
-    upload = read_upload(path, ("participant_id",))
-    frame = upload.frame
-    others = frame[~frame["participant_id"].isin(mine) & (frame["participant_id"] != "")]
-    # the same words whether the participant is another provider's or not enrolled at all, so
-    # a provider cannot probe for other providers' participant ids
-    return [
-        RowError(
-            upload.name,
-            int(row),
-            "participant_id",
-            "is not one of your enrolled participants: enrol the participant first",
-        )
-        for row in others["row"]
-    ]
-
-
-PARTICIPANTS = ImportKind(
-    "participants", _participants, enrolment.COLUMNS, _providers_own_enrolments
-)
-EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS, _providers_own_evidence)
+PARTICIPANTS = ImportKind("participants", _participants, enrolment.COLUMNS)
+EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS)
 RESULTS = ImportKind("results", _results, results.COLUMNS)
 DECISIONS = ImportKind("verifications", _decisions, verification.COLUMNS)
 
 
 def _store(session: Session, kind: ImportKind, caller: Caller, contract_id: str, path: Path) -> Any:
-    own: list[RowError] = []
-    if kind.own_rows is not None and caller.role is Role.PROVIDER:
-        own = kind.own_rows(session, caller, contract_id, path)
-    try:
-        summary = kind.service(session, contract_id, path, caller)
-    except RejectedUpload as exc:
-        raise RejectedUpload(merge_rejections(own, exc.errors)) from None
-    if own:
-        raise RejectedUpload(own)  # the unit of work rolls back what the service stored
+    summary = kind.service(session, contract_id, path, caller)
     return {"new": summary.new, "unchanged": summary.unchanged}
 
 

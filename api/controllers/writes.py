@@ -251,13 +251,6 @@ def _row_path(error: RowError) -> str:
     return f"$.rows[{error.row - 2}]{suffix}"
 
 
-def merge_rejections(own: list[RowError], found: tuple[RowError, ...]) -> list[RowError]:
-    """The caller's own findings and the service's, one per row and column (the caller's
-    wording wins where both found the same place)."""
-    seen = {(e.row, e.column) for e in own}
-    return [*own, *(e for e in found if (e.row, e.column) not in seen)]
-
-
 def json_ready(value: Any) -> Any:
     """A response body as plain JSON data (decimals as strings, times ISO), as it is stored
     for an idempotent replay and sent the first time alike."""

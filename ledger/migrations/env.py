@@ -7,7 +7,7 @@ import contextlib
 from alembic import context
 from sqlalchemy import Connection
 
-from ledger.db import make_engine
+from ledger.db import make_engine, migrating
 from ledger.tables import SQLModel
 
 # Other packages put their tables on the same metadata; import them when they exist so that
@@ -37,7 +37,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or None)
-    with engine.connect() as conn:
+    with migrating(engine) as conn:
         _run(conn)
     engine.dispose()
 

@@ -37,19 +37,22 @@ def test_postings_filter_and_page(
 ) -> None:
     investor = as_role[Role.INVESTOR]
     everything = client.get(URL, headers=investor)
+    # every provider's postings: each participant by its ledger key, provider first
     assert _lines(everything) == {
-        ("P1", "dwp", "2800.00"),
-        ("P1", "topup", "700.00"),
-        ("B1", "dwp", "2640.00"),
-        ("B1", "topup", "660.00"),
+        ("acme/P1", "dwp", "2800.00"),
+        ("acme/P1", "topup", "700.00"),
+        ("bravo/B1", "dwp", "2640.00"),
+        ("bravo/B1", "topup", "660.00"),
     }
     assert everything.json()["total"] == 4
     assert _lines(client.get(URL, headers=investor, params={"payer": "topup"})) == {
-        ("P1", "topup", "700.00"),
-        ("B1", "topup", "660.00"),
+        ("acme/P1", "topup", "700.00"),
+        ("bravo/B1", "topup", "660.00"),
     }
     only = client.get(URL, headers=investor, params={"metric": "nqf2", "payer": "dwp"})
-    assert _lines(only) == {("B1", "dwp", "2640.00")}
+    assert _lines(only) == {("bravo/B1", "dwp", "2640.00")}
+    theirs = client.get(URL, headers=investor, params={"participant_id": "bravo/B1"})
+    assert {p for p, _, _ in _lines(theirs)} == {"bravo/B1"}
     assert client.get(URL, headers=investor, params={"period": "2015-Q3"}).json()["total"] == 0
 
     pages = [
@@ -74,6 +77,11 @@ def test_a_provider_reads_only_its_participants_postings(
     # asking for another provider's participant by name finds nothing, not the other's money
     other = client.get(URL, headers=as_role[Role.PROVIDER], params={"participant_id": "B1"})
     assert other.json() == {"items": [], "total": 0, "limit": 100, "offset": 0}
+    # a provider names its own participant by its own id
+    own = client.get(URL, headers=as_role[Role.PROVIDER], params={"participant_id": "P1"})
+    assert own.json()["total"] == 2 and {i["evidence_ids"][0] for i in own.json()["items"]} == {
+        "E1"
+    }
 
 
 def test_explain_gives_money_as_strings(

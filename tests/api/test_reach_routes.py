@@ -213,8 +213,9 @@ def test_a_commissioners_totals_are_its_own(
 ) -> None:
     dwp = as_role[Role.COMMISSIONER]
     postings = client.get(f"{CONTRACT}/postings", headers=dwp).json()
+    # a commissioner reads the ledger keys <provider>/<local id> (docs/api.md)
     assert {(p["participant_id"], p["amount"]) for p in postings["items"]} == {
-        ("P1", "2800.00"), ("B1", "2640.00")
+        ("acme/P1", "2800.00"), ("bravo/B1", "2640.00")
     }  # fmt: skip
     assert postings["total"] == 2
     same = client.get(f"{CONTRACT}/postings", headers=dwp, params={"payer": "dwp"}).json()

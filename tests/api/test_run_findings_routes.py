@@ -50,15 +50,15 @@ def test_a_runs_findings_are_read_with_the_run(
     assert [
         (r["evidence_id"], r["participant_id"], r["age_days"], r["bucket"], r["past_sla"])
         for r in findings["awaiting_verification"]
-    ] == [("E5", "B1", 0, "0-30", False)]
+    ] == [("bravo/E5", "bravo/B1", 0, "0-30", False)]
     # a sustained job is due 91 days after the entry (pending evidence of one counts too);
     # the longest overdue first
     assert [
         (r["participant_id"], r["metric"], r["expected_by"], r["days_overdue"])
         for r in findings["likely_unclaimed"]
     ] == [
-        ("P1", "job_sustained", "2015-05-31", _overdue(cut_off, "2015-05-31")),
-        ("B1", "job_sustained", "2015-07-01", _overdue(cut_off, "2015-07-01")),
+        ("acme/P1", "job_sustained", "2015-05-31", _overdue(cut_off, "2015-05-31")),
+        ("bravo/B1", "job_sustained", "2015-07-01", _overdue(cut_off, "2015-07-01")),
     ]
     assert findings["caps_near_exhaustion"] == []
     # every later period to the contract's last (2017-12-31 plus 30 days' terms) is due now

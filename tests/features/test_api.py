@@ -186,7 +186,9 @@ def progress_shows(journey: Journey, participant: str) -> None:
 @then("none of Bravo's participants appear in it")
 def progress_hides(journey: Journey) -> None:
     bravo = {p["participant_id"] for p in PEOPLE if p["provider"] == "bravo"}
-    assert bravo and not (_people(journey.progress) & bravo)
+    named = _people(journey.progress)
+    # neither Bravo's own ids nor any ledger key (provider/id): Acme reads its own ids only
+    assert bravo and not (named & bravo) and not any("/" in p for p in named)
 
 
 # --- commissioners ----------------------------------------------------------------------------

@@ -7,11 +7,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine, select
 
 from contract_specs.model import from_minor
+from ledger import keys
 from ledger.contracts import ActiveSpec
 from ledger.db import unit_of_work
 from ledger.enrolment import import_participants
@@ -19,8 +22,9 @@ from ledger.entitlement import compute_entitlement
 from ledger.evidence import import_evidence
 from ledger.explain import explain_participant, render
 from ledger.facts import load_facts
+from ledger.ids import participant_named
 from ledger.postings import post_entitlement
-from ledger.tables import Posting
+from ledger.tables import Evidence, Posting
 from ledger.verification import import_decisions
 
 # requested up front so that every scenario runs once per database backend
@@ -120,6 +124,22 @@ def reconcile(world: World, period: str) -> None:
         post_entitlement(session, CONTRACT, period, at, run, now=at)
 
 
+def _participant(world: World, named: str) -> str:
+    """The ledger key of a participant the scenario names by its provider's own id, resolved
+    as the intermediary's CLI resolves it (one provider has it)."""
+    with unit_of_work(world.engine) as session:
+        return participant_named(session, CONTRACT, named)
+
+
+def _evidence(world: World, named: str) -> str:
+    """The ledger key of evidence the scenario names by its provider's own id."""
+    with unit_of_work(world.engine) as session:
+        stored = pa.array(session.scalars(select(Evidence.evidence_id)).all(), pa.large_string())
+    found = keys.resolve(pd.Series([named], dtype="str"), None, stored)
+    assert found.at[0] >= 0, f"no evidence {named}"
+    return str(found.keys.iloc[0])
+
+
 def _postings(world: World) -> list[Posting]:
     with unit_of_work(world.engine) as session:
         return list(session.scalars(select(Posting).order_by(Posting.id)).all())
@@ -128,7 +148,8 @@ def _postings(world: World) -> list[Posting]:
 @then(parsers.parse("{participant} has been paid {amount} in all"))
 def paid_in_all(world: World, participant: str, amount: str) -> None:
     exponent = world.active.spec.contract.exponent
-    total = sum(p.amount for p in _postings(world) if p.participant_id == participant)
+    key = _participant(world, participant)
+    total = sum(p.amount for p in _postings(world) if p.participant_id == key)
     assert from_minor(total, exponent) == Decimal(amount)
 
 
@@ -144,6 +165,9 @@ def quarter_holds_for(world: World, period: str, metric: str, datatable: list[li
 
 def _holds(world: World, period: str, metric: str | None, datatable: list[list[str]]) -> None:
     header, *rows = datatable
+    if "participant_id" in header:
+        at = header.index("participant_id")
+        rows = [[*r[:at], _participant(world, r[at]), *r[at + 1 :]] for r in rows]
     exponent = world.active.spec.contract.exponent
     actual = sorted(
         tuple(
@@ -161,12 +185,13 @@ def not_paid(world: World, evidence_id: str, reason: str) -> None:
     with unit_of_work(world.engine) as session:
         facts = load_facts(session, CONTRACT, world.clock, world.active.spec)
     frame = compute_entitlement(world.active.spec, facts).not_payable
-    reasons = list(frame.loc[frame["evidence_id"] == evidence_id, "reason"])
+    reasons = list(frame.loc[frame["evidence_id"] == _evidence(world, evidence_id), "reason"])
     assert reasons == [reason]
 
 
 @then(parsers.parse('the explanation for {participant} says "{text}"'))
 def explanation_says(world: World, participant: str, text: str) -> None:
     with unit_of_work(world.engine) as session:
-        story = explain_participant(session, CONTRACT, participant, world.clock)
+        key = participant_named(session, CONTRACT, participant)
+        story = explain_participant(session, CONTRACT, key, world.clock)
     assert any(text in line for line in render(story)), render(story)

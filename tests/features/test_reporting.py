@@ -16,6 +16,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 
 from ledger.db import unit_of_work
+from ledger.keys import local_of
 from reporting.commissioner import commissioner_report
 from reporting.provider import provider_report
 from reporting.write_text import write_csv, write_json
@@ -116,11 +117,13 @@ def in_pounds(world: World) -> None:
     )
 )
 def adjustment_line(world: World, participant: str, metric: str, amount: str, period: str) -> None:
+    # a commissioner's report names each participant by its ledger key, provider first
     (line,) = [
         r
         for r in world.tables["lines"]
-        if r["participant_id"] == participant and r["metric"] == metric
+        if local_of(r["participant_id"]) == participant and r["metric"] == metric
     ]
+    assert line["participant_id"] == f"{line['provider']}/{participant}"
     assert (line["kind"], line["amount"], line["corrects_period"]) == (
         "adjustment",
         amount,
@@ -131,8 +134,11 @@ def adjustment_line(world: World, participant: str, metric: str, amount: str, pe
 
 @then("the report lists as not payable:")
 def not_payable(world: World, datatable: list[list[str]]) -> None:
-    got = [[r["evidence_id"], r["reason"]] for r in world.tables["not_payable"]]
+    # each evidence row by its ledger key: its participant's provider, then the provider's id
+    rows = world.tables["not_payable"]
+    got = [[local_of(r["evidence_id"]), r["reason"]] for r in rows]
     assert got == datatable[1:]
+    assert all(r["evidence_id"].startswith(f"{r['provider']}/") for r in rows)
 
 
 @then("the two files are identical")
@@ -169,5 +175,6 @@ def unclaimed(world: World, participant: str, day: str) -> None:
 def nobody_else(world: World, provider: str) -> None:
     text = json.dumps(world.tables)
     assert provider == "South Care"
-    assert '"P5"' not in text and '"P6"' not in text
-    assert '"P1"' in text  # the report is not simply empty
+    # neither South Care's own ids nor its ledger keys (south-care/P5) appear
+    assert "P5" not in text and "P6" not in text and PROVIDERS[provider] not in text
+    assert '"P1"' in text  # the report is not simply empty, and speaks North Care's own ids

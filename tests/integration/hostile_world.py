@@ -157,3 +157,23 @@ def age(url: str, replacements: Mapping[str, str]) -> None:
 def _holds_text(kind: TypeEngine[Any]) -> bool:
     # sqlmodel's AutoString decorates a String; JSON documents are not text columns
     return isinstance(kind, String) or isinstance(getattr(kind, "impl", None), String)
+
+
+PROVIDERS = ("north-care", "south-care")
+
+
+def as_local(values: Any) -> set[Any]:
+    """`values` with each ledger key `<provider>/<local id>` (alone, or in a ";"-joined list of
+    evidence ids) also given as its local id: the commissioner's files and the export name
+    participants and evidence by key, and the hostile text is the local part."""
+    values = list(values)
+    out = set(values)
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        parts = [
+            part.split("/", 1)[1] if part.split("/", 1)[0] in PROVIDERS and "/" in part else part
+            for part in value.split(";")
+        ]
+        out.add(";".join(parts))
+    return out

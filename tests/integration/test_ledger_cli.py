@@ -92,7 +92,7 @@ def test_load_import_verify_export_explain(cli_env: str, engine: Engine, tmp_pat
             CONTRACT,
             "1",
             "2013-Q1",
-            "Y1",
+            "pilot-provider/Y1",  # the ledger key: the provider and the id it wrote
             "employment_entry",
             "1",
             "dwp",

@@ -33,8 +33,13 @@ def test_good_file_enrols_everyone_with_declared_attributes_only(
     summary = enrol(engine, active, uploads / "participants_good.csv", now)
     assert (summary.new, summary.unchanged) == (3, 0)
     with unit_of_work(engine) as session:
-        p1 = session.scalars(select(Participant).where(Participant.participant_id == "P1")).one()
-        p3 = session.scalars(select(Participant).where(Participant.participant_id == "P3")).one()
+        # each keyed in its provider's namespace: acme/<the id acme wrote>
+        p1 = session.scalars(
+            select(Participant).where(Participant.participant_id == "acme/P1")
+        ).one()
+        p3 = session.scalars(
+            select(Participant).where(Participant.participant_id == "acme/P3")
+        ).one()
     assert p1.attributes == {"date_of_birth": "1995-06-01", "care_leaver": True, "region": "north"}
     assert p3.source_row == 5  # the empty line 4 is skipped, row numbers stay the file's
     assert p3.attributes["care_leaver"] is False

@@ -59,7 +59,14 @@ def test_good_evidence_is_stored_with_scaled_quantities_and_reimport_adds_nothin
     )
     with unit_of_work(engine) as session:
         quantities = dict(session.execute(select(Evidence.evidence_id, Evidence.quantity)).all())
-    assert quantities == {"E1": None, "E2": None, "E3": 50025, "E4": 30000, "E5": None}
+    # stored in the provider's namespace: acme's own ids, keyed acme/<id>
+    assert quantities == {
+        "acme/E1": None,
+        "acme/E2": None,
+        "acme/E3": 50025,
+        "acme/E4": 30000,
+        "acme/E5": None,
+    }
 
 
 def test_bad_evidence_reports_every_row_and_stores_nothing(
@@ -112,11 +119,11 @@ def test_verification_is_append_only_and_status_is_as_of_the_cut_off(
             return dict(zip(frame["evidence_id"], frame["status"], strict=True))
 
         assert status(now - HOUR) == {}
-        assert status(now) == dict.fromkeys(["E1", "E2", "E3", "E4", "E5"], "pending")
-        assert status(now + HOUR)["E1"] == "verified"
-        assert status(now + HOUR)["E5"] == "rejected"
-        assert status(now + 3 * HOUR)["E1"] == "revoked"
-        assert status(now + 3 * HOUR)["E2"] == "verified"
+        assert status(now) == dict.fromkeys([f"acme/E{n}" for n in range(1, 6)], "pending")
+        assert status(now + HOUR)["acme/E1"] == "verified"
+        assert status(now + HOUR)["acme/E5"] == "rejected"
+        assert status(now + 3 * HOUR)["acme/E1"] == "revoked"
+        assert status(now + 3 * HOUR)["acme/E2"] == "verified"
 
 
 def test_bad_decisions_are_refused_together(

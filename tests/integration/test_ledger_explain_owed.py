@@ -22,7 +22,7 @@ DAY = timedelta(days=1)
 
 def _story(engine: Engine, at: datetime, metric: str):  # type: ignore[no-untyped-def]
     with unit_of_work(engine) as session:
-        explanation = explain_participant(session, "dwp-test", "P1", at)
+        explanation = explain_participant(session, "dwp-test", "acme/P1", at)
     return next(s for s in explanation.metrics if s.metric == metric), render(explanation)
 
 

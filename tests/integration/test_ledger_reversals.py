@@ -79,7 +79,7 @@ def test_a_reconcile_run_that_pays_back_names_the_revocation_too(
     assert len(back) == 2
     for posting in back:
         assert posting.reason.endswith(
-            "no longer owed: evidence E1 revoked (the evidence was revoked)"
+            "no longer owed: evidence acme/E1 revoked (the evidence was revoked)"
         )
 
 
@@ -95,24 +95,24 @@ def test_a_revocation_pays_back_naming_the_evidence_and_the_revocation(
     back = [p for p in _postings(engine) if p.amount < 0]
     assert sorted((p.payer, p.amount) for p in back) == [("dwp", -280000), ("topup", -70000)]
     for posting in back:
-        assert posting.evidence_ids == "E1"
+        assert posting.evidence_ids == "acme/E1"
         assert posting.reason.startswith("entitlement now 0.00, posted so far ")
         assert posting.reason.endswith(
-            "no longer owed: evidence E1 revoked (the evidence was revoked)"
+            "no longer owed: evidence acme/E1 revoked (the evidence was revoked)"
         )
 
     with unit_of_work(engine) as session:
-        text = render(explain_participant(session, "dwp-test", "P1", now + 5 * DAY))
+        text = render(explain_participant(session, "dwp-test", "acme/P1", now + 5 * DAY))
         out = io.StringIO()
         write_csv(session, "dwp-test", out)
     reversal_lines = [i for i, line in enumerate(text) if "adjustment" in line]
     assert len(reversal_lines) == 2
     for i in reversal_lines:
-        assert "evidence E1 revoked" in text[i]
-        assert text[i + 1] == "    from evidence E1"
+        assert "evidence acme/E1 revoked" in text[i]
+        assert text[i + 1] == "    from evidence acme/E1"
     exported = [r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["kind"] == "adjustment"]
-    assert [r["evidence_ids"] for r in exported] == ["E1", "E1"]
-    assert all("E1 revoked" in r["reason"] for r in exported)
+    assert [r["evidence_ids"] for r in exported] == ["acme/E1", "acme/E1"]
+    assert all("acme/E1 revoked" in r["reason"] for r in exported)
 
 
 def test_a_payment_whose_prerequisite_is_revoked_is_paid_back_as_no_longer_valid(
@@ -128,10 +128,10 @@ def test_a_payment_whose_prerequisite_is_revoked_is_paid_back_as_no_longer_valid
     back = {(p.metric, p.payer): p for p in _postings(engine) if p.run_id == "run-2"}
     assert set(back) == {(m, payer) for m in paid for payer in ("dwp", "topup")}
     sustained = back[("job_sustained", "dwp")]
-    assert sustained.evidence_ids == "E2"
-    assert "no longer owed: evidence E2 prerequisite_not_met (" in sustained.reason
-    assert back[("job_entry", "topup")].evidence_ids == "E1"
-    assert "evidence E1 revoked" in back[("job_entry", "topup")].reason
+    assert sustained.evidence_ids == "acme/E2"
+    assert "no longer owed: evidence acme/E2 prerequisite_not_met (" in sustained.reason
+    assert back[("job_entry", "topup")].evidence_ids == "acme/E1"
+    assert "evidence acme/E1 revoked" in back[("job_entry", "topup")].reason
 
 
 def _entitlement(

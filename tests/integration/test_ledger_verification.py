@@ -64,9 +64,12 @@ def _decide(engine: Engine, path: Path, at: datetime) -> str:
 
 
 def _statuses(engine: Engine, active: ActiveSpec, at: datetime) -> dict[str, str]:
+    """Each evidence id as the file wrote it (the ledger keys it acme/<id>) -> its status."""
     with unit_of_work(engine) as session:
         frame = load_facts(session, CONTRACT, at, active.spec).evidence
-    return dict(zip(frame["evidence_id"], frame["status"], strict=True))
+    assert frame["evidence_id"].str.startswith("acme/").all()
+    ids = frame["evidence_id"].str.removeprefix("acme/")
+    return dict(zip(ids, frame["status"], strict=True))
 
 
 def _count(engine: Engine) -> int:

@@ -11,12 +11,23 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from sqlalchemy import Connection, Engine, MetaData, func, inspect, select, table
+from sqlalchemy import Connection, Engine, MetaData, func, inspect, select, table, text
+from sqlalchemy.exc import DBAPIError
 
 import reconciliation.tables  # noqa: F401  (its tables are part of the one metadata)
 from api.cli import main
+from ledger import audit
 from ledger.audit import GENESIS, verify_chain
-from ledger.db import alembic_config, current_revisions, head_revisions, make_engine, upgrade
+from ledger.db import (
+    alembic_config,
+    current_revisions,
+    downgrade,
+    head_revisions,
+    make_engine,
+    unit_of_work,
+    upgrade,
+)
+from ledger.ids import participant_named
 from ledger.tables import SQLModel
 
 REVISIONS = [r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
@@ -223,3 +234,190 @@ def test_db_upgrade_command_from_empty_then_again(
     current = runner.invoke(main, ["db", "current"])
     assert current.output.count(head_revisions()[0]) == 2
     get_settings.cache_clear()
+
+
+# --- 0008: participant and evidence ids become ledger keys <provider>/<local id> ------------
+
+BEFORE_KEYS = "0009_token_contracts"
+KEYS = "0010_provider_keys"
+FINDINGS = {
+    "counts": {"awaiting_verification": 1, "likely_unclaimed": 1, "caps_near_exhaustion": 2},
+    "awaiting_verification": {
+        "columns": ["evidence_id", "participant_id", "metric", "submitted_on", "age_days"],
+        "rows": [["E2", "P2", "job_entry", "2015-10-01", 3]],
+    },
+    "likely_unclaimed": {
+        "columns": ["participant_id", "metric", "prerequisite"],
+        "rows": [["P1", "job_sustained", "job_entry"]],
+    },
+    "caps_near_exhaustion": {
+        "columns": ["cap", "subject", "used", "limit", "used_percent"],
+        "rows": [
+            ["participant_cap", "P1", 800, 820, "97.5"],
+            ["payer_commitment", "dwp", 900, 1000, "90.0"],
+        ],
+    },
+    "unreconciled_periods": {"columns": ["period", "due_at", "days_late"], "rows": []},
+}
+OLD_FACTS: list[tuple[str, dict[str, Any]]] = [
+    *SEED[:2],
+    *(
+        ("participants", {**SEED[2][1], "id": n, "participant_id": pid, "provider": who})
+        for n, pid, who in ((1, "P1", "acme"), (2, "P2", "bravo"))
+    ),
+    *(
+        ("evidence", {**SEED[3][1], "id": n, "evidence_id": eid, "participant_id": pid})
+        for n, eid, pid in ((1, "E1", "P1"), (2, "E2", "P2"), (3, "E4", "P1"))
+    ),
+    (
+        "verification_decisions",
+        {
+            "id": 1,
+            "contract_id": "old",
+            "evidence_pk": 1,
+            "decision": "verified",
+            "reason": "",
+            "actor": "dwp",
+            "decided_at": AT,
+            "source": "d.csv:2",
+        },
+    ),
+    *(
+        (
+            "postings",
+            {
+                **SEED[4][1],
+                "id": n,
+                "posting_id": f"p-{n}",
+                "participant_id": pid,
+                "evidence_ids": ids,
+            },
+        )
+        for n, pid, ids in ((1, "P1", "E1;E4"), (2, "P2", ""), (3, "cohort:c1", "R1"))
+    ),
+    (
+        "recon_runs",
+        {
+            "id": 1,
+            "run_id": "r1",
+            "contract_id": "old",
+            "period": "2015-Q3",
+            "spec_version": 1,
+            "cut_off": AT,
+            "requested_at": AT,
+            "finished_at": AT,
+            "actor": "ops",
+            "participants": 2,
+            "evidence": 3,
+            "results": 0,
+            "inputs_hash": "0" * 64,
+            "postings": 3,
+            "posted_total": 700000,
+            "totals": {},
+            "closed": False,
+            "findings": FINDINGS,
+            "facts_stamp": {"participants": 2},
+            "reused_run_id": None,
+        },
+    ),
+]
+
+
+def _insert(connection: Connection, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    metadata = MetaData()
+    metadata.reflect(connection, only=sorted({name for name, _ in rows}))
+    for name, row in rows:
+        connection.execute(metadata.tables[name].insert().values(**row))
+
+
+def _read(connection: Connection, name: str, *columns: str) -> list[tuple[Any, ...]]:
+    metadata = MetaData()
+    metadata.reflect(connection, only=[name])
+    found = metadata.tables[name]
+    query = select(*(found.c[c] for c in columns)).order_by(found.c[columns[0]])
+    return [tuple(row) for row in connection.execute(query)]
+
+
+def test_0008_keys_every_id_by_its_provider_and_downgrades_back(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, BEFORE_KEYS)
+        with engine.begin() as connection:
+            _insert(connection, OLD_FACTS)
+        with unit_of_work(engine) as session:
+            audit.record(session, "ops", "participants.import", "contract:old", AT, {"new": 2})
+        upgrade(engine, KEYS)
+        with engine.connect() as connection:
+            assert _read(connection, "participants", "participant_id", "provider") == [
+                ("acme/P1", "acme"),
+                ("bravo/P2", "bravo"),
+            ]
+            assert _read(connection, "evidence", "evidence_id", "participant_id") == [
+                ("acme/E1", "acme/P1"),
+                ("acme/E4", "acme/P1"),
+                ("bravo/E2", "bravo/P2"),
+            ]
+            # a cohort-level line keeps its key and its result ids
+            assert _read(
+                connection, "postings", "posting_id", "participant_id", "evidence_ids"
+            ) == [
+                ("p-1", "acme/P1", "acme/E1;acme/E4"),
+                ("p-2", "bravo/P2", ""),
+                ("p-3", "cohort:c1", "R1"),
+            ]
+            ((_, findings, stamp),) = _read(
+                connection, "recon_runs", "run_id", "findings", "facts_stamp"
+            )
+            assert findings["awaiting_verification"]["rows"] == [
+                ["bravo/E2", "bravo/P2", "job_entry", "2015-10-01", 3]
+            ]
+            assert findings["likely_unclaimed"]["rows"][0][0] == "acme/P1"
+            assert [r[1] for r in findings["caps_near_exhaustion"]["rows"]] == ["acme/P1", "dwp"]
+            # the run's stamp spoke of the old keys: the next run computes instead of reusing
+            assert stamp is None
+            assert verify_chain(connection).intact
+        # still append-only after the tables were rewritten
+        for name in ("participants", "evidence", "postings", "recon_runs"):
+            with pytest.raises(DBAPIError), engine.begin() as connection:
+                connection.execute(text(f"DELETE FROM {name}"))
+        # the keys are what the code reads: acme's P1 is found by acme's own id
+        with unit_of_work(engine) as session:
+            assert participant_named(session, "old", "P1") == "acme/P1"
+
+        downgrade(engine, BEFORE_KEYS)
+        with engine.connect() as connection:
+            assert _read(connection, "participants", "participant_id") == [("P1",), ("P2",)]
+            assert _read(connection, "evidence", "evidence_id", "participant_id") == [
+                ("E1", "P1"),
+                ("E2", "P2"),
+                ("E4", "P1"),
+            ]
+            assert [r[1] for r in _read(connection, "postings", "posting_id", "evidence_ids")] == [
+                "E1;E4",
+                "",
+                "R1",
+            ]
+            ((_, findings),) = _read(connection, "recon_runs", "run_id", "findings")
+            assert findings == FINDINGS
+            assert verify_chain(connection).intact
+        with pytest.raises(DBAPIError), engine.begin() as connection:
+            connection.execute(text("DELETE FROM participants"))
+    finally:
+        engine.dispose()
+
+
+def test_0008_downgrade_refuses_when_two_providers_share_a_local_id(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, BEFORE_KEYS)
+        with engine.begin() as connection:
+            _insert(connection, OLD_FACTS[:3])
+        upgrade(engine)
+        with engine.begin() as connection:
+            row = {**SEED[2][1], "id": 9, "participant_id": "bravo/P1", "provider": "bravo"}
+            _insert(connection, [("participants", row)])
+        with pytest.raises(RuntimeError, match="more than one provider"):
+            downgrade(engine, BEFORE_KEYS)
+        assert current_revisions(engine) == head_revisions()
+    finally:
+        engine.dispose()

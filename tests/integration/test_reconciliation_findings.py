@@ -65,10 +65,10 @@ def test_a_run_lists_exactly_what_needs_acting_on_as_of_its_cut_off(committed: W
     found = report.findings
     assert found is not None
     assert _rows(found, "awaiting_verification") == [
-        ("E2", "P2", "nqf2", date(2015, 4, 1), 93, "90+", True)
+        ("acme/E2", "acme/P2", "nqf2", date(2015, 4, 1), 93, "90+", True)
     ]
     assert _rows(found, "likely_unclaimed") == [
-        ("P1", "job_sustained", "job_entry", date(2015, 2, 10), date(2015, 5, 12), 52)
+        ("acme/P1", "job_sustained", "job_entry", date(2015, 2, 10), date(2015, 5, 12), 52)
     ]
     assert _rows(found, "caps_near_exhaustion") == [
         ("payer_commitment", "dwp", 280_000, 300_000, "93.3")
@@ -107,7 +107,7 @@ def test_a_period_is_not_late_on_the_day_after_it_ends(world: World) -> None:
     assert report.findings is not None
     assert report.findings.unreconciled_periods.empty
     assert _rows(report.findings, "awaiting_verification") == [
-        ("E1", "P1", "job_entry", date(2015, 2, 20), 40, "31-60", True)
+        ("acme/E1", "acme/P1", "job_entry", date(2015, 2, 20), 40, "31-60", True)
     ]
 
 
@@ -122,8 +122,9 @@ def test_outcomes_reconcile_prints_the_findings(committed: World, cli_env: str) 
     )
     start = lines.index(summary)
     assert lines[start + 1 : start + 5] == [
-        "    awaiting verification: E2 (P2, nqf2) submitted 2015-04-01: 93 days (90+, past SLA)",
-        "    likely unclaimed: P1 job_sustained: job_entry on 2015-02-10, due 2015-05-12, "
+        "    awaiting verification: acme/E2 (acme/P2, nqf2) submitted 2015-04-01: 93 days "
+        "(90+, past SLA)",
+        "    likely unclaimed: acme/P1 job_sustained: job_entry on 2015-02-10, due 2015-05-12, "
         "52 days overdue",
         "    cap(s) near exhaustion: payer_commitment dwp: 2800.00 of 3000.00 (93.3%)",
         "    period(s) not reconciled: 2015-Q1 was due 2015-04-02 00:00: 92 days late",

@@ -170,7 +170,7 @@ def test_evidence_submitted_by_a_later_cut_off_the_same_day_is_counted(paid: Wor
     again = run(paid, as_of="2015-07-03T12:00", when="2015-07-03T12:00")
     assert_computed(paid, again)
     assert again.findings is not None
-    assert set(again.findings.awaiting_verification["evidence_id"]) == {"E2", "E3"}
+    assert set(again.findings.awaiting_verification["evidence_id"]) == {"acme/E2", "acme/E3"}
 
 
 def test_evidence_submitted_after_the_cut_off_changes_nothing_as_of_it(paid: World) -> None:

@@ -128,7 +128,7 @@ def test_outcomes_achieved_after_the_period_wait_for_their_own_period(world: Wor
     q2 = world.reconcile("2015-Q2", when="2015-07-03")
     assert q2.by_payer == {"dwp": 280_000, "topup": 70_000}  # P1 only
     q3 = world.reconcile("2015-Q3", when="2015-10-03")
-    assert {p[1] for p in world.postings() if p[0] == "2015-Q3"} == {"P2"}
+    assert {p[1] for p in world.postings() if p[0] == "2015-Q3"} == {"acme/P2"}
     assert q3.corrections == {}
 
 
@@ -149,10 +149,11 @@ def test_a_closed_period_refuses_postings_and_late_evidence_lands_in_the_next(
     assert late.corrections == {"2015-Q2": 350_000}
     q3 = [p for p in world.postings() if p[0] == "2015-Q3"]
     assert {(p[1], p[3], p[4], p[5], p[6]) for p in q3} == {
-        ("P2", "dwp", 280_000, "outcome_payment", "2015-Q2"),
-        ("P2", "topup", 70_000, "outcome_payment", "2015-Q2"),
+        ("acme/P2", "dwp", 280_000, "outcome_payment", "2015-Q2"),
+        ("acme/P2", "topup", 70_000, "outcome_payment", "2015-Q2"),
     }
-    assert all(p[0] == "2015-Q2" for p in world.postings() if p[1] == "P1")
+    first = [p for p in world.postings() if p[1] == "acme/P1"]
+    assert first and all(p[0] == "2015-Q2" for p in first)
 
 
 def test_revocation_after_payment_is_a_negative_adjustment(world: World) -> None:

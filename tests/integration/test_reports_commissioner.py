@@ -48,15 +48,16 @@ def test_the_lines_are_every_posting_of_the_payer_in_the_period(ledger: Engine) 
         for x in lines
     ]
     assert got == [
-        ("P1", "sustained_3m", "1200.00", "outcome_payment", "1500.00", "north-care"),
-        ("P2", "entry", "-400.00", "adjustment", "500.00", "north-care"),
-        ("P5", "sustained_3m", "1200.00", "outcome_payment", "1500.00", "south-care"),
+        # a commissioner sees every provider: the ledger keys, provider first
+        ("north-care/P1", "sustained_3m", "1200.00", "outcome_payment", "1500.00", "north-care"),
+        ("north-care/P2", "entry", "-400.00", "adjustment", "500.00", "north-care"),
+        ("south-care/P5", "sustained_3m", "1200.00", "outcome_payment", "1500.00", "south-care"),
     ]
     first = lines[0]
     assert (first["cohort"], first["achieved_on"], first["evidence_ids"]) == (
         "c1",
         "2015-05-01",
-        "E2",
+        "north-care/E2",
     )
     assert first["evidence_references"] == "LL-E2"
     assert first["spec_version"] == 1
@@ -100,8 +101,8 @@ def test_the_lines_sum_to_the_claim_and_to_the_ledger_export(ledger: Engine) -> 
 def test_not_payable_lists_evidence_of_the_period_that_earns_nothing(ledger: Engine) -> None:
     rows = as_json(report(ledger))["tables"]["not_payable"]  # type: ignore[index]
     assert [(r["evidence_id"], r["participant_id"], r["reason"]) for r in rows] == [
-        ("E4", "P2", "prerequisite_not_met"),
-        ("E8", "P6", "rejected"),
+        ("north-care/E4", "north-care/P2", "prerequisite_not_met"),
+        ("south-care/E8", "south-care/P6", "rejected"),
     ]
 
 

@@ -214,10 +214,10 @@ def test_the_world_holds_the_postings_the_report_tests_assume(
     rows = [line.split(",") for line in out.getvalue().splitlines()[1:]]
     council = sorted((r[3], r[4], r[5], r[8], r[9]) for r in rows if r[7] == "council")
     assert council == [
-        ("2015-Q1", "P1", "entry", "400.00", "outcome_payment"),
-        ("2015-Q1", "P2", "entry", "400.00", "outcome_payment"),
-        ("2015-Q1", "P5", "entry", "400.00", "outcome_payment"),
-        ("2015-Q2", "P1", "sustained_3m", "1200.00", "outcome_payment"),
-        ("2015-Q2", "P2", "entry", "-400.00", "adjustment"),
-        ("2015-Q2", "P5", "sustained_3m", "1200.00", "outcome_payment"),
+        ("2015-Q1", "north-care/P1", "entry", "400.00", "outcome_payment"),
+        ("2015-Q1", "north-care/P2", "entry", "400.00", "outcome_payment"),
+        ("2015-Q1", "south-care/P5", "entry", "400.00", "outcome_payment"),
+        ("2015-Q2", "north-care/P1", "sustained_3m", "1200.00", "outcome_payment"),
+        ("2015-Q2", "north-care/P2", "entry", "-400.00", "adjustment"),
+        ("2015-Q2", "south-care/P5", "sustained_3m", "1200.00", "outcome_payment"),
     ]

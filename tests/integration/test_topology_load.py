@@ -192,6 +192,7 @@ def test_two_workers_under_many_clients_answer_without_errors_and_lose_nothing(
         stored = set(connection.scalars(select(evidence.c.evidence_id)))
         count = connection.scalar(select(func.count()).select_from(evidence))
         chain = verify_chain(connection)
-    assert stored == clients.sent_ids  # nothing lost
+    # nothing lost: every id sent, in the provider's namespace
+    assert stored == {f"provider-a/{sent}" for sent in clients.sent_ids}
     assert count == len(stored) == clients.stored_new  # nothing doubled, retries stored nothing
     assert chain.intact

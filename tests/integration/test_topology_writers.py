@@ -184,6 +184,6 @@ def test_many_evidence_uploads_at_once_then_a_reconcile_respect_the_caps(
             )
         ).all()
     # 3,500 + 2,000 + 3,300 = 8,800 each, cut to the 8,200 cap; each key posted once
-    assert per_person == {"P1": 820_000, "P2": 820_000}
+    assert per_person == {"acme/P1": 820_000, "acme/P2": 820_000}
     assert first.postings == len(keys) and {k[-1] for k in keys} == {1}
     assert _chain_intact(engine)

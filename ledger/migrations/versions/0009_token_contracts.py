@@ -9,7 +9,7 @@ intermediary issues a new one naming its contracts (docs/deployment.md, "Tokens 
 upgrading to 0009").
 
 Revision ID: 0009_token_contracts
-Revises: 0007_rerun_fast_path
+Revises: 0008_run_rewind
 Create Date: 2026-11-26
 """
 
