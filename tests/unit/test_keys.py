@@ -109,3 +109,17 @@ def test_resolving_without_a_provider_column_or_anything_stored() -> None:
     assert found.at.tolist() == [2, 0]
     nothing = keys.resolve(texts("A2"), None, pa.array([], type=pa.large_string()))
     assert nothing.at.tolist() == [-1] and nothing.ambiguous == {}
+
+
+def test_the_longest_key_an_import_makes_fits_the_id_columns() -> None:
+    from ledger.tables import KEY_LENGTH, Evidence, Participant, Posting, table_of
+
+    longest = keys.qualified("p" * 64, "x" * keys.LOCAL_MAX)
+    assert keys.is_qualified(longest) and len(longest) == keys.LONGEST_KEY <= KEY_LENGTH
+    for model, column in (
+        (Participant, "participant_id"),
+        (Evidence, "participant_id"),
+        (Evidence, "evidence_id"),
+        (Posting, "participant_id"),
+    ):
+        assert table_of(model).c[column].type.length == KEY_LENGTH
