@@ -10,7 +10,6 @@ all the same: the engine reports it as not payable, with its reason.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,6 +21,7 @@ from ledger.contracts import ActiveSpec, require_contract
 from ledger.db import hold_until_commit
 from ledger.entitlement.types import EVIDENCE_COLUMNS
 from ledger.errors import RejectedUpload
+from ledger.intake import Source
 from ledger.tables import Evidence, Participant, table_of
 from ledger.uploads import (
     ROW,
@@ -42,7 +42,7 @@ def import_evidence(
     session: Session,
     contract_id: str,
     active: ActiveSpec,
-    path: Path,
+    path: Source,
     *,
     actor: str,
     now: datetime,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import click
@@ -19,7 +18,7 @@ from api.cli.common import actor_option, import_command
 from contract_specs.model import from_minor
 from ledger.contracts import ActiveSpec, active_spec
 from ledger.db import unit_of_work
-from ledger.uploads import ImportSummary
+from ledger.uploads import ImportSummary, Source
 from reconciliation.periods import contract_periods, period_containing
 from reconciliation.remittances import import_remittances
 from reconciliation.run_findings import Findings
@@ -122,7 +121,13 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _import_remittances(
-    session: Session, contract_id: str, active: ActiveSpec, path: Path, *, actor: str, now: datetime
+    session: Session,
+    contract_id: str,
+    active: ActiveSpec,
+    path: Source,
+    *,
+    actor: str,
+    now: datetime,
 ) -> ImportSummary:
     return import_remittances(session, contract_id, active.spec, path, actor=actor, now=now)
 

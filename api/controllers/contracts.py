@@ -1,6 +1,7 @@
 """Contracts and their spec versions: check a spec, load a version, read and compare versions.
 
-A spec is sent as the raw body: JSON when the Content-Type says json, YAML otherwise. Loading
+A spec is sent as the raw body: JSON when the Content-Type says json, YAML otherwise; a body
+over MAX_SPEC_BYTES is 413 before it is read, and anchors and aliases are refused. Loading
 is for intermediaries: a new contract only when its spec names the caller as an intermediary,
 an existing one only when the caller already is one of its intermediaries.
 """
@@ -18,7 +19,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.auth import allow, reach, visible
-from api.controllers.params import IdempotencyKey
+from api.controllers.params import IdempotencyKey, VersionNumber
 from api.controllers.responses import READ, WRITE
 from api.controllers.writes import idempotent, now, request_hash, upload_file
 from api.dto import (
@@ -36,7 +37,7 @@ from api.dto import (
 from api.errors import ApiProblem, not_found
 from contract_specs.canonical import canonical_json
 from contract_specs.findings import SpecError, child_step
-from contract_specs.loader import CheckedSpec, check_spec_text, read_spec_file
+from contract_specs.loader import MAX_SPEC_BYTES, CheckedSpec, check_spec_text
 from contract_specs.model import ContractSpec, Role
 from ledger.contracts import (
     activate_version,
@@ -180,6 +181,7 @@ class ContractsController(Controller):
         summary="Check a spec (YAML, or JSON with a json Content-Type) without storing it",
         responses=READ,
         status_code=200,
+        request_max_body_size=MAX_SPEC_BYTES,
         sync_to_thread=True,
     )
     def validate(self, body: RawBody, request: Request[Any, Any, Any]) -> ValidationOut:
@@ -241,6 +243,7 @@ class ContractsController(Controller):
         summary="Load a spec as the contract's next version (YAML, or JSON)",
         responses=WRITE,
         guards=[allow(Role.INTERMEDIARY)],
+        request_max_body_size=MAX_SPEC_BYTES,
         sync_to_thread=True,
     )
     def load(
@@ -255,16 +258,17 @@ class ContractsController(Controller):
     ) -> Response[RegisteredOut]:
         """201 with the new version number; 200 when the same content is already a version."""
         source = _source(request)
-        _text(body)
         fingerprint = request_hash("POST", request.url.path, str(draft), source, body)
+        # checked before the write transaction opens: parsing is the costly part
+        checked = check_spec_text(_text(body), source)
+        spec = checked.spec
+        if spec is None:
+            raise SpecError(source, list(checked.findings))
         with unit_of_work(engine) as session:
 
             def write() -> tuple[int, Any]:
                 with upload_file(source, body) as path:
-                    checked = read_spec_file(path)
-                    if checked.spec is None:
-                        raise SpecError(source, list(checked.findings))
-                    _may_load(session, caller, contract_id, checked.spec)
+                    _may_load(session, caller, contract_id, spec)
                     done = load_spec_file(
                         session, path, actor=caller.actor, now=now(), active=not draft
                     )
@@ -282,7 +286,7 @@ class ContractsController(Controller):
     def get_version(
         self,
         contract_id: FromPath[str],
-        version: FromPath[int],
+        version: VersionNumber,
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
     ) -> VersionDetail:
@@ -310,7 +314,7 @@ class ContractsController(Controller):
     def activate(
         self,
         contract_id: FromPath[str],
-        version: FromPath[int],
+        version: VersionNumber,
         request: Request[Any, Any, Any],
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
@@ -341,8 +345,8 @@ class ContractsController(Controller):
     def compare(
         self,
         contract_id: FromPath[str],
-        version: FromPath[int],
-        other: FromPath[int],
+        version: VersionNumber,
+        other: VersionNumber,
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
     ) -> ComparisonOut:

@@ -1,17 +1,18 @@
 """Imports through the API: the CLI's services, the same row errors, all or nothing.
 
 One function runs every import (participants, evidence, verification decisions, cohort
-results), from a multipart file or from JSON rows: reach check, the provider's own-rows check,
-the service, the idempotency record, in one unit of work. A provider may only enrol participants
-it serves and only submit evidence for them; those rows are refused beside the service's own
-errors, so one answer lists every problem.
+results), from a multipart file or from JSON rows: the file is read and its text checked first,
+with no transaction open (a large file parsed inside one would hold SQLite's whole-database
+write lock all the while); then the reach check, the provider's own-rows check, the service and
+the idempotency record, in one unit of work. A provider may only enrol participants it serves
+and only submit evidence for them; those rows are refused beside the service's own errors, so
+one answer lists every problem.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, Response, post
@@ -22,34 +23,35 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.auth import Guard, own_participants, reach
-from api.controllers.params import IdempotencyKey, Multipart
+from api.controllers.params import UPLOAD_LIMITS, IdempotencyKey, Multipart
 from api.controllers.responses import WRITE
 from api.controllers.writes import (
-    JSON_ROWS_FILE,
     idempotent,
     json_rows_problem,
+    limit_rows,
     merge_rejections,
     now,
+    read_json_rows,
+    read_request_file,
     request_hash,
     rows_csv,
-    upload_file,
 )
 from api.dto import ImportOut, RowsIn, UploadForm
 from api.errors import ApiProblem
 from contract_specs.model import Role
 from ledger import enrolment, evidence, results, verification
 from ledger.contracts import active_spec
-from ledger.db import unit_of_work
+from ledger.db import reading, unit_of_work
 from ledger.enrolment import import_participants
 from ledger.errors import RejectedUpload, RowError
 from ledger.evidence import import_evidence
 from ledger.results import import_results
 from ledger.tokens import Caller
-from ledger.uploads import ImportSummary, read_upload
+from ledger.uploads import ImportSummary, Upload
 from ledger.verification import import_decisions
 
-Service = Callable[[Session, str, Path, Caller], ImportSummary]
-OwnRows = Callable[[Session, Caller, str, Path], list[RowError]]
+Service = Callable[[Session, str, Upload, Caller], ImportSummary]
+OwnRows = Callable[[Session, Caller, str, Upload], list[RowError]]
 
 
 @dataclass(frozen=True)
@@ -63,31 +65,34 @@ class ImportKind:
     own_rows: OwnRows | None = None
 
 
-def _participants(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _participants(
+    session: Session, contract_id: str, path: Upload, caller: Caller
+) -> ImportSummary:
     active = active_spec(session, contract_id)
     return import_participants(session, contract_id, active, path, actor=caller.actor, now=now())
 
 
-def _evidence(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _evidence(session: Session, contract_id: str, path: Upload, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
     return import_evidence(session, contract_id, active, path, actor=caller.actor, now=now())
 
 
-def _results(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _results(session: Session, contract_id: str, path: Upload, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
     return import_results(session, contract_id, active, path, actor=caller.actor, now=now())
 
 
-def _decisions(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _decisions(session: Session, contract_id: str, path: Upload, caller: Caller) -> ImportSummary:
     return import_decisions(session, contract_id, path, actor=caller.actor, now=now())
 
 
 def _providers_own_enrolments(
-    session: Session, caller: Caller, contract_id: str, path: Path
+    session: Session, caller: Caller, contract_id: str, upload: Upload
 ) -> list[RowError]:
     del session, contract_id
-    upload = read_upload(path, ("provider",))
     frame = upload.frame
+    if "provider" not in frame:  # the service names the missing column
+        return []
     others = frame[(frame["provider"] != caller.party_id) & (frame["provider"] != "")]
     return [
         RowError(
@@ -101,11 +106,12 @@ def _providers_own_enrolments(
 
 
 def _providers_own_evidence(
-    session: Session, caller: Caller, contract_id: str, path: Path
+    session: Session, caller: Caller, contract_id: str, upload: Upload
 ) -> list[RowError]:
-    mine = own_participants(session, caller, contract_id) or set()
-    upload = read_upload(path, ("participant_id",))
     frame = upload.frame
+    if "participant_id" not in frame:  # the service names the missing column
+        return []
+    mine = own_participants(session, caller, contract_id) or set()
     others = frame[~frame["participant_id"].isin(mine) & (frame["participant_id"] != "")]
     # the same words whether the participant is another provider's or not enrolled at all, so
     # a provider cannot probe for other providers' participant ids
@@ -128,14 +134,16 @@ RESULTS = ImportKind("results", _results, results.COLUMNS)
 DECISIONS = ImportKind("verifications", _decisions, verification.COLUMNS)
 
 
-def _store(session: Session, kind: ImportKind, caller: Caller, contract_id: str, path: Path) -> Any:
+def _store(
+    session: Session, kind: ImportKind, caller: Caller, contract_id: str, upload: Upload
+) -> Any:
     own: list[RowError] = []
     if kind.own_rows is not None and caller.role is Role.PROVIDER:
-        own = kind.own_rows(session, caller, contract_id, path)
+        own = kind.own_rows(session, caller, contract_id, upload)
     try:
-        summary = kind.service(session, contract_id, path, caller)
+        summary = kind.service(session, contract_id, upload, caller)
     except RejectedUpload as exc:
-        raise RejectedUpload(merge_rejections(own, exc.errors)) from None
+        raise RejectedUpload(merge_rejections(own, exc.errors), more=exc.more) from None
     if own:
         raise RejectedUpload(own)  # the unit of work rolls back what the service stored
     return {"new": summary.new, "unchanged": summary.unchanged}
@@ -154,12 +162,14 @@ def import_file(
     content = form.file.file.read()
     name = form.file.filename or "upload"
     fingerprint = request_hash("POST", request.url.path, name, content)
+    _may_reach(engine, caller, contract_id)
+    upload = read_request_file(name, content)
+    del content
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
 
         def write() -> tuple[int, Any]:
-            with upload_file(name, content) as path:
-                body = _store(session, kind, caller, contract_id, path)
+            body = _store(session, kind, caller, contract_id, upload)
             return (201 if body["new"] else 200), body
 
         return idempotent(session, caller, key, fingerprint, write)
@@ -175,27 +185,35 @@ def import_rows(
     key: str | None,
 ) -> Response[Any]:
     """Import JSON rows: every row stored, or none (422 with each problem's JSON path)."""
+    _may_reach(engine, caller, contract_id)
+    if not data.rows:
+        raise ApiProblem(
+            422,
+            "invalid",
+            "nothing to import",
+            [{"path": "$.rows", "message": "is empty: send at least one row"}],
+        )
+    limit_rows(data.rows)
     content = rows_csv(data.rows, kind.columns)
     fingerprint = request_hash("POST", request.url.path, content)
+    upload = read_json_rows(content)
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
-        if not data.rows:
-            raise ApiProblem(
-                422,
-                "invalid",
-                "nothing to import",
-                [{"path": "$.rows", "message": "is empty: send at least one row"}],
-            )
 
         def write() -> tuple[int, Any]:
-            with upload_file(JSON_ROWS_FILE, content) as path:
-                try:
-                    body = _store(session, kind, caller, contract_id, path)
-                except RejectedUpload as exc:
-                    raise json_rows_problem(exc) from None
+            try:
+                body = _store(session, kind, caller, contract_id, upload)
+            except RejectedUpload as exc:
+                raise json_rows_problem(exc) from None
             return (201 if body["new"] else 200), body
 
         return idempotent(session, caller, key, fingerprint, write)
+
+
+def _may_reach(engine: Engine, caller: Caller, contract_id: str) -> None:
+    # a caller with no reach hears 404 before anything of the file is read, under no write lock
+    with reading(engine) as session:
+        reach(session, caller, contract_id)
 
 
 def import_handlers(
@@ -214,7 +232,7 @@ def import_handlers(
         path,
         operation_id=f"import{operation}",
         summary=f"{what} from JSON rows (all or none)",
-        description=f"Each row an object with the columns {columns}.",
+        description=f"Each row an object with the columns {columns}. {UPLOAD_LIMITS}",
         responses=WRITE,
         guards=guards,
         sync_to_thread=True,
@@ -234,7 +252,7 @@ def import_handlers(
         f"{path.rstrip('/')}/upload",
         operation_id=f"upload{operation}",
         summary=f"{what} from a .csv or .xlsx file (all or none)",
-        description=f"A file with the columns {columns}.",
+        description=f"A .csv (UTF-8) or .xlsx file with the columns {columns}. {UPLOAD_LIMITS}",
         responses=WRITE,
         guards=guards,
         sync_to_thread=True,

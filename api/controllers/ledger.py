@@ -14,6 +14,7 @@ from litestar.params import FromPath, QueryParameter
 from sqlalchemy import Engine
 
 from api.auth import reach, require_participant
+from api.controllers.params import MAX_INT
 from api.controllers.responses import READ
 from contract_specs.model import Role
 from ledger.db import reading
@@ -34,7 +35,7 @@ ParticipantFilter = Annotated[str | None, _filter("Only this participant's posti
 MetricFilter = Annotated[str | None, _filter("Only this metric's postings.")]
 Kind = Annotated[str | None, _filter("Only this kind (outcome_payment, adjustment).")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size.")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Postings to skip.")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_INT, description="Postings to skip.")]
 AsOf = Annotated[
     datetime | None,
     QueryParameter(required=False, description="Cut-off (UTC) for what counts; default now."),

@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, HeaderParameter
+from litestar.params import Body, HeaderParameter, PathParameter
 
 from api.dto import UploadForm
+from ledger.settings import Settings
+
+# the largest whole number any route takes (a version, an offset, a group size): a larger one
+# is 400 at its parameter, never an integer the database cannot hold
+MAX_INT = 2**31 - 1
+
+VersionNumber = Annotated[
+    int, PathParameter(ge=1, le=MAX_INT, description="A spec version number (1, 2, ...).")
+]
 
 IdempotencyKey = Annotated[
     str | None,
@@ -19,10 +28,26 @@ IdempotencyKey = Annotated[
     ),
 ]
 
+
+def _default(name: str) -> object:
+    return Settings.model_fields[name].default
+
+
+# what the import routes' descriptions say (docs/api.md says the same): the defaults, not
+# whatever this process's environment sets, so that the OpenAPI document stays one document
+UPLOAD_LIMITS = (
+    f"Limits (by default): at most {_default('api_upload_max_bytes')} bytes and "
+    f"{_default('api_upload_max_rows')} rows per upload (more is 413 `too_large`), "
+    f"{_default('upload_max_cell_chars')} characters per cell and no control characters "
+    "(422 at the row and column); settings OUTCOMES_API_UPLOAD_MAX_BYTES, "
+    "OUTCOMES_API_UPLOAD_MAX_ROWS and OUTCOMES_UPLOAD_MAX_CELL_CHARS."
+)
+
+
 Multipart = Annotated[
     UploadForm,
     Body(
         media_type=RequestEncodingType.MULTI_PART,
-        description="One .csv or .xlsx file in the part named `file`.",
+        description="One .csv (UTF-8) or .xlsx file in the part named `file`, with a filename.",
     ),
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -31,7 +30,7 @@ from contract_specs.model import ContractSpec, Role, from_minor
 from ledger.contracts import active_spec
 from ledger.db import reading, unit_of_work
 from ledger.tokens import Caller
-from ledger.uploads import ImportSummary
+from ledger.uploads import ImportSummary, Upload
 from reconciliation.periods import contract_periods, period_containing
 from reconciliation.remittances import REQUIRED as REMITTANCE_COLUMNS
 from reconciliation.remittances import import_remittances
@@ -237,7 +236,7 @@ def _start(
     return idempotent_service(engine, caller, key, fingerprint, write)
 
 
-def _remittances(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _remittances(session: Session, contract_id: str, path: Upload, caller: Caller) -> ImportSummary:
     spec = active_spec(session, contract_id).spec
     return import_remittances(
         session, contract_id, spec, path, actor=caller.actor, now=datetime.now(UTC)

@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from api.auth import Checked, allow, reach
 from api.cli.report_cmds import write_report
+from api.controllers.params import MAX_INT
 from api.controllers.progress import build_page, kept_page, matches
 from api.controllers.responses import READ
 from api.errors import ApiProblem, not_found
@@ -74,7 +75,8 @@ ProviderParam = Annotated[
     ),
 ]
 MinGroup = Annotated[
-    int, QueryParameter(ge=1, description="Smallest group shown in 'what works for whom'.")
+    int,
+    QueryParameter(ge=1, le=MAX_INT, description="Smallest group shown in 'what works for whom'."),
 ]
 Limit = Annotated[
     int,
@@ -86,7 +88,10 @@ Limit = Annotated[
     ),
 ]
 Offset = Annotated[
-    int, QueryParameter(ge=0, description="Rows of each long table skipped before this page.")
+    int,
+    QueryParameter(
+        ge=0, le=MAX_INT, description="Rows of each long table skipped before this page."
+    ),
 ]
 IfNoneMatch = Annotated[
     str | None,
