@@ -72,7 +72,7 @@ class RejectedUpload(LedgerError):
         self.errors: tuple[RowError, ...] = tuple(found[:MAX_LISTED])
         self.more = more
         total = len(self.errors) + more
-        listed = f" The first {len(self.errors)} are listed:" if more else ""
+        listed = f" The first {len(self.errors)} are listed." if more else ""
         super().__init__(
             f"{total} problem(s); nothing was stored.{listed} Fix every row listed and "
             "import the whole file again."
