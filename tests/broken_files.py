@@ -11,12 +11,29 @@ import zipfile
 from dataclasses import dataclass
 
 from openpyxl import Workbook
+from sqlalchemy import Engine, func, select
+
+from ledger.audit import chain_head
+from ledger.db import reading
+from ledger.tables import AuditLog, Evidence, Participant, table_of
 
 PEOPLE_HEADER = "participant_id,cohort,provider,start_date,date_of_birth\n"
 PERSON = "P1,c1,acme,2015-02-01,1995-06-01\n"
 EVIDENCE_HEADER = "evidence_id,participant_id,metric,achieved_on,evidence_type,quantity,reference\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # an old .xls (or .doc) file
+
+
+def stored(engine: Engine) -> tuple[int, int, int, str]:
+    """Participants, evidence rows, audit records and the audit chain head: what a refusal
+    must leave exactly as it was."""
+    with reading(engine) as session:
+        connection = session.connection()
+        counts = [
+            int(connection.execute(select(func.count()).select_from(table_of(t))).scalar() or 0)
+            for t in (Participant, Evidence, AuditLog)
+        ]
+        return counts[0], counts[1], counts[2], chain_head(connection)
 
 
 def xlsx(rows: list[list[object]]) -> bytes:

@@ -7,29 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.audit import chain_head
-from ledger.db import reading
 from ledger.settings import get_settings
-from ledger.tables import AuditLog, Evidence, Participant, table_of
 from tests.api.conftest import OWN, PEOPLE
-from tests.broken_files import BROKEN, Broken
+from tests.broken_files import BROKEN, Broken, stored
 
 BIG = 2**63
-
-
-def stored(engine: Engine) -> tuple[int, int, int, str]:
-    """Participants, evidence rows, audit records, and the chain head."""
-    with reading(engine) as session:
-        connection = session.connection()
-        counts = [
-            int(connection.execute(select(func.count()).select_from(table_of(t))).scalar() or 0)
-            for t in (Participant, Evidence, AuditLog)
-        ]
-        return counts[0], counts[1], counts[2], chain_head(connection)
 
 
 def _error(answer, status: int) -> dict:

@@ -14,16 +14,14 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, text
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.audit import chain_head
-from ledger.db import is_sqlite, make_engine, reading
+from ledger.db import is_sqlite, make_engine
 from ledger.settings import get_settings
-from ledger.tables import AuditLog, Evidence, Participant, table_of
 from tests.api.conftest import LITESTAR_DEPRECATIONS, OWN, PEOPLE, bearer, load_world
-from tests.broken_files import EVIDENCE_HEADER, GOOD_WORKBOOK, OLE2, PNG, evidence
+from tests.broken_files import EVIDENCE_HEADER, GOOD_WORKBOOK, OLE2, PNG, evidence, stored
 
 # the desk (and through it the parametrised database) is asked for statically, so each
 # scenario runs once per backend
@@ -78,16 +76,6 @@ def desk(
         get_settings.cache_clear()
 
 
-def _stored(engine: Engine) -> tuple[int, int, int, str]:
-    with reading(engine) as session:
-        connection = session.connection()
-        counts = [
-            int(connection.execute(select(func.count()).select_from(table_of(t))).scalar() or 0)
-            for t in (Participant, Evidence, AuditLog)
-        ]
-        return counts[0], counts[1], counts[2], chain_head(connection)
-
-
 def _send(desk: Desk, name: str, content: bytes) -> None:
     desk.file = (name, content)
     desk.answer = desk.client.post(
@@ -107,7 +95,7 @@ def enrolled(desk: Desk, engine: Engine) -> None:
         f"/api/contracts/{OWN}/participants", headers=desk.headers, json={"rows": PEOPLE[:1]}
     )
     assert answer.status_code == 201, answer.text
-    desk.before = _stored(engine)
+    desk.before = stored(engine)
 
 
 @given("another import holds the ledger's write lock")
@@ -191,7 +179,7 @@ def busy(desk: Desk) -> None:
 
 @then("nothing new is stored")
 def nothing_stored(desk: Desk, engine: Engine) -> None:
-    assert _stored(engine) == desk.before
+    assert stored(engine) == desk.before
 
 
 @then("the upload is accepted")

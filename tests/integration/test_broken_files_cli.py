@@ -7,15 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from api.cli import main
-from ledger.audit import chain_head
 from ledger.contracts import ActiveSpec
-from ledger.db import reading
 from ledger.settings import get_settings
-from ledger.tables import AuditLog, Evidence, Participant, table_of
-from tests.broken_files import BROKEN, PEOPLE, PEOPLE_HEADER, PERSON, Broken, evidence
+from tests.broken_files import BROKEN, PEOPLE, PEOPLE_HEADER, PERSON, Broken, evidence, stored
 
 CONTRACT = "dwp-test"
 
@@ -26,17 +23,6 @@ def outcomes(*args: str) -> Result:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError("the CLI crashed") from result.exception
     return result
-
-
-def stored(engine: Engine) -> tuple[int, int, int, str]:
-    """Participants, evidence rows, audit records, and the chain head."""
-    with reading(engine) as session:
-        connection = session.connection()
-        counts = [
-            int(connection.execute(select(func.count()).select_from(table_of(t))).scalar() or 0)
-            for t in (Participant, Evidence, AuditLog)
-        ]
-        return counts[0], counts[1], counts[2], chain_head(connection)
 
 
 def _file(folder: Path, name: str, content: bytes) -> str:
