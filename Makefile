@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test lint typecheck check bench bench-quick clean
+.PHONY: help install install-dev run test lint typecheck check bench bench-quick simulate clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,6 +33,10 @@ run: install ## Install, then start the demo service on embedded SQLite
 
 test: install-dev ## Install the dev tools and run every test and feature
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+HOURS ?= 1
+simulate: install-dev ## Random histories through the whole ledger for HOURS hours (failures kept in tests/simulation/histories)
+	SIM_EXPLORE=1 SIM_HOURS=$(HOURS) SIM_EXAMPLES=200 $(BIN)/python -m pytest tests/simulation -p no:cacheprovider -x
 
 lint: install-dev ## ruff (lint and format check)
 	$(BIN)/ruff check .

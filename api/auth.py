@@ -103,6 +103,8 @@ def allow(*roles: Role) -> Guard:
 
     # async: it reads nothing, and Litestar runs a sync guard in a worker thread
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            return  # a preflight carries no token by design and answers only the route's methods
         caller = connection.user
         if not isinstance(caller, Caller) or caller.role not in roles:
             raise PermissionDeniedException(f"only a token of role {names} may do this")

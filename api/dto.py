@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar.datastructures import UploadFile
+from litestar.params import KwargDefinition
 
 # --- requests ---------------------------------------------------------------------------------
 
@@ -23,7 +24,9 @@ class RowsIn:
     Send decimals (quantities, observed values) as strings ("250.50") to keep them exact.
     """
 
-    rows: list[dict[str, Any]]
+    # documented, and refused (422 at $.rows) by the import itself, after the caller's reach
+    # is checked: an empty import says nothing about a contract the caller cannot see
+    rows: Annotated[list[dict[str, Any]], KwargDefinition(min_items=1)]
 
 
 @dataclass
@@ -131,6 +134,45 @@ class ImportOut:
 
     new: int
     unchanged: int
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+Cell = str | int | bool | None
+
+
+@dataclass
+class ReportOut:
+    """A report as one JSON document: its cover, and every table as rows keyed by the table's
+    columns (money and percentages as decimal strings, dates ISO, counts as integers, an empty
+    cell null). docs/reports.md lists each report's tables and columns."""
+
+    report: str
+    title: str
+    contract: str
+    contract_name: str
+    currency: str
+    period: str
+    cut_off: datetime
+    spec_version: int
+    cover: dict[str, str]
+    tables: dict[str, list[dict[str, Cell]]]
+
+
+@dataclass
+class PageOut:
+    """Where a long table's page is: its rows in all, and this page's offset and limit."""
+
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass
+class ProgressOut(ReportOut):
+    """The provider report as JSON, its long tables cut to one page each (`pages`)."""
+
+    pages: dict[str, PageOut]
 
 
 # --- ledger: postings are ledger.export's PostingsPage (Decimal amounts leave as strings) --

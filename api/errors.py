@@ -145,6 +145,9 @@ def as_problem(exc: Exception) -> ApiProblem:
         return problem
     if is_busy(exc):
         return busy()
+    if isinstance(exc, UnicodeDecodeError):
+        # Litestar decodes a multipart part without a filename as text: a file's bytes fail
+        return ApiProblem(400, "bad_request", "the request is not valid", [_NOT_TEXT])
     if isinstance(exc, ValidationException):
         return ApiProblem(400, "bad_request", "the request is not valid", _validation(exc.extra))
     if isinstance(exc, HTTPException):
@@ -160,6 +163,7 @@ def _reconciliation_problem(exc: Exception) -> ApiProblem | None:
             ReconciliationError,
             RunInProgressError,
         )
+        from reconciliation.rewind import RewindChangedError, RewindRequiredError
     except ImportError:  # pragma: no cover - reconciliation is part of the product
         return None
     if not isinstance(exc, ReconciliationError):
@@ -169,6 +173,10 @@ def _reconciliation_problem(exc: Exception) -> ApiProblem | None:
         return ApiProblem(409, "period_closed", str(exc), details)
     if isinstance(exc, RunInProgressError):
         return ApiProblem(409, "run_in_progress", str(exc), details)
+    if isinstance(exc, RewindRequiredError):
+        return ApiProblem(409, "rewind_required", str(exc), details)
+    if isinstance(exc, RewindChangedError):
+        return ApiProblem(409, "preview_changed", str(exc), details)
     return ApiProblem(422, "invalid", str(exc), details)
 
 
@@ -200,13 +208,19 @@ def _validation(extra: Any) -> list[Detail]:
     return details
 
 
+NO_FILENAME = (
+    "has no filename, so it is a form field, not a file: send the file as a file part "
+    "(curl -F file=@people.csv)"
+)
+
+
+_NOT_TEXT = {"path": "$.file", "message": NO_FILENAME}
+
+
 def _in_words(key: str, message: str) -> str:
     # a multipart part without a filename reaches the form as text, not as a file
     if key == "file" and message.startswith("Unsupported type: <class 'str'>"):
-        return (
-            "has no filename, so it is a form field, not a file: send the file as a file part "
-            "(curl -F file=@people.csv)"
-        )
+        return NO_FILENAME
     return message
 
 

@@ -4,7 +4,8 @@ A row names an enrolled participant, a metric or a measure of the spec in force,
 the outcome was achieved. A measure's row carries a quantity with at most the measure's
 decimals (stored as an integer scaled by 10**decimals); a metric's row carries none. If the
 metric lists accepted evidence types, a type must be given; a type it does not accept is stored
-all the same: the engine reports it as not payable, with its reason.
+all the same: the engine reports it as not payable, with its reason. A row achieved after today
+(the UTC day it is submitted) is refused: evidence is for outcomes already achieved.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ledger.contracts import ActiveSpec, require_contract
 from ledger.db import hold_until_commit
 from ledger.entitlement.types import EVIDENCE_COLUMNS
 from ledger.errors import RejectedUpload
+from ledger.facts import utc
 from ledger.intake import Source
 from ledger.tables import Evidence, Participant, table_of
 from ledger.uploads import (
@@ -32,8 +34,9 @@ from ledger.uploads import (
     store_columns,
 )
 
-# the file has the engine's evidence columns but the status, and a reference
-COLUMNS = (*(c for c in EVIDENCE_COLUMNS if c != "status"), "reference")
+# the file has the engine's evidence columns but those the ledger records (status, submission
+# day), and a reference
+COLUMNS = (*(c for c in EVIDENCE_COLUMNS if c not in ("status", "submitted_on")), "reference")
 REQUIRED = ("evidence_id", "participant_id", "metric", "achieved_on")
 FIELDS = ("participant_id", "metric", "achieved_on", "evidence_type", "quantity", "reference")
 
@@ -54,6 +57,7 @@ def import_evidence(
     hold_until_commit(session, f"evidence:{contract_id}")
     checks = open_checks(path, COLUMNS)
     typed = check_rows(checks, active.spec, _enrolled(session, contract_id))
+    refuse_future(checks, typed["achieved_on"], now)
 
     def canonical(rows: pd.Series) -> pd.Series:
         return pd.Series(
@@ -127,6 +131,22 @@ def check_rows(checks: RowChecks, spec: ContractSpec, enrolled: set[str]) -> pd.
             "reference": f["reference"],
         }
     )
+
+
+def refuse_future(checks: RowChecks, achieved: pd.Series, now: datetime) -> None:
+    """Refuse a row achieved after the day it is submitted (UTC): the ledger would never pay
+    it (docs/semantics.md, time cannot run backwards), and a provider who typed the wrong year
+    should hear so now, on its row, not find it unpaid in a report."""
+    today = pd.Timestamp(utc(now).date())
+    later = achieved > today
+    if later.any():
+        days = achieved.dt.strftime("%Y-%m-%d")
+        checks.flag(
+            later,
+            "achieved_on",
+            days + f" is after today ({today:%Y-%m-%d}, UTC): evidence is for an outcome already "
+            "achieved; check the date, or send the row once it is achieved",
+        )
 
 
 def _quantity(checks: RowChecks, is_measure: pd.Series, decimals: dict[str, int]) -> pd.Series:

@@ -3,6 +3,9 @@
 Per metric: the postings made (amount, kind, period, run, the rule and spec version behind them),
 the evidence behind them with every verification decision (who, when, why), and every evidence
 row that counts for nothing with the engine's reason as of the cut-off.
+
+Everything is what the ledger knew at the cut-off: postings made at or before it, evidence
+submitted at or before it and the decisions made by then. A cut-off in the future is refused.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from sqlmodel import Session, col
 
 from contract_specs.model import ContractSpec, from_minor
 from ledger.contracts import active_spec, require_contract, spec_version, typed_spec
+from ledger.cut_off import refuse_future
 from ledger.entitlement import compute_entitlement
 from ledger.errors import UnknownParticipant
-from ledger.facts import load_facts, utc
+from ledger.facts import load_facts
 from ledger.tables import Evidence, Participant, Posting, VerificationDecision, table_of
 
 
@@ -79,9 +83,10 @@ class Explanation:
 def explain_participant(
     session: Session, contract_id: str, participant_id: str, as_of: datetime
 ) -> Explanation:
-    """Everything the ledger can say about one participant's payments, as of `as_of`."""
+    """Everything the ledger can say about one participant's payments, as it knew them at
+    `as_of` (CutOffInFuture when that is after now)."""
     contract = require_contract(session, contract_id)
-    as_of = utc(as_of)
+    as_of = refuse_future(as_of)
     exists = session.scalars(
         select(col(Participant.id)).where(
             col(Participant.contract_id) == contract_id,
@@ -93,8 +98,8 @@ def explain_participant(
     current = active_spec(session, contract_id)
     exponent = current.spec.contract.exponent
     owed, unpaid = _entitlement(session, contract_id, participant_id, as_of, current.spec)
-    evidence = _evidence(session, contract_id, participant_id, unpaid)
-    postings = _postings(session, contract_id, participant_id, exponent)
+    evidence = _evidence(session, contract_id, participant_id, unpaid, as_of)
+    postings = _postings(session, contract_id, participant_id, exponent, as_of)
     names = {m.id: m.name for m in current.spec.metrics}
     names.update({m.id: m.name for m in current.spec.measures})
     metrics = sorted({*(e[0] for e in evidence), *(p[0] for p in postings), *owed})
@@ -133,12 +138,14 @@ def _entitlement(
 
 
 def _evidence(
-    session: Session, contract_id: str, participant_id: str, unpaid: dict[str, str]
+    session: Session, contract_id: str, participant_id: str, unpaid: dict[str, str], as_of: datetime
 ) -> list[tuple[str, EvidenceItem]]:
     rows = session.scalars(
         select(Evidence)
         .where(
-            col(Evidence.contract_id) == contract_id, col(Evidence.participant_id) == participant_id
+            col(Evidence.contract_id) == contract_id,
+            col(Evidence.participant_id) == participant_id,
+            col(Evidence.submitted_at) <= as_of,
         )
         .order_by(col(Evidence.achieved_on), col(Evidence.evidence_id))
     ).all()
@@ -153,7 +160,9 @@ def _evidence(
                 decisions.c.decided_at,
                 decisions.c.reason,
             )
-            .where(decisions.c.evidence_pk.in_([r.id for r in rows]))
+            .where(
+                decisions.c.evidence_pk.in_([r.id for r in rows]), decisions.c.decided_at <= as_of
+            )
             .order_by(decisions.c.decided_at, decisions.c.id)
         )
         for pk, decision, actor, at, reason in found:
@@ -176,12 +185,14 @@ def _evidence(
 
 
 def _postings(
-    session: Session, contract_id: str, participant_id: str, exponent: int
+    session: Session, contract_id: str, participant_id: str, exponent: int, as_of: datetime
 ) -> list[tuple[str, PostingItem]]:
     rows = session.scalars(
         select(Posting)
         .where(
-            col(Posting.contract_id) == contract_id, col(Posting.participant_id) == participant_id
+            col(Posting.contract_id) == contract_id,
+            col(Posting.participant_id) == participant_id,
+            col(Posting.posted_at) <= as_of,
         )
         .order_by(col(Posting.posted_at), col(Posting.id))
     ).all()
@@ -217,7 +228,8 @@ def render(explanation: Explanation) -> list[str]:
     """The explanation as lines of text for the CLI."""
     out = [
         f"{explanation.participant_id} in {explanation.contract_id}, "
-        f"as of {explanation.as_of:%Y-%m-%d %H:%M} UTC"
+        f"as of {explanation.as_of:%Y-%m-%d %H:%M} UTC: what the ledger knew then (postings "
+        "made, evidence submitted and decisions made by then)"
     ]
     if not explanation.metrics:
         out.append("  no evidence and no postings")

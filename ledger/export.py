@@ -4,12 +4,16 @@ Columns as DESIGN.md fixes them; `amount` is a decimal in the contract's currenc
 share one query, in one stable order (as posted). The export comes from the database in batches
 (server-side cursor on PostgreSQL), so a ledger of millions of postings never sits in memory.
 A page can be limited to one provider's participants (a provider sees only its own).
+
+In the csv, the text columns (ids, reference-like text a party wrote, the reason) follow
+ledger.cell_safety's rule: a cell that would begin like a formula gets a leading apostrophe.
+The numbers and dates the ledger wrote itself (`NOT_TEXT`: the amount, with its minus sign
+when negative) are written as they are.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +23,7 @@ from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 from contract_specs.model import CURRENCY_EXPONENTS, from_minor
+from ledger.cell_safety import csv_row_writer, csv_text
 from ledger.contracts import require_contract
 from ledger.tables import Participant, Posting, table_of
 
@@ -39,9 +44,12 @@ EXPORT_COLUMNS = (
     "run_id",
     "posted_at",
 )
+# the columns the ledger writes itself as numbers and dates: never escaped in the csv
+NOT_TEXT = frozenset({"spec_version", "occurrence", "amount", "achieved_on", "posted_at"})
 BATCH = 5_000
 AMOUNT = EXPORT_COLUMNS.index("amount")
 EVIDENCE = EXPORT_COLUMNS.index("evidence_ids")
+_TEXT = tuple(name not in NOT_TEXT for name in EXPORT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -157,11 +165,17 @@ def postings_page(
 
 def write_csv(session: Session, contract_id: str, out: TextIO) -> int:
     """Write the contract's postings as CSV with a header; returns the number of rows."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
+    return write_rows(posting_rows(session, contract_id), out)
+
+
+def write_rows(rows: Iterable[tuple[str, ...]], out: TextIO) -> int:
+    """Write export rows (text in EXPORT_COLUMNS' order) as CSV with a header, text columns
+    made safe; returns the number of rows."""
+    write = csv_row_writer(out)
+    write(EXPORT_COLUMNS)
     count = 0
-    for count, row in enumerate(posting_rows(session, contract_id), start=1):  # noqa: B007
-        writer.writerow(row)
+    for count, row in enumerate(rows, start=1):  # noqa: B007
+        write([csv_text(v) if text else v for v, text in zip(row, _TEXT, strict=True)])
     return count
 
 

@@ -1,10 +1,11 @@
 """What the ledger knew at a cut-off T, as the engine's input frames (entitlement/types.py).
 
-Participants enrolled at or before T; evidence submitted at or before T with its status from
-the latest verification decision at or before T (pending when there is none; evidence for a
-metric or measure verified `automatic` counts as verified from submission unless a decision
-says otherwise); the current cohort results submitted at or before T. Column-wise SQL into
-pandas: no ORM objects, so this scales to the number of participants a contract can have.
+Participants enrolled at or before T; evidence submitted at or before T, with the day it was
+submitted and its status from the latest verification decision at or before T (pending when
+there is none; evidence for a metric or measure verified `automatic` counts as verified from
+submission unless a decision says otherwise); the current cohort results submitted at or before
+T. Column-wise SQL into pandas: no ORM objects, so this scales to the number of participants a
+contract can have.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import ColumnElement, Select, case, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlmodel import Session
 
 from contract_specs.model import AttributeType, ContractSpec, Verification
@@ -194,7 +195,7 @@ def evidence_frame(
 ) -> pd.DataFrame:
     """Evidence submitted at or before `as_of`, with its status as of then."""
     table = table_of(Evidence)
-    ids, people, metrics, achieved, types, quantities, decisions = fetch_arrays(
+    ids, people, metrics, achieved, types, quantities, decisions, submitted = fetch_arrays(
         session,
         select(
             table.c.evidence_id,
@@ -204,11 +205,14 @@ def evidence_frame(
             table.c.evidence_type,
             table.c.quantity,
             latest_decision_number(table, as_of),
+            # the UTC day of submission (timestamps are naive UTC): the engine pays nothing
+            # achieved after it, a claim about the future
+            func.date(table.c.submitted_at),
         )
         # no ORDER BY: sorting 4M rows cost SQLite seconds, and nothing needs an order (the
         # engine takes rows in any order; the run digest sorts by id itself)
         .where(table.c.contract_id == contract_id, table.c.submitted_at <= as_of),
-        [text, text, text, dates, text, counts, counts],
+        [text, text, text, dates, text, counts, counts, dates],
     )
     frame = pd.DataFrame(
         {
@@ -219,6 +223,7 @@ def evidence_frame(
             "evidence_type": types,
             "quantity": quantities,
             "status": status_words(decisions.fillna(-1).to_numpy(dtype=np.int64), metrics, spec),
+            "submitted_on": submitted,
         }
     )
     return frame[list(EVIDENCE_COLUMNS)]

@@ -131,6 +131,50 @@ def contract_periods(
     return tuple(periods_between(first, last))
 
 
+def last_period(contract: Contract) -> Period | None:
+    """The contract's last period: the one holding its last outcome date plus its payment
+    terms (None when the contract declares no last outcome date: it runs on)."""
+    if contract.last_outcome_date is None:
+        return None
+    return contract_periods(contract)[-1]
+
+
+def refuse_outside(contract: Contract, period: Period, place: str = "--period") -> None:
+    """PeriodError, giving the contract's range, when `period` is not one of its periods.
+
+    Periods exist from service start to the last outcome date plus payment terms, and nowhere
+    else: a period before the service started or after the last payments were due holds no
+    outcome to pay, and a run of it is a mistyped year."""
+    first = period_containing(contract.service_start, contract.payment_frequency)
+    last = last_period(contract)
+    if first <= period and (last is None or period <= last):
+        return
+    since = f"from {first.id} (service start {contract.service_start})"
+    if last is None or contract.last_outcome_date is None:
+        until = "; the contract declares no last outcome date"
+    else:
+        until = (
+            f" to {last.id} (last outcome date {contract.last_outcome_date} + "
+            f"{contract.payment_terms_days} days' payment terms)"
+        )
+    raise PeriodError(
+        [
+            Problem(
+                place,
+                f"{period.id} is not a period of {contract.id}: its periods run {since}{until}",
+            )
+        ]
+    )
+
+
+def periods_so_far(contract: Contract, today: date) -> tuple[Period, ...]:
+    """The contract's periods up to the one holding `today` (what `outcomes periods` and the
+    API list): for a contract that ended, every period it has, and none after."""
+    current = period_containing(today, contract.payment_frequency)
+    until = today if contract.last_outcome_date is None else None
+    return tuple(p for p in contract_periods(contract, until=until) if p <= current)
+
+
 def due_at(period: Period, delay: timedelta) -> datetime:
     """When a period is ready to reconcile: the midnight (UTC) after its last day, plus delay."""
     return datetime.combine(period.end + timedelta(days=1), time()) + delay

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import OperationalError
@@ -33,6 +34,7 @@ from sqlmodel import Session
 
 from ledger import audit
 from ledger.contracts import ActiveSpec, active_version, typed_spec
+from ledger.cut_off import future_cut_off
 from ledger.db import hold_until_commit, is_busy, unit_of_work
 from ledger.facts import utc
 from ledger.tables import Posting, table_of
@@ -45,12 +47,22 @@ from reconciliation.errors import (
 )
 from reconciliation.income import record_matched_income
 from reconciliation.matching import Matching
-from reconciliation.periods import Period, parse_period
+from reconciliation.periods import Period, parse_period, refuse_outside
 from reconciliation.rerun import (
     facts_stamp,
     reusable_run,
     settle_as_before,
     stamp_document,
+)
+from reconciliation.rewind import (
+    PreviewOnly,
+    Rewind,
+    RewindPreview,
+    check_rewind,
+    confirm,
+    cut_off_of,
+    preview,
+    rewind_document,
 )
 from reconciliation.run_findings import Findings
 from reconciliation.settle import compute_and_post
@@ -85,6 +97,8 @@ class RunReport:
     income_recorded: int = 0
     # what to act on as of the cut-off (reconciliation.run_findings)
     findings: Findings | None = None
+    # a rewound run: its cut-off, reason and the later run it went back from (else None)
+    rewind: dict[str, Any] | None = None
 
 
 def reconcile(
@@ -98,16 +112,56 @@ def reconcile(
     now: datetime | None = None,
     clock: Clock = wall_clock,
     reuse: bool = True,
+    rewind: Rewind | None = None,
 ) -> RunReport:
     """Reconcile `period` (an id like 2025-Q3) of a contract as of `as_of` (default: now).
 
-    With nothing changed since the period's last run (reconciliation.rerun), its computation
-    is reused; `reuse=False` computes everything again."""
+    A cut-off in the future, or earlier than the cut-off of an earlier run of the contract,
+    is refused; the latter is run only as a `rewind` confirmed with its preview's token (see
+    preview_rewind and reconciliation.rewind). With nothing changed since the period's last
+    run (reconciliation.rerun), its computation is reused; `reuse=False` computes everything
+    again."""
+    if rewind is not None and rewind.token is None:
+        raise ReconciliationError(
+            [
+                Problem(
+                    "--rewind-to",
+                    "a rewind posts only what its preview showed: preview it first and confirm "
+                    "it with the preview's token",
+                )
+            ]
+        )
+    return _run(engine, contract_id, period, as_of, close, actor, now, clock, reuse, rewind)
+
+
+def _run(
+    engine: Engine,
+    contract_id: str,
+    period: str,
+    as_of: datetime | None,
+    close: bool,
+    actor: str,
+    now: datetime | None,
+    clock: Clock,
+    reuse: bool,
+    rewind: Rewind | None,
+) -> RunReport:
+    """One run in one unit of work (a preview raises PreviewOnly out of it: rolled back)."""
     requested_at = clock()
     try:
         with unit_of_work(engine) as session:
             return _reconcile(
-                session, contract_id, period, as_of, close, actor, now, requested_at, clock, reuse
+                session,
+                contract_id,
+                period,
+                as_of,
+                close,
+                actor,
+                now,
+                requested_at,
+                clock,
+                reuse,
+                rewind,
             )
     except OperationalError as error:
         # another writer held the database (SQLite) or the run's lock (PostgreSQL) too long
@@ -116,6 +170,39 @@ def reconcile(
         raise RunInProgressError(
             [Problem(period, f"{contract_id} is being reconciled by another run: try later")]
         ) from error
+
+
+def preview_rewind(
+    engine: Engine,
+    contract_id: str,
+    period: str,
+    rewind: Rewind,
+    close: bool = False,
+    *,
+    actor: str,
+    now: datetime | None = None,
+    clock: Clock = wall_clock,
+) -> RewindPreview:
+    """What a rewound run would post, claim and claw back, and the token that confirms it: the
+    run is done in full and rolled back, so nothing is stored (no posting, claim, run, period
+    or audit entry) and the preview is exactly what the confirmed run will post, or it is
+    refused (RewindChangedError) if the ledger changed in between."""
+    try:
+        _run(
+            engine,
+            contract_id,
+            period,
+            None,
+            close,
+            actor,
+            now,
+            clock,
+            True,
+            replace(rewind, token=None),
+        )
+    except PreviewOnly as shown:
+        return shown.preview
+    raise AssertionError("a rewind without a token is only ever previewed")
 
 
 def _reconcile(
@@ -129,16 +216,24 @@ def _reconcile(
     requested_at: datetime,
     clock: Clock,
     reuse: bool,
+    rewind: Rewind | None,
 ) -> RunReport:
     version = active_version(session, contract_id)
     spec = typed_spec(version)
     period = parse_period(period_id, spec.contract.payment_frequency, place="--period")
+    refuse_outside(spec.contract, period)
     # a second run of the same period waits here, then finds this one done
     hold_until_commit(session, f"reconcile:{contract_id}:{period.id}")
     _refuse_if_done_meanwhile(session, contract_id, period.id, requested_at)
     moment = utc(now or clock())
-    cut_off = utc(as_of) if as_of is not None else moment
+    asked = cut_off_of(as_of, rewind)
+    cut_off = utc(asked) if asked is not None else moment
+    in_future = future_cut_off(cut_off, moment)
+    if in_future is not None:
+        place = "--as-of" if rewind is None else "--rewind-to"
+        raise ReconciliationError([Problem(place, in_future)])
     _refuse_closed_or_early(session, contract_id, period, cut_off)
+    latest = check_rewind(session, contract_id, cut_off, rewind)
     _open(session, contract_id, period.id, moment)
 
     stamp = facts_stamp(session, contract_id, version, cut_off)  # before the facts are read
@@ -165,6 +260,14 @@ def _reconcile(
     claims = issue_claims(
         session, contract_id, period.id, run_id, moment.date(), spec.contract.payment_terms_days
     )
+    rewound = None
+    if rewind is not None and latest is not None:
+        # a preview leaves here (rolled back); a confirmed rewind posts only what was shown
+        confirm(
+            rewind,
+            preview(session, contract_id, period.id, run_id, cut_off, rewind, latest, claims),
+        )
+        rewound = rewind_document(rewind, latest)
     if close:
         _close(session, contract_id, period.id, run_id, actor, moment)
     matching = current_matching(session, spec, moment.date())
@@ -207,16 +310,18 @@ def _reconcile(
             findings=findings.document(),
             facts_stamp=stamp_document(stamp, session, contract_id, owed),
             reused_run_id=settled.reused_from,
+            rewind=rewound,
         )
     )
-    audit.record(
-        session,
-        actor,
-        "reconcile.run",
-        f"contract:{contract_id}",
-        moment,
-        {"period": period.id, "run_id": run_id, "postings": posted.postings, "closed": close},
-    )
+    details: dict[str, Any] = {
+        "period": period.id,
+        "run_id": run_id,
+        "postings": posted.postings,
+        "closed": close,
+    }
+    if rewound is not None:
+        details["rewind"] = rewound
+    audit.record(session, actor, "reconcile.run", f"contract:{contract_id}", moment, details)
     session.flush()
     return RunReport(
         run_id=run_id,
@@ -232,6 +337,7 @@ def _reconcile(
         bridge=period_bridge(session, spec, period.id, moment.date()),
         income_recorded=income,
         findings=findings,
+        rewind=rewound,
     )
 
 

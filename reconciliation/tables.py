@@ -81,6 +81,9 @@ class ReconcileRun(SQLModel, table=True):
     facts_stamp: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # the run whose computation this run reused, nothing having changed since (None: computed)
     reused_run_id: str | None = Field(default=None, max_length=64)
+    # a run at a cut-off earlier than an earlier run's, as the operator confirmed it: the
+    # cut-off, the reason given and the later run it went back from (reconciliation.rewind)
+    rewind: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ClaimRow(SQLModel, table=True):

@@ -39,7 +39,7 @@ def commissioner_report(
     """
     active = active_spec(session, contract_id)
     spec = active.spec
-    period = checked_request(spec, period_id, payer=payer)
+    period = checked_request(spec, period_id, payer=payer, as_of=as_of)
     cut_off = utc(as_of or sources.last_posted(session, contract_id, period.id) or end_of(period))
     facts = load_facts(session, contract_id, cut_off, spec)
     people = facts.participants

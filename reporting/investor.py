@@ -35,7 +35,7 @@ def investor_report(
     active = active_spec(session, contract_id)
     spec = active.spec
     investment = investment_of(contract_id, spec)
-    period = checked_request(spec, period_id)
+    period = checked_request(spec, period_id, as_of=as_of)
     cut_off = utc(as_of or end_of(period))
     # cash to the period's end (or an earlier cut-off); the facts as known at the cut-off
     day = min(period.end, (cut_off - timedelta(microseconds=1)).date())

@@ -98,7 +98,7 @@ def _provider_report(
 ) -> Report:
     active = active_spec(session, contract_id)
     spec = active.spec
-    period = checked_request(spec, period_id, provider=provider)
+    period = checked_request(spec, period_id, provider=provider, as_of=as_of)
     posted = sources.last_posted(session, contract_id, period.id)
     cut_off = (
         utc(as_of) if as_of else max(end_of(period), utc(posted) if posted else end_of(period))

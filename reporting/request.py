@@ -2,7 +2,7 @@
 
 Every problem is collected before anything is read, so a user sees them all at once. The
 default cut-off is fixed by the ledger, never by the clock, so the same ledger always gives the
-same report.
+same report; a cut-off given in the future is refused.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from contract_specs.model import ContractSpec, Role
+from ledger.cut_off import future_cut_off
 from reconciliation.errors import PeriodError, Problem
 from reconciliation.periods import Period, parse_period
 from reporting.errors import ReportError
@@ -28,9 +29,14 @@ def checked_request(
     *,
     payer: str | None = None,
     provider: str | None = None,
+    as_of: datetime | None = None,
 ) -> Period:
-    """The period asked for; ReportError listing every problem with period, payer, provider."""
+    """The period asked for; ReportError listing every problem with period, payer, provider
+    and the cut-off (one in the future is refused: a report says what was known by then)."""
     problems: list[Problem] = []
+    in_future = None if as_of is None else future_cut_off(as_of, datetime.now(UTC))
+    if in_future is not None:
+        problems.append(Problem("--as-of", in_future))
     found: Period | None = None
     try:
         found = parse_period(period, spec.contract.payment_frequency, "--period")

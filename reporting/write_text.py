@@ -2,11 +2,14 @@
 
 Both stream row by row and hold no clock: the same report gives the same bytes. Money leaves as
 a decimal string with exactly the currency's decimals ("1500.00"), never a float.
+
+In csv, a text column's cells follow ledger.cell_safety's rule (a cell that would begin like a
+formula gets a leading apostrophe); money, dates, counts, percentages and booleans are the
+ledger's own and are written as they are. json holds every text as it is: it is data already.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -14,6 +17,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from contract_specs.model import from_minor
+from ledger.cell_safety import csv_row_writer, csv_text
 from reporting import memo
 from reporting.report import Column, Kind, Report, Table, as_date, is_missing
 
@@ -54,14 +58,18 @@ def table_rows(table: Table) -> Iterator[tuple[object, ...]]:
 def write_csv(report: Report, out: TextIO) -> int:
     """Write the report's main table (the lines a payer reconciles) as csv; returns the rows."""
     table = report.table(report.main)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.column_names)
+    write = csv_row_writer(out)
+    write(table.column_names)
     count = 0
     for count, row in enumerate(table_rows(table), start=1):  # noqa: B007
-        writer.writerow(
-            [text_value(c, v, report.exponent) for c, v in zip(table.columns, row, strict=True)]
-        )
+        write([csv_cell(c, v, report.exponent) for c, v in zip(table.columns, row, strict=True)])
     return count
+
+
+def csv_cell(column: Column, value: object, exponent: int) -> str:
+    """A cell as csv text: a text column's made safe (ledger.cell_safety), others as they are."""
+    text = text_value(column, value, exponent)
+    return csv_text(text) if column.kind is Kind.TEXT else text
 
 
 def _moment(value: datetime | date) -> str:

@@ -6,6 +6,11 @@ an auto-filter, widths that fit, the contract's currency format on money and a d
 hundreds of thousands of lines runs in bounded memory (STACK.md pitfall 7). Money is written as
 an exact Decimal, never a float.
 
+Every text is a string cell, whatever it begins with: openpyxl would otherwise take a text that
+begins with "=" for a formula and one such as "#N/A" for an error value, and a provider's id
+would run in the reader's spreadsheet. Characters a workbook cannot hold are shown by a visible
+stand-in (ledger.cell_safety), so old data holding a control character never stops a report.
+
 openpyxl stamps the save time into docProps/core.xml and the zip entries; both are set from the
 report's cut-off instead, so the same ledger gives the same bytes.
 """
@@ -28,6 +33,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from contract_specs.model import from_minor
+from ledger.cell_safety import xlsx_text
 from reporting.report import Column, Kind, Report, Table, as_date, is_missing
 from reporting.write_text import table_rows
 from reporting.xlsx_charts import add_chart
@@ -38,6 +44,7 @@ PERCENT_FORMAT = "0.0%"
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 WIDTHS = {Kind.MONEY: 16, Kind.DATE: 12, Kind.INTEGER: 11, Kind.PERCENT: 10, Kind.BOOLEAN: 9}
 MAX_WIDTH = 60
+TYPED_BY_OPENPYXL = ("=", "#")  # what openpyxl would not keep as a string by itself
 SAMPLE_ROWS = 200  # rows looked at to size a text column (the rest are streamed unseen)
 
 
@@ -102,7 +109,7 @@ def _width(table: Table, column: Column) -> float:
 def _header(sheet: WriteOnlyWorksheet, table: Table) -> list[WriteOnlyCell]:
     cells = []
     for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=column.name)
+        cell = text_cell(sheet, column.name)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cells.append(cell)
@@ -136,27 +143,45 @@ def _cells(
         elif column.kind is Kind.BOOLEAN:
             yield bool(value)
         else:
-            yield str(value)
+            yield _text(sheet, value)
+
+
+def _text(sheet: WriteOnlyWorksheet, value: object) -> str | WriteOnlyCell:
+    """A table's text: a plain str where openpyxl makes it a string cell by itself (most
+    cells, and the fast path for large reports), else a cell made a string explicitly."""
+    text = xlsx_text(str(value))
+    # openpyxl takes a str beginning with "=" for a formula and "#N/A" etc. for an error
+    # value; tests/property/test_text_writers.py reads every text back as a string cell
+    return text_cell(sheet, text) if text.startswith(TYPED_BY_OPENPYXL) else text
+
+
+def text_cell(sheet: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
+    """`value` as a string cell, never a formula or an error value, whatever it begins with."""
+    cell = WriteOnlyCell(sheet, value=xlsx_text(str(value)))
+    cell.data_type = "s"
+    return cell
 
 
 def _cover(workbook: Workbook, report: Report) -> None:
     sheet = workbook.create_sheet("Cover")
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 70
-    title = WriteOnlyCell(sheet, value=report.title)
+    title = text_cell(sheet, report.title)
     title.font = Font(bold=True, size=14)
     sheet.append([title])
     sheet.append([])
     for label, value in report.cover:
-        cell = WriteOnlyCell(sheet, value=label)
+        cell = text_cell(sheet, label)
         cell.font = Font(bold=True)
-        text = WriteOnlyCell(sheet, value=value)
+        text = text_cell(sheet, value)
         text.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.append([cell, text])
     sheet.append([])
     sheet.append(["Sheets"])
     for table in report.tables:
-        sheet.append([_sheet_title(table), table.note or table.title])
+        sheet.append(
+            [text_cell(sheet, _sheet_title(table)), text_cell(sheet, table.note or table.title)]
+        )
 
 
 _CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from ledger.cell_safety import xlsx_text
 from reporting.report import Chart, ChartKind, Table
 
 
@@ -19,8 +20,8 @@ def add_chart(sheet: WriteOnlyWorksheet, table: Table, chart: Chart, anchor: str
         return
     names = table.column_names
     drawn = BarChart() if chart.kind is ChartKind.BAR else LineChart()
-    drawn.title = chart.title
-    drawn.y_axis.title = chart.y_title
+    drawn.title = xlsx_text(chart.title)  # titles are drawing XML: no control characters
+    drawn.y_axis.title = xlsx_text(chart.y_title)
     drawn.x_axis.title = chart.category
     drawn.height, drawn.width = 9, 18
     for value in chart.values:

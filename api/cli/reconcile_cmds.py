@@ -6,7 +6,9 @@ a user can fix are printed one per line (`place: message`) with exit code 1.
 
 from __future__ import annotations
 
+import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,10 +21,11 @@ from contract_specs.model import from_minor
 from ledger.contracts import ActiveSpec, active_spec
 from ledger.db import unit_of_work
 from ledger.uploads import ImportSummary, Source
-from reconciliation.periods import contract_periods, period_containing
+from reconciliation.periods import periods_so_far
 from reconciliation.remittances import import_remittances
+from reconciliation.rewind import Rewind, RewindPreview
 from reconciliation.run_findings import Findings
-from reconciliation.runs import RunReport, reconcile
+from reconciliation.runs import RunReport, preview_rewind, reconcile
 from reconciliation.scheduler import database_scheduler
 from reconciliation.status import period_bridge, period_row
 from reconciliation.verdict import PeriodBridge
@@ -109,11 +112,48 @@ def _report_lines(report: RunReport, exponent: int) -> list[str]:
     ]
     if report.income_recorded:
         lines.append(f"  {report.income_recorded} matched remittance(s) recorded as outcome income")
+    if report.rewind is not None:
+        lines.append(
+            f"  rewound from the cut-off {report.rewind['latest_cut_off']} of run "
+            f"{report.rewind['latest_run']}: {report.rewind['reason']}"
+        )
     if report.closed:
         lines.append(f"  {report.period} is now closed")
     if report.findings is not None:
         lines += finding_lines(report.findings, exponent)
     return lines + bridge_lines(report.bridge, exponent)
+
+
+def preview_lines(shown: RewindPreview, exponent: int) -> list[str]:
+    """What a rewind would do, for the operator to confirm: per payer, the clawbacks named."""
+    latest = shown.latest
+    lines = [
+        f"rewind of {shown.contract_id} {shown.period} to {shown.cut_off:%Y-%m-%d %H:%M:%S} UTC, "
+        f"earlier than run {latest.run_id} ({latest.period}, cut-off "
+        f"{latest.cut_off:%Y-%m-%d %H:%M:%S} UTC): everything submitted or decided since counts "
+        "as never having arrived",
+        f"  reason: {shown.reason}",
+        f"  it would make {shown.postings} posting(s):",
+    ]
+    for p in shown.payers:
+        line = (
+            f"    {p.payer}: {p.postings} posting(s), {_money(p.amount, exponent)}, of which "
+            f"{p.clawbacks} clawback(s) {_money(p.clawed_back, exponent)}"
+        )
+        if p.claim is not None:
+            kind = "credit claim" if p.claimed < 0 else "claim"
+            line += f"; {kind} {p.claim} {_money(p.claimed, exponent)}"
+        lines.append(line)
+    if shown.clawbacks:
+        lines.append("  clawbacks, largest first:")
+    for c in shown.clawbacks:
+        lines.append(
+            f"    {c.participant_id} {c.metric} occurrence {c.occurrence} {c.payer} "
+            f"{_money(c.amount, exponent)}: {c.reason}"
+        )
+    if shown.clawbacks_count > len(shown.clawbacks):
+        lines.append(f"    ... and {shown.clawbacks_count - len(shown.clawbacks)} more")
+    return lines
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -138,17 +178,57 @@ def register(main: click.Group) -> None:
     @click.option("--period", required=True, help="The period to reconcile, e.g. 2025-Q3.")
     @click.option("--as-of", type=click.DateTime(), help="Cut-off (UTC); default: now.")
     @click.option("--close", is_flag=True, help="Close the period after this run.")
+    @click.option(
+        "--rewind-to",
+        type=click.DateTime(),
+        help="Cut-off (UTC) earlier than an earlier run's: shows what it would post first.",
+    )
+    @click.option("--reason", default="", help="Why the run goes back in time (with --rewind-to).")
+    @click.option("--yes", is_flag=True, help="Post a rewind's preview without asking.")
     @actor_option
     def reconcile_cmd(
-        contract_id: str, period: str, as_of: datetime | None, close: bool, actor: str
+        contract_id: str,
+        period: str,
+        as_of: datetime | None,
+        close: bool,
+        rewind_to: datetime | None,
+        reason: str,
+        yes: bool,
+        actor: str,
     ) -> None:
-        """Post what is owed and not yet posted into PERIOD, claim it, match money received."""
+        """Post what is owed and not yet posted into PERIOD, claim it, match money received.
+
+        A cut-off earlier than an earlier run's is refused unless given as --rewind-to with a
+        --reason: the run then shows what it would post and posts it once confirmed."""
+        if reason and rewind_to is None:
+            click.echo("--reason: goes with --rewind-to (a run that goes back in time)", err=True)
+            sys.exit(1)
         with common.database() as engine:
-            report = reconcile(
-                engine, contract_id, period, _aware(as_of), close, actor=actor, now=common.now()
-            )
             with unit_of_work(engine) as session:
                 exponent = active_spec(session, contract_id).spec.contract.exponent
+            rewind = None
+            if rewind_to is not None:
+                asked = Rewind(rewind_to.replace(tzinfo=rewind_to.tzinfo or UTC), reason)
+                shown = preview_rewind(
+                    engine, contract_id, period, asked, close, actor=actor, now=common.now()
+                )
+                for line in preview_lines(shown, exponent):
+                    click.echo(line)
+                question = f"Post these {shown.postings} posting(s) into {shown.period}?"
+                if not yes and not click.confirm(question, default=False, err=True):
+                    click.echo("nothing was posted", err=True)
+                    sys.exit(1)
+                rewind = replace(asked, token=shown.token)
+            report = reconcile(
+                engine,
+                contract_id,
+                period,
+                _aware(as_of),
+                close,
+                actor=actor,
+                now=common.now(),
+                rewind=rewind,
+            )
         for line in _report_lines(report, exponent):
             click.echo(line)
 
@@ -166,15 +246,12 @@ def register(main: click.Group) -> None:
     @main.command("periods")
     @click.argument("contract_id", metavar="CONTRACT")
     def periods_cmd(contract_id: str) -> None:
-        """Each period of CONTRACT up to now: open or closed, and its verdict today."""
+        """Each period of CONTRACT so far (from service start to its last outcome date plus
+        payment terms, up to today's): open or closed, and its verdict today."""
         today = common.now().date()
         with common.session() as session:
             spec = active_spec(session, contract_id).spec
-            contract = spec.contract
-            current = period_containing(today, contract.payment_frequency)
-            for period in contract_periods(contract, until=today):
-                if period > current:
-                    break
+            for period in periods_so_far(spec.contract, today):
                 row = period_row(session, contract_id, period.id)
                 status = "not reconciled" if row is None else row.status
                 verdict = period_bridge(session, spec, period.id, today).verdict

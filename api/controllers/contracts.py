@@ -20,8 +20,8 @@ from sqlmodel import Session, col
 
 from api.auth import allow, reach, visible
 from api.controllers.params import IdempotencyKey, VersionNumber
-from api.controllers.responses import READ, WRITE
-from api.controllers.writes import idempotent, now, request_hash, upload_file
+from api.controllers.responses import READ, WRITE, SpecBodyOperation, errors
+from api.controllers.writes import idempotent, json_or_bytes, now, request_hash, upload_file
 from api.dto import (
     ActivatedOut,
     ComparisonOut,
@@ -179,7 +179,8 @@ class ContractsController(Controller):
         "/specs/validate",
         operation_id="validateSpec",
         summary="Check a spec (YAML, or JSON with a json Content-Type) without storing it",
-        responses=READ,
+        responses=errors(401, 413, 422, 503),
+        operation_class=SpecBodyOperation,
         status_code=200,
         request_max_body_size=MAX_SPEC_BYTES,
         sync_to_thread=True,
@@ -188,7 +189,12 @@ class ContractsController(Controller):
         """Every error and warning at once, each at its JSON path and source line."""
         return _findings(check_spec_text(_text(body), _source(request)))
 
-    @get("/contracts", operation_id="listContracts", responses=READ, sync_to_thread=True)
+    @get(
+        "/contracts",
+        operation_id="listContracts",
+        responses=errors(401, 503),
+        sync_to_thread=True,
+    )
     def list_contracts(
         self, caller: NamedDependency[Caller], engine: NamedDependency[Engine]
     ) -> list[ContractOut]:
@@ -242,6 +248,7 @@ class ContractsController(Controller):
         operation_id="loadSpecVersion",
         summary="Load a spec as the contract's next version (YAML, or JSON)",
         responses=WRITE,
+        operation_class=SpecBodyOperation,
         guards=[allow(Role.INTERMEDIARY)],
         request_max_body_size=MAX_SPEC_BYTES,
         sync_to_thread=True,
@@ -258,9 +265,11 @@ class ContractsController(Controller):
     ) -> Response[RegisteredOut]:
         """201 with the new version number; 200 when the same content is already a version."""
         source = _source(request)
-        fingerprint = request_hash("POST", request.url.path, str(draft), source, body)
+        text = _text(body)
+        content = json_or_bytes(body) if source.endswith(".json") else body
+        fingerprint = request_hash("POST", request.url.path, str(draft), source, content)
         # checked before the write transaction opens: parsing is the costly part
-        checked = check_spec_text(_text(body), source)
+        checked = check_spec_text(text, source)
         spec = checked.spec
         if spec is None:
             raise SpecError(source, list(checked.findings))

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from contract_specs.model import from_minor
+from ledger.facts import utc
 from reconciliation.run_findings import Findings
 
 
@@ -111,6 +112,7 @@ def findings_out(findings: Findings, exponent: int) -> FindingsOut:
             _cap(row, exponent) for row in _records(findings, "caps_near_exhaustion")
         ],
         unreconciled_periods=[
-            LatePeriodOut(**row) for row in _records(findings, "unreconciled_periods")
+            LatePeriodOut(row["period"], utc(row["due_at"]), row["days_late"])
+            for row in _records(findings, "unreconciled_periods")
         ],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import Engine, text
 
 from api.dto import HealthOut
@@ -14,7 +15,17 @@ class HealthController(Controller):
     path = "/health"
     tags = ("health",)
 
-    @get("/", operation_id="health", security=[{}], sync_to_thread=True)
+    @get(
+        "/",
+        operation_id="health",
+        security=[{}],
+        responses={
+            503: ResponseSpec(
+                HealthOut, description="The database does not answer.", generate_examples=False
+            )
+        },
+        sync_to_thread=True,
+    )
     def health(self, engine: NamedDependency[Engine]) -> Response[HealthOut]:
         """200 when the database answers, 503 when it does not. A read only: it takes no
         write lock, so a long import does not make every worker look down."""

@@ -26,6 +26,7 @@ from api.auth import Guard, own_participants, reach
 from api.controllers.params import UPLOAD_LIMITS, IdempotencyKey, Multipart
 from api.controllers.responses import WRITE
 from api.controllers.writes import (
+    canonical_body,
     idempotent,
     json_rows_problem,
     limit_rows,
@@ -195,7 +196,7 @@ def import_rows(
         )
     limit_rows(data.rows)
     content = rows_csv(data.rows, kind.columns)
-    fingerprint = request_hash("POST", request.url.path, content)
+    fingerprint = request_hash("POST", request.url.path, canonical_body(data.rows))
     upload = read_json_rows(content)
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)

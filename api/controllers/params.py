@@ -10,12 +10,12 @@ from litestar.params import Body, HeaderParameter, PathParameter
 from api.dto import UploadForm
 from ledger.settings import Settings
 
-# the largest whole number any route takes (a version, an offset, a group size): a larger one
-# is 400 at its parameter, never an integer the database cannot hold
+# the largest number a database integer column holds (PostgreSQL's integer): larger numbers in
+# a path or query are refused as bad requests before any query is made
 MAX_INT = 2**31 - 1
 
 VersionNumber = Annotated[
-    int, PathParameter(ge=1, le=MAX_INT, description="A spec version number (1, 2, ...).")
+    int, PathParameter(ge=1, le=MAX_INT, description="A spec version number: 1, 2, ...")
 ]
 
 IdempotencyKey = Annotated[

@@ -24,18 +24,20 @@ from api.controllers.findings import FindingsOut, findings_out
 from api.controllers.imports import ImportKind, import_handlers
 from api.controllers.params import IdempotencyKey
 from api.controllers.responses import READ, WRITE
-from api.controllers.writes import idempotent_service, json_ready, request_hash
+from api.controllers.writes import canonical_body, idempotent_service, json_ready, request_hash
 from api.errors import not_found
 from contract_specs.model import ContractSpec, Role, from_minor
 from ledger.contracts import active_spec
 from ledger.db import reading, unit_of_work
 from ledger.tokens import Caller
 from ledger.uploads import ImportSummary, Upload
-from reconciliation.periods import contract_periods, period_containing
+from reconciliation.errors import Problem, ReconciliationError
+from reconciliation.periods import periods_so_far
 from reconciliation.remittances import REQUIRED as REMITTANCE_COLUMNS
 from reconciliation.remittances import import_remittances
+from reconciliation.rewind import Rewind, RewindPreview
 from reconciliation.run_findings import Findings
-from reconciliation.runs import reconcile
+from reconciliation.runs import preview_rewind, reconcile
 from reconciliation.status import period_bridge, period_row
 from reconciliation.tables import ClaimRow, MatchRow, ReconcileRun
 from reconciliation.verdict import PeriodBridge
@@ -45,12 +47,84 @@ READERS = (Role.INTERMEDIARY, Role.COMMISSIONER, Role.INVESTOR)
 
 @dataclass
 class ReconcileIn:
-    """A run of one period: `as_of` is the cut-off (UTC; default now), `close` closes the
-    period after the run (nothing more can be posted into it)."""
+    """A run of one period: `as_of` is the cut-off (UTC; default now, never in the future),
+    `close` closes the period after the run (nothing more can be posted into it). A cut-off
+    earlier than an earlier run's is refused (409 `rewind_required`) unless given as
+    `rewind_to` with a `reason` and the `confirmation` of its preview
+    (POST .../reconciliations/preview)."""
 
     period: str
     as_of: datetime | None = None
     close: bool = False
+    rewind_to: datetime | None = None
+    reason: str | None = None
+    confirmation: str | None = None
+
+
+@dataclass
+class RewindIn:
+    """A rewind to preview: the period, the earlier cut-off (UTC) and why."""
+
+    period: str
+    rewind_to: datetime
+    reason: str
+    close: bool = False
+
+
+@dataclass
+class RewindPayerOut:
+    """What the rewind would post for one payer, and the claim it would issue (negative: a
+    credit claim)."""
+
+    payer: str
+    postings: int
+    amount: Decimal
+    clawbacks: int
+    clawed_back: Decimal
+    claim: str | None
+    claimed: Decimal
+
+
+@dataclass
+class ClawbackOut:
+    """One negative posting the rewind would make."""
+
+    participant_id: str
+    metric: str
+    occurrence: int
+    payer: str
+    amount: Decimal
+    reason: str
+
+
+@dataclass
+class RewindPreviewOut:
+    """What a rewound run would do; nothing of it is stored. Post it by starting the run with
+    the same period, `rewind_to` and `reason`, and `confirmation`: a ledger that changed in
+    between is refused (409 `preview_changed`)."""
+
+    contract_id: str
+    period: str
+    cut_off: datetime
+    reason: str
+    latest_run: str
+    latest_period: str
+    latest_cut_off: datetime
+    postings: int
+    payers: list[RewindPayerOut]
+    clawbacks: list[ClawbackOut]  # the largest, at most 20
+    clawbacks_count: int
+    confirmation: str
+
+
+@dataclass
+class RewindOut:
+    """A rewound run's cut-off, the reason given and the later run it went back from."""
+
+    to: str
+    reason: str
+    latest_cut_off: str
+    latest_run: str
 
 
 @dataclass
@@ -115,6 +189,7 @@ class RunOut:
     payers: list[PayerBridgeOut]
     matches: list[MatchOut] = field(default_factory=list)
     findings: FindingsOut | None = None
+    rewind: RewindOut | None = None
 
 
 @dataclass
@@ -196,6 +271,7 @@ def _run_out(
             if findings and run.findings is not None
             else None
         ),
+        rewind=None if run.rewind is None else RewindOut(**run.rewind),
     )
 
 
@@ -222,18 +298,73 @@ def _start(
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
     as_of = run.as_of
+    at = None if as_of is None else as_of.replace(tzinfo=as_of.tzinfo or UTC)
     close = isinstance(run, CloseIn) or run.close
+    rewind = None
+    if isinstance(run, ReconcileIn) and (run.rewind_to or run.reason or run.confirmation):
+        if run.rewind_to is None:
+            raise ReconciliationError(
+                [Problem("rewind_to", "reason and confirmation go with a rewind_to")]
+            )
+        rewind = Rewind(_aware(run.rewind_to), run.reason or "", run.confirmation)
 
     def write() -> tuple[int, Any]:
-        at = None if as_of is None else as_of.replace(tzinfo=as_of.tzinfo or UTC)
-        report = reconcile(engine, contract_id, period, at, close, actor=caller.actor)
+        report = reconcile(
+            engine, contract_id, period, at, close, actor=caller.actor, rewind=rewind
+        )
         with unit_of_work(engine) as session:
             spec = active_spec(session, contract_id).spec
             out = _run_out(session, spec, _stored_run(session, contract_id, report.run_id))
         return 201, json_ready(out)
 
-    fingerprint = request_hash("POST", request.url.path, period, str(as_of), str(close))
+    asked = {
+        "period": period,
+        "as_of": None if at is None else at.astimezone(UTC),
+        "close": close,
+        "rewind": None if rewind is None else repr(rewind),
+    }
+    fingerprint = request_hash("POST", request.url.path, canonical_body(asked))
     return idempotent_service(engine, caller, key, fingerprint, write)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=moment.tzinfo or UTC)
+
+
+def _preview_out(shown: RewindPreview, exponent: int) -> RewindPreviewOut:
+    def money(minor: int) -> Decimal:
+        return from_minor(minor, exponent)
+
+    return RewindPreviewOut(
+        contract_id=shown.contract_id,
+        period=shown.period,
+        cut_off=shown.cut_off,
+        reason=shown.reason,
+        latest_run=shown.latest.run_id,
+        latest_period=shown.latest.period,
+        latest_cut_off=shown.latest.cut_off,
+        postings=shown.postings,
+        payers=[
+            RewindPayerOut(
+                p.payer,
+                p.postings,
+                money(p.amount),
+                p.clawbacks,
+                money(p.clawed_back),
+                p.claim,
+                money(p.claimed),
+            )
+            for p in shown.payers
+        ],
+        clawbacks=[
+            ClawbackOut(
+                c.participant_id, c.metric, c.occurrence, c.payer, money(c.amount), c.reason
+            )
+            for c in shown.clawbacks
+        ],
+        clawbacks_count=shown.clawbacks_count,
+        confirmation=shown.token,
+    )
 
 
 def _remittances(session: Session, contract_id: str, path: Upload, caller: Caller) -> ImportSummary:
@@ -274,6 +405,34 @@ class ReconciliationController(Controller):
         is 409 `period_closed`; a run of the same period already under way, 409
         `run_in_progress`."""
         return _start(engine, caller, contract_id, data.period, data, idempotency_key, request)
+
+    @post(
+        "/reconciliations/preview",
+        operation_id="previewRewind",
+        summary="Show what a run at a cut-off earlier than an earlier run's would post",
+        responses=WRITE,
+        guards=[allow(Role.INTERMEDIARY)],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def preview(
+        self,
+        contract_id: FromPath[str],
+        data: JSONBody[RewindIn],
+        caller: NamedDependency[Caller],
+        engine: NamedDependency[Engine],
+    ) -> RewindPreviewOut:
+        """The run is done in full and rolled back: nothing is posted, claimed or recorded.
+        The answer names, per payer, the postings and clawbacks it would make and the claim
+        it would issue, with the `confirmation` that starts it (POST .../reconciliations)."""
+        with unit_of_work(engine) as session:
+            reach(session, caller, contract_id)
+            exponent = active_spec(session, contract_id).spec.contract.exponent
+        asked = Rewind(_aware(data.rewind_to), data.reason)
+        shown = preview_rewind(
+            engine, contract_id, data.period, asked, data.close, actor=caller.actor
+        )
+        return _preview_out(shown, exponent)
 
     @post(
         "/periods/{period:str}/close",
@@ -362,14 +521,8 @@ class ReconciliationController(Controller):
         with reading(engine) as session:
             reach(session, caller, contract_id)
             spec = active_spec(session, contract_id).spec
-            contract = spec.contract
-            current = period_containing(today, contract.payment_frequency)
-            # to the contract's last payment period, or today's when it has no end
-            until = None if contract.last_outcome_date else today
             found = []
-            for period in contract_periods(contract, until=until):
-                if period > current:
-                    break
+            for period in periods_so_far(spec.contract, today):
                 row = period_row(session, contract_id, period.id)
                 found.append(
                     PeriodOut(

@@ -30,7 +30,8 @@ from api.auth import Checked, allow, reach
 from api.cli.report_cmds import write_report
 from api.controllers.params import MAX_INT
 from api.controllers.progress import build_page, kept_page, matches
-from api.controllers.responses import READ
+from api.controllers.responses import READ, DownloadOperation
+from api.dto import ProgressOut, ReportOut
 from api.errors import ApiProblem, not_found
 from contract_specs.model import Role
 from ledger.db import reading
@@ -102,6 +103,17 @@ IfNoneMatch = Annotated[
     ),
 ]
 DOWNLOAD = "A file in the format asked for, with its name in Content-Disposition."
+DOWNLOADS = {
+    **READ,
+    200: ResponseSpec(
+        ReportOut, description=f"{DOWNLOAD} JSON: the report document.", generate_examples=False
+    ),
+}
+PROGRESS = {
+    **READ,
+    200: ResponseSpec(ProgressOut, description="The progress page.", generate_examples=False),
+    304: ResponseSpec(None, description="The page held is current."),
+}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -166,7 +178,8 @@ class ReportsController(Controller):
         operation_id="commissionerReport",
         summary="What a payer owes for a period and why (xlsx, csv or json)",
         description=DOWNLOAD,
-        responses=READ,
+        responses=DOWNLOADS,
+        operation_class=DownloadOperation,
         guards=[allow(Role.INTERMEDIARY, Role.COMMISSIONER)],
         sync_to_thread=True,
     )
@@ -202,7 +215,8 @@ class ReportsController(Controller):
         operation_id="providerReport",
         summary="A provider's progress, funnel, deadlines and flags (xlsx, csv or json)",
         description=DOWNLOAD,
-        responses=READ,
+        responses=DOWNLOADS,
+        operation_class=DownloadOperation,
         guards=[allow(Role.INTERMEDIARY, Role.PROVIDER)],
         sync_to_thread=True,
     )
@@ -225,7 +239,7 @@ class ReportsController(Controller):
         "/progress",
         operation_id="providerProgress",
         summary="A provider's progress as JSON (the provider report's tables, long ones paged)",
-        responses={**READ, 304: ResponseSpec(None, description="The page held is current.")},
+        responses=PROGRESS,
         guards=[allow(Role.INTERMEDIARY, Role.PROVIDER)],
     )
     async def progress(
@@ -271,7 +285,8 @@ class ReportsController(Controller):
         operation_id="investorReport",
         summary="Capital, outcome income, distributions, returns and forecast (xlsx, csv, json)",
         description=DOWNLOAD,
-        responses=READ,
+        responses=DOWNLOADS,
+        operation_class=DownloadOperation,
         guards=[allow(Role.INTERMEDIARY, Role.INVESTOR)],
         sync_to_thread=True,
     )

@@ -1,10 +1,11 @@
 """What every write endpoint shares: idempotency keys, and turning a request into an upload file.
 
 Idempotency: a write sent with an `Idempotency-Key` header is answered once; the key, a hash of
-the request and the response are stored in the same transaction as the write, so a retry gets
-the stored response (header `Idempotent-Replayed: true`) and never writes twice. The same key
-with a different request is refused (422); two requests racing with one key end with one
-written and the other told to retry (409).
+the request (a JSON body by its canonical JSON, so key order and layout do not matter; a file
+by its name and bytes) and the response are stored in the same transaction as the write, so a
+retry gets the stored response (header `Idempotent-Replayed: true`) and never writes twice.
+The same key with a different request is refused (422); two requests racing with one key end
+with one written and the other told to retry (409).
 
 Uploads: the ledger's import services read a .csv or .xlsx file. A multipart upload is read
 under its own (sanitised) name; JSON rows are written as a csv whose file row n is JSON row
@@ -15,7 +16,6 @@ write transaction opens: the database's lock is held for the database's part onl
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import io
@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from api.errors import ApiProblem
+from ledger.cell_safety import csv_row_writer
 from ledger.db import unit_of_work
 from ledger.errors import RejectedUpload, RowError, UploadTooLarge
 from ledger.intake import MAX_COLUMNS, FileBytes, Upload, api_limits, read_file
@@ -61,6 +62,21 @@ def request_hash(*parts: bytes | str) -> str:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()
+
+
+def canonical_body(value: Any) -> bytes:
+    """A parsed JSON body as canonical JSON (sorted keys, no whitespace), so that a retry is
+    the same request whatever its key order or layout."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.encode("utf-8")
+
+
+def json_or_bytes(body: bytes) -> bytes:
+    """A raw body sent as JSON by its canonical JSON; bytes that are not JSON as they are."""
+    try:
+        return canonical_body(json.loads(body))
+    except ValueError:  # not JSON (nor UTF-8): the service answers that; the bytes identify it
+        return body
 
 
 def idempotent(
@@ -262,8 +278,12 @@ def rows_csv(rows: list[dict[str, Any]], known: tuple[str, ...] = ()) -> bytes:
 
 
 def _csv_bytes(lines: list[list[str]]) -> bytes:
+    # the shared row writer: a carriage return inside a value stays inside its cell (the
+    # values are the party's own, read back by the import as they were sent: not escaped)
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\n").writerows(lines)
+    write = csv_row_writer(buffer)
+    for line in lines:
+        write(line)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -56,7 +56,8 @@ Feature: Paying a young person's outcomes from verified evidence
     And the explanation for P1 says "revoked by verifier"
 
   Scenario: A qualification gained outside its window is not paid, and says why
-    Given the provider sends this evidence and it is verified:
+    Given it is 2017-03-10
+    And the provider sends this evidence and it is verified:
       | evidence_id | participant_id | metric | achieved_on | evidence_type |
       | E1          | P1             | nqf2   | 2017-03-01  | certificate   |
     When the quarter 2017-Q1 is reconciled

@@ -1,6 +1,6 @@
 """Checks on each evidence row before occurrences exist (SEMANTICS 3.1): enrolment, metric,
-verification status, evidence type, quantity and start date. The first failing check names the
-row's reason."""
+verification status, evidence type, quantity, the submission date and the start date. The first
+failing check names the row's reason."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 
 from contract_specs.model import ContractSpec, Measure, Metric, Verification
 from ledger.entitlement.coding import positions
-from ledger.entitlement.dates import day_numbers
+from ledger.entitlement.dates import NO_DAY, day_numbers
 from ledger.entitlement.people import People
 from ledger.entitlement.reasons import CODE, COUNTS
 
@@ -48,6 +48,7 @@ class Rows:
     person: np.ndarray
     thing: np.ndarray
     day: np.ndarray
+    submitted: np.ndarray  # day number of the submission, NO_DAY when not known
     quantity: np.ndarray  # int64, 0 where missing
     reason: np.ndarray  # int8 reason code, COUNTS where the row passed these checks
 
@@ -63,6 +64,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
     person = positions(evidence["participant_id"], people.ids)
     thing = _codes(evidence["metric"], {t: i for i, t in enumerate(things.ids)})
     day = day_numbers(evidence["achieved_on"])
+    submitted = day_numbers(evidence["submitted_on"])
     status = _codes(
         # no decision recorded is no verification: it counts only where verification is automatic
         evidence["status"].fillna("pending"),
@@ -90,6 +92,8 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
             (status < 0) | ((status == 1) & ~automatic),
             ~type_ok,
             things.is_measure(thing) & missing_quantity,
+            # a claim about the future: time cannot run backwards (NO_DAY: not known)
+            (submitted != NO_DAY) & (day > submitted),
             day < start,
         ],
         [
@@ -100,6 +104,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
             CODE["not_verified"],
             CODE["evidence_type_not_accepted"],
             CODE["quantity_missing"],
+            CODE["achieved_after_submission"],
             CODE["before_start"],
         ],
         default=COUNTS,
@@ -108,6 +113,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
         person=person,
         thing=thing,
         day=day,
+        submitted=submitted,
         quantity=quantity.fillna(0).to_numpy(dtype=np.int64),
         reason=reason,
     )

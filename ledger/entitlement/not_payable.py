@@ -103,7 +103,7 @@ def not_payable_frame(
     return frame.sort_values("evidence_id", kind="stable", ignore_index=True)
 
 
-_DATED = ("before_start", "outside_window", "after_last_outcome_date")
+_DATED = ("before_start", "achieved_after_submission", "outside_window", "after_last_outcome_date")
 
 
 def _details(
@@ -150,10 +150,12 @@ def _dated_text(
     item: Metric | Measure | None,
 ) -> np.ndarray:
     achieved = "achieved " + _dates(rows.day[chosen])
-    if isinstance(item, Metric) and reason != "before_start":
+    if isinstance(item, Metric) and reason not in ("before_start", "achieved_after_submission"):
         # a measure row: the date the milestone was reached decided, not the row's own
         measure_row = rows.thing[chosen] >= len(spec.metrics)
         achieved = np.where(measure_row, f"{item.id} was reached with this row", achieved)
+    if reason == "achieved_after_submission":
+        return achieved + " after it was submitted on " + _dates(rows.submitted[chosen])
     start = people.start[rows.person[chosen]]
     if reason == "outside_window" and isinstance(item, Metric) and item.window is not None:
         return achieved + f" after the {item.id} window ends " + _dates(after(start, item.window))

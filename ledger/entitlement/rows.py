@@ -128,7 +128,8 @@ def facts_from_rows(
     results: Sequence[Row] = (),
 ) -> Facts:
     """Typed frames from rows; evidence status defaults to verified; a measure's quantity is
-    given in the measure's unit and stored scaled to integer minor units."""
+    given in the measure's unit and stored scaled to integer minor units; `submitted_on` (the
+    day the row was submitted) may be left out, and is then not known."""
     reader = _Reader()
     people: dict[str, list[Any]] = {name: [] for name in PARTICIPANT_COLUMNS}
     for attribute in spec.attributes:
@@ -154,6 +155,9 @@ def facts_from_rows(
         facts["achieved_on"].append(reader.date(row.get("achieved_on"), f"{place}.achieved_on"))
         facts["evidence_type"].append(reader.text(row.get("evidence_type")) or "")
         facts["status"].append(reader.text(row.get("status")) or "verified")
+        facts["submitted_on"].append(
+            reader.date(row.get("submitted_on"), f"{place}.submitted_on", required=False)
+        )
         metric = facts["metric"][-1]
         quantity = reader.decimal(row.get("quantity"), f"{place}.quantity")
         scaled = None
@@ -205,7 +209,9 @@ def facts_from_rows(
         participants=_frame(
             people, {"start_date": "date"} | {a.name: a.type.value for a in spec.attributes}
         ),
-        evidence=_frame(facts, {"achieved_on": "date", "quantity": "integer"}),
+        evidence=_frame(
+            facts, {"achieved_on": "date", "submitted_on": "date", "quantity": "integer"}
+        ),
         results=_frame(outcome, {"evaluated_on": "date", "units": "integer"}),
     )
 

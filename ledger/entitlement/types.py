@@ -14,7 +14,11 @@ evidence
     evidence_id (str), participant_id (str), metric (str: a metric id, or a measure id for
     quantity evidence), achieved_on (datetime64), evidence_type (str, may be empty),
     quantity (Int64, nullable: the quantity in the measure's minor units, i.e. x 10**decimals),
-    status (str: verified | pending | rejected | revoked, as of the cut-off).
+    status (str: verified | pending | rejected | revoked, as of the cut-off),
+    submitted_on (datetime64: the UTC day the row was submitted; NaT when not known, as in rows
+    written by hand for examples). A row achieved after the day it was submitted is a claim about
+    the future and counts for nothing (achieved_after_submission); since the storage layer hands
+    over only rows submitted by the cut-off, nothing achieved after the cut-off counts either.
 results
     result_id (str), metric (cohort metric id), cohort (a cohort id, or "pool" for a pooled
     metric), observed (str decimal), comparison (str decimal), units (int),
@@ -50,6 +54,7 @@ EVIDENCE_COLUMNS = (
     "evidence_type",
     "quantity",
     "status",
+    "submitted_on",
 )
 RESULT_COLUMNS = (
     "result_id",
@@ -95,6 +100,7 @@ NOT_PAYABLE_REASONS = (
     "revoked",
     "evidence_type_not_accepted",
     "before_start",
+    "achieved_after_submission",
     "outside_window",
     "after_last_outcome_date",
     "condition_not_met",

@@ -102,12 +102,14 @@ def test_json_rows_are_held_to_the_same_rules(
     assert stored(engine) == before
 
 
+@pytest.mark.parametrize(
+    "content", [b"participant_id\r\nP1", b"\x89PNG\r\n\x1a\n\xff"], ids=["text", "binary"]
+)
 def test_a_part_without_a_filename_is_a_400_in_words(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine, content: bytes
 ) -> None:
     body = (
-        b'--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\n'
-        b"participant_id\r\nP1\r\n--XX--\r\n"
+        b'--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\n' + content + b"\r\n--XX--\r\n"
     )
     answer = client.post(
         f"/api/contracts/{OWN}/participants/upload",

@@ -57,3 +57,17 @@ def test_the_schema_answers_without_a_token(client: TestClient) -> None:
     assert answer.status_code == 200
     assert answer.json()["info"]["title"] == "outcomes-ledger"
     assert "cdn" not in client.get("/schema").text.lower()
+
+
+def test_every_error_documented_has_the_one_error_shape() -> None:
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    for path, method, operation in _operations(openapi_document()):
+        responses = operation["responses"]
+        if path == "/health":
+            assert set(responses) == {"200", "503"}
+            continue
+        # every route needs a token and reads the ledger, which may be busy
+        assert {"401", "503"} <= set(responses), (method, path)
+        for status, response in responses.items():
+            if status[0] in "45":
+                assert response.get("content") == error, (method, path, status)

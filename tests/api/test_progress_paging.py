@@ -4,6 +4,7 @@ holding only its own participants."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar.testing import TestClient
@@ -13,8 +14,9 @@ from tests.api.conftest import OWN, token_for
 
 URL = f"/api/contracts/{OWN}/progress"
 PERIOD = "2015-Q1"
-# after the imports, so the evidence is known by then and waits for verification
-AS_OF = "2030-01-01T00:00:00Z"
+# set right after the imports (_enrol), so the evidence is known by then and waits for
+# verification (a cut-off in the future is refused)
+AS_OF = datetime.now(UTC).isoformat()
 LONG = ("deadlines", "awaiting_verification", "likely_unclaimed")
 ACME = ["P1", "P2", "P3"]
 BRAVO = ["B1", "B2"]
@@ -55,6 +57,12 @@ def _enrol(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
     ):
         answer = client.post(f"/api/contracts/{OWN}/{what}", headers=manager, json={"rows": rows})
         assert answer.status_code == 201, answer.text
+    global AS_OF
+    AS_OF = _now()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def _get(client: TestClient, headers: dict[str, str], **params: Any) -> Any:
@@ -143,8 +151,11 @@ def test_a_repeated_request_is_not_modified_until_the_ledger_changes(
     )
     assert after.status_code == 200
     assert after.headers["etag"] != tag
+    # as of the same cut-off the verification made after it does not count; as of now it does
     waiting = after.json()["pages"]["awaiting_verification"]["total"]
-    assert waiting == len(ACME) - 1
+    assert waiting == len(ACME)
+    now = _get(client, acme, limit=2, as_of=_now()).json()
+    assert now["pages"]["awaiting_verification"]["total"] == len(ACME) - 1
 
 
 def test_a_provider_pages_through_its_own_participants_only(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
@@ -148,3 +150,51 @@ def test_every_error_has_the_same_shape_and_no_trace(
         assert "Traceback" not in answer.text
         for detail in error["details"]:
             assert "message" in detail and ({"path", "row", "column", "field"} & set(detail))
+
+
+def test_a_retry_with_its_keys_in_another_order_is_the_same_request(
+    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+) -> None:
+    headers = {**as_role[Role.PROVIDER], "Idempotency-Key": "k-order"}
+    url = f"/api/contracts/{OWN}/participants"
+    row = {**ROW, "region": "north", "care_leaver": "true"}
+    first = client.post(url, headers=headers, json={"rows": [row]})
+    assert first.status_code == 201, first.text
+    # the same JSON body with every object's keys reversed and other whitespace
+    reordered = {"rows": [dict(reversed(list(row.items())))]}
+    text = json.dumps(reordered, indent=3)
+    retry = client.post(url, headers={**headers, "Content-Type": "application/json"}, content=text)
+    assert (retry.status_code, retry.json()) == (201, first.json()), retry.text
+    assert retry.headers.get("Idempotent-Replayed") == "true"
+    assert _participants(engine) == 1
+
+
+def test_a_json_spec_retried_in_another_key_order_is_a_replay_and_another_spec_is_refused(
+    client: TestClient, as_role: dict[Role, dict[str, str]]
+) -> None:
+    spec = json.loads(SPEC.with_suffix(".json").read_text(encoding="utf-8"))
+    spec["parties"].append({"id": "manager", "role": "intermediary", "name": "The manager"})
+    url = f"/api/contracts/{spec['contract']['id']}/versions"
+    headers = {
+        **as_role[Role.INTERMEDIARY],
+        "Content-Type": "application/json",
+        "Idempotency-Key": "k-spec",
+    }
+    first = client.post(url, headers=headers, content=json.dumps(spec))
+    assert first.status_code == 201, first.text
+    reordered = json.dumps(_reversed_keys(spec), indent=2)
+    retry = client.post(url, headers=headers, content=reordered)
+    assert (retry.status_code, retry.json()) == (201, first.json()), retry.text
+    assert retry.headers.get("Idempotent-Replayed") == "true"
+    spec["contract"]["name"] = "Another name"
+    other = client.post(url, headers=headers, content=json.dumps(spec))
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def _reversed_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _reversed_keys(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed_keys(v) for v in value]
+    return value

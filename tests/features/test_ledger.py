@@ -79,6 +79,12 @@ def enrolled(world: World, datatable: list[list[str]]) -> None:
         )
 
 
+@given(parsers.parse("it is {day}"))
+def it_is(world: World, day: str) -> None:
+    # evidence is sent once the outcome is achieved: the clock moves to the day given
+    world.clock = datetime.fromisoformat(day).replace(tzinfo=world.clock.tzinfo)
+
+
 @given("the provider sends this evidence and it is verified:")
 def evidence_verified(world: World, datatable: list[list[str]]) -> None:
     header, *rows = datatable

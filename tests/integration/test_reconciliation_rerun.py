@@ -30,7 +30,8 @@ from ledger.contracts import ActiveSpec, register_spec, remember
 from ledger.db import unit_of_work
 from ledger.results import import_results
 from reconciliation import settle
-from reconciliation.runs import RunReport, reconcile
+from reconciliation.rewind import Rewind, RewindRequiredError
+from reconciliation.runs import RunReport, preview_rewind, reconcile
 from reconciliation.tables import ReconcileRun
 from tests.integration.test_reconciliation_runs import World, at
 
@@ -231,8 +232,11 @@ def test_a_posting_by_another_periods_run_is_taken_into_account(paid: World) -> 
     paid.decide("E3,verified,\n", when="2015-07-16")
     q3 = run(paid, period="2015-Q3", as_of="2015-10-05", when="2015-10-05")
     assert q3.by_payer == {"dwp": 264_000, "topup": 66_000}
-    # as of Q2's cut-off P2's qualification was not known: what Q3 paid for it is taken back
-    again = run(paid, when="2015-10-06")
+    # as of Q2's cut-off P2's qualification was not known: what Q3 paid for it is taken back,
+    # which only a rewind may do (reconciliation.rewind)
+    with pytest.raises(RewindRequiredError):
+        run(paid, when="2015-10-06")
+    again = rewound_run(paid, when="2015-10-06")
     assert_computed(paid, again)
     assert again.by_payer == {"dwp": -264_000, "topup": -66_000}
 
@@ -244,9 +248,23 @@ def test_a_different_day_is_computed_again(paid: World) -> None:
 
 
 def test_an_earlier_cut_off_is_computed_again(paid: World) -> None:
-    again = run(paid, as_of="2015-07-03T09:00", when="2015-07-03T11:00")
+    again = rewound_run(paid, as_of="2015-07-03T09:00", when="2015-07-03T11:00")
     assert_computed(paid, again)
     assert again.postings == 0
+
+
+def rewound_run(world: World, as_of: str = CUT, when: str = CUT) -> RunReport:
+    """A run of 2015-Q2 at a cut-off earlier than an earlier run's: previewed, then confirmed."""
+    asked = Rewind(at(as_of), "test: back to an earlier cut-off")
+    shown = preview_rewind(world.engine, "dwp-test", "2015-Q2", asked, actor="m", now=at(when))
+    return reconcile(
+        world.engine,
+        "dwp-test",
+        "2015-Q2",
+        actor="manager",
+        now=at(when),
+        rewind=dataclasses.replace(asked, token=shown.token),
+    )
 
 
 def test_a_cohort_result_is_counted(

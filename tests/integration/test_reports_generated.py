@@ -4,6 +4,7 @@ export to the penny, for every payer, period and provider."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections import defaultdict
@@ -14,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bench.funnel import PlantDrop
-from bench.generate import generate, write_csv
+from bench.generate import GeneratedData, generate, write_csv
 from contract_specs.model import Role
 from ledger.contracts import active_spec, load_spec_file
 from ledger.db import unit_of_work
@@ -34,6 +35,23 @@ RUNS = (
 )
 
 
+def known_by(data: GeneratedData, day: datetime) -> GeneratedData:
+    """What providers could have sent by `day`: evidence of outcomes achieved by then (intake
+    refuses evidence dated after its submission), and the decisions on it."""
+    evidence = data.evidence[data.evidence["achieved_on"] <= day.replace(tzinfo=None)]
+    sent = set(evidence["evidence_id"])
+
+    def decided(frame: object) -> object:
+        return frame[frame["evidence_id"].isin(sent)]  # type: ignore[index]
+
+    return dataclasses.replace(
+        data,
+        evidence=evidence,
+        decisions=decided(data.decisions),  # type: ignore[arg-type]
+        revocations=decided(data.revocations),  # type: ignore[arg-type]
+    )
+
+
 def tables(report: object) -> dict[str, list[dict[str, object]]]:
     out = io.StringIO()
     write_json(report, out)  # type: ignore[arg-type]
@@ -41,7 +59,7 @@ def tables(report: object) -> dict[str, list[dict[str, object]]]:
 
 
 def test_generated_ledger_reports_agree_with_the_export(engine: Engine, tmp_path: Path) -> None:
-    data = generate(SPEC, 150, seed=7)
+    data = known_by(generate(SPEC, 150, seed=7), datetime(2016, 6, 1, tzinfo=UTC))
     files = write_csv(data, tmp_path / "data", sidecars=False)
     with unit_of_work(engine) as session:
         contract = load_spec_file(session, SPEC, actor="test", now=datetime(2015, 1, 1, tzinfo=UTC))
@@ -91,9 +109,10 @@ def test_a_planted_drop_in_3_month_sustainment_is_flagged(engine: Engine, tmp_pa
     """The generator makes Ambition's 3-month sustainment 60% rarer for those due from 2016-Q2
     on; the progress report for 2016-Q2 flags that drop, and nothing else."""
     drop = PlantDrop("ambition", "accommodation_sustained_3m", "2016-Q2", 60)
-    data = generate(SPEC, 1000, seed=7, plant_drop=drop)
+    # everything achieved by the end of the quarter, sent on its last day
+    at = datetime(2016, 6, 30, 12, tzinfo=UTC)
+    data = known_by(generate(SPEC, 1000, seed=7, plant_drop=drop), at)
     files = write_csv(data, tmp_path / "data", sidecars=False)
-    at = datetime(2016, 6, 1, tzinfo=UTC)
     with unit_of_work(engine) as session:
         cid = load_spec_file(session, SPEC, actor="test", now=at).contract_id
         active = active_spec(session, cid)

@@ -246,15 +246,20 @@ def facts(draw: st.DrawFn, spec: ContractSpec) -> tuple[list[dict], list[dict], 
         quantity = None
         if metric == "earn" and draw(st.integers(0, 9)) > 0:
             quantity = Decimal(draw(st.integers(-100, 1500))).scaleb(-decimals)
+        achieved = draw(st.integers(-10, 300))
+        # usually submitted on or after the day achieved, sometimes before it (a claim about
+        # the future), sometimes not known (rows written by hand)
+        lag = draw(st.one_of(st.none(), st.integers(0, 60), st.integers(-5, 0)))
         evidence.append(
             {
                 "evidence_id": f"E{i:02d}",
                 "participant_id": draw(st.sampled_from(ids)),
                 "metric": metric,
-                "achieved_on": draw(st.integers(-10, 300).map(day)),
+                "achieved_on": day(achieved),
                 "evidence_type": draw(st.sampled_from(TYPES)),
                 "status": draw(st.sampled_from(STATUSES)),
                 "quantity": quantity,
+                "submitted_on": None if lag is None else day(achieved + lag),
             }
         )
     results = []

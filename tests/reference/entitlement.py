@@ -6,7 +6,8 @@ and shares no code with `ledger.entitlement`: only the spec model (`Schedule.at`
 produces exactly the same lines and not-payable rows.
 
 Inputs are typed rows (dicts): participants with `datetime.date` start dates and typed attributes,
-evidence with `achieved_on` a date and `quantity` a Decimal in the measure's unit (or None),
+evidence with `achieved_on` a date, `quantity` a Decimal in the measure's unit (or None) and
+`submitted_on` the day it was submitted (a date, or absent/None when not known),
 results with Decimal-like strings for observed/comparison.
 """
 
@@ -192,6 +193,11 @@ def reference_entitlement(
         is_measure = row["metric"] in measures and row["metric"] not in metrics
         if is_measure and row.get("quantity") is None:
             out.not_payable[eid] = "quantity_missing"
+            continue
+        # evidence dated after the day it was submitted is a claim about the future
+        submitted_on = row.get("submitted_on")
+        if submitted_on is not None and row["achieved_on"] > submitted_on:
+            out.not_payable[eid] = "achieved_after_submission"
             continue
         if row["achieved_on"] < person["start_date"]:
             out.not_payable[eid] = "before_start"

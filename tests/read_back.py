@@ -1,0 +1,26 @@
+"""Reading text back out of the ledger's files as docs/reports.md ("Text from outside is data")
+tells a reader to: written down here once, independently of the writers, for the tests."""
+
+from __future__ import annotations
+
+# what a spreadsheet takes for the start of a formula in a csv cell: no text cell begins so
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def from_csv(cell: str) -> str:
+    """A csv text cell read back: one leading apostrophe, the one the writer added, removed."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def shown_in_xlsx(text: str) -> str:
+    """The text a workbook shows for `text`: a C0 control character other than tab, line feed
+    and carriage return as its control picture (U+2400 + code), U+FFFE and U+FFFF as U+FFFD."""
+    out = []
+    for char in text:
+        if ord(char) < 0x20 and char not in "\t\n\r":
+            out.append(chr(0x2400 + ord(char)))
+        elif char in "\ufffe\uffff":
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
