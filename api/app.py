@@ -35,7 +35,6 @@ from ledger.db import ensure_schema, make_engine
 from ledger.settings import Settings, get_settings
 from ledger.tokens import Caller
 
-MAX_UPLOAD_BYTES = 20_000_000  # a 100k-row evidence file is about 10 MB as csv
 CONTROLLERS: list[Any] = [
     HealthController,
     ContractsController,
@@ -99,9 +98,10 @@ def create_app(
     settings: Settings | None = None,
     *,
     engine: Engine | None = None,
-    max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    max_upload_bytes: int | None = None,
 ) -> Litestar:
-    """The API on the settings' database (or on `engine`), migrated first when empty."""
+    """The API on the settings' database (or on `engine`), migrated first when empty. A
+    request body over `max_upload_bytes` (default: OUTCOMES_API_UPLOAD_MAX_BYTES) is 413."""
     settings = settings or get_settings()
     owned = engine is None
     state = State({"engine": engine})
@@ -128,7 +128,7 @@ def create_app(
         middleware=[DefineMiddleware(TokenAuth, exclude=OPEN_PATHS)],
         exception_handlers={Exception: errors.handle},
         openapi_config=openapi_config(),
-        request_max_body_size=max_upload_bytes,
+        request_max_body_size=max_upload_bytes or settings.api_upload_max_bytes,
         type_encoders={Decimal: str},
         debug=False,
     )

@@ -200,10 +200,13 @@ class ErrorDetail:
 
 @dataclass
 class ErrorBody:
+    """`details` lists at most 1,000 problems; `omitted` (only then) counts the rest."""
+
     status: int
     code: str
     message: str
     details: list[ErrorDetail]
+    omitted: int | None = None
 
 
 @dataclass

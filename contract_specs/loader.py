@@ -6,6 +6,9 @@
 
 JSON is parsed with `parse_float=Decimal` so no amount is ever a float; YAML is read with
 `contract_specs.yaml_lines`, which keeps dates as text and gives every node its line.
+
+Checking a spec is bounded work, whoever sends it: at most MAX_SPEC_BYTES are read, YAML
+anchors and aliases are refused, and nesting deeper than Python can follow is a finding.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from contract_specs.findings import Finding, SpecError, error, sorted_findings, 
 from contract_specs.model import ContractSpec
 from contract_specs.schema_check import schema_findings
 from contract_specs.yaml_lines import Parsed, read_yaml
+
+# the largest example spec is under 40 kB; checking 500 kB of YAML takes about two seconds
+MAX_SPEC_BYTES = 500_000
+NESTED_TOO_DEEPLY = "the spec is nested too deeply to read: a spec needs only a few levels"
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,27 @@ def read_json(text: str) -> Parsed:
     return parsed
 
 
+def too_large(size: int) -> str:
+    """The finding's message for a spec of `size` bytes over the limit."""
+    return f"the spec is {size} bytes: at most {MAX_SPEC_BYTES} bytes are read"
+
+
+def _refused(source_name: str, message: str) -> CheckedSpec:
+    return CheckedSpec(source=source_name, findings=(error("$", message),), spec=None)
+
+
 def check_spec_text(text: str, source_name: str = "<text>") -> CheckedSpec:
     """Check spec text (JSON when `source_name` ends in .json, else YAML): all findings at once."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_SPEC_BYTES:
+        return _refused(source_name, too_large(size))
+    try:
+        return _check_text(text, source_name)
+    except RecursionError:  # the parsers, the schema and the checks all recurse per level
+        return _refused(source_name, NESTED_TOO_DEEPLY)
+
+
+def _check_text(text: str, source_name: str) -> CheckedSpec:
     is_json = source_name.lower().endswith(".json")
     parsed = read_json(text) if is_json else read_yaml(text)
     findings = list(parsed.findings)
@@ -95,6 +121,9 @@ def check_spec_text(text: str, source_name: str = "<text>") -> CheckedSpec:
 def read_spec_file(path: str | Path) -> CheckedSpec:
     """Check a spec file; an unreadable file is a finding, not an exception."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_SPEC_BYTES:  # refused before a byte of it is read
+            return _refused(str(path), too_large(size))
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

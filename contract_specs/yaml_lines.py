@@ -4,6 +4,10 @@ PyYAML's own constructors turn `2015-01-01` into a date, `500.00` into a float a
 False. A spec needs the opposite: dates stay text until the loader converts them, numbers that
 are not whole become `Decimal`, and only `true`/`false` are booleans (YAML 1.2 core schema). So
 we compose the node graph and build the values ourselves, recording `line N` per JSON path.
+
+Anchors and aliases are refused as they are met (`SpecLoader`): PyYAML's safe loader still
+expands them, so a few hundred bytes of nested aliases are millions of nodes to compose and
+check. A spec has no need of them; a value written out in full is also easier to review.
 """
 
 from __future__ import annotations
@@ -48,16 +52,38 @@ def scalar_value(node: yaml.ScalarNode) -> Any:
     return text
 
 
+class AliasRefused(yaml.MarkedYAMLError):
+    """An anchor or an alias in a spec, at its place."""
+
+
+class SpecLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors and aliases before anything is built from them."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise AliasRefused(problem=ALIASES_REFUSED, problem_mark=event.start_mark)
+        return super().compose_node(parent, index)
+
+
+ALIASES_REFUSED = "anchors and aliases are not allowed in a contract spec"
+
+
 def read_yaml(text: str) -> Parsed:
     """One YAML document as plain data with a line per JSON path; never raises on bad YAML."""
     parsed = Parsed()
-    loader = yaml.SafeLoader(text)
+    loader = SpecLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             parsed.findings.append(error("$", "the file is empty: write a contract spec in it"))
             return parsed
-        parsed.data = _Builder(loader, parsed).build(node, "$", ())
+        parsed.data = _Builder(loader, parsed).build(node, "$")
+    except AliasRefused as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        message = f"line {line}: {ALIASES_REFUSED}: write each value out in full"
+        parsed.findings.append(Finding(path="$", message=message, line=line))
+        parsed.data = None
     except yaml.MarkedYAMLError as exc:
         parsed.findings.append(syntax_finding(exc))
         parsed.data = None
@@ -83,25 +109,20 @@ def syntax_finding(exc: yaml.MarkedYAMLError) -> Finding:
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, parsed: Parsed) -> None:
+    def __init__(self, loader: SpecLoader, parsed: Parsed) -> None:
         self.loader = loader
         self.parsed = parsed
 
-    def build(self, node: yaml.Node, path: str, stack: tuple[int, ...]) -> Any:
+    def build(self, node: yaml.Node, path: str) -> Any:
         self.parsed.lines.setdefault(path, node.start_mark.line + 1)
-        if id(node) in stack:
-            self.parsed.findings.append(error(path, "an alias refers to itself: remove the cycle"))
-            return None
         if isinstance(node, yaml.ScalarNode):
             return scalar_value(node)
-        inner = (*stack, id(node))
         if isinstance(node, yaml.SequenceNode):
-            items = enumerate(node.value)
-            return [self.build(item, path + child_step(i), inner) for i, item in items]
+            return [self.build(item, path + child_step(i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.MappingNode)
-        return self._mapping(node, path, inner)
+        return self._mapping(node, path)
 
-    def _mapping(self, node: yaml.MappingNode, path: str, stack: tuple[int, ...]) -> dict[str, Any]:
+    def _mapping(self, node: yaml.MappingNode, path: str) -> dict[str, Any]:
         seen: set[str] = set()
         for key_node, _ in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
@@ -134,5 +155,5 @@ class _Builder:
             child = path + child_step(key)
             # the key's own line: where an author looks for `contract:` or `price:`
             self.parsed.lines.setdefault(child, key_node.start_mark.line + 1)
-            result[key] = self.build(value_node, child, stack)
+            result[key] = self.build(value_node, child)
         return result

@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -38,6 +37,7 @@ from ledger.errors import LedgerError, RejectedUpload
 from ledger.finance.distribute import plan_distribution
 from ledger.finance.flows import CashFlow, CashKind, Component
 from ledger.finance.waterfall import Waterfall
+from ledger.intake import Source
 from ledger.tables import CashTransaction, table_of
 from ledger.uploads import (
     ROW,
@@ -74,7 +74,7 @@ def import_cash(
     session: Session,
     contract_id: str,
     active: ActiveSpec,
-    path: Path,
+    path: Source,
     *,
     actor: str,
     now: datetime,

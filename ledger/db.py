@@ -2,11 +2,14 @@
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on and a busy timeout, so a
 reader never blocks the writer and a second writer waits instead of failing at once.
-PostgreSQL is reached through psycopg 3.
+PostgreSQL is reached through psycopg 3, with a `lock_timeout` so that a writer waiting for
+another's lock gives up after a while too. Either way a writer that gave up is `is_busy`: the
+API answers 503 with Retry-After, the CLI says the ledger is busy.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +22,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
@@ -41,7 +46,40 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, echo=settings.echo_sql, **kwargs)
         _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return create_engine(url, echo=settings.echo_sql, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, echo=settings.echo_sql, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "postgresql":
+        _configure_postgres(engine, settings.postgres_lock_timeout_ms)
+    return engine
+
+
+def _configure_postgres(engine: Engine, lock_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # without it a writer queues behind a long import for as long as that takes, holding
+        # a worker and its client; with it, the writer is told to come back (SET is kept for
+        # the session once committed)
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(lock_timeout_ms)}")
+        dbapi_connection.commit()
+
+
+# lock_not_available (lock_timeout), serialization_failure, deadlock_detected
+_BUSY_STATES = frozenset({"55P03", "40001", "40P01"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` means another writer held what this one needed for too long (SQLite
+    `database is locked`, a PostgreSQL lock timeout, serialization failure or deadlock, no
+    free connection in the pool): nothing was written, and trying again later will do."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in _BUSY_STATES:
+        return True
+    words = str(original).lower()
+    return isinstance(original, sqlite3.OperationalError) and ("locked" in words or "busy" in words)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -192,8 +230,9 @@ def head_revisions() -> tuple[str, ...]:
 
 
 def current_revisions(engine: Engine) -> tuple[str, ...]:
-    """The revision(s) the database is at; empty for a database never migrated."""
-    with engine.connect() as connection:
+    """The revision(s) the database is at; empty for a database never migrated. A read: it
+    takes no write lock (every CLI command and server start asks)."""
+    with reader_of(engine).connect() as connection:
         return tuple(MigrationContext.configure(connection).get_current_heads())
 
 

@@ -10,7 +10,6 @@ unchanged; with different content it is a conflict naming the fields that differ
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,6 +30,7 @@ from ledger.db import hold_until_commit
 from ledger.entitlement.people import people_of, rule_holds
 from ledger.errors import RejectedUpload
 from ledger.ids import qualify_local
+from ledger.intake import Source
 from ledger.tables import Participant, table_of
 from ledger.uploads import (
     ROW,
@@ -51,7 +51,7 @@ def import_participants(
     session: Session,
     contract_id: str,
     active: ActiveSpec,
-    path: Path,
+    path: Source,
     *,
     actor: str,
     now: datetime,

@@ -59,16 +59,43 @@ class AmbiguousParticipant(LedgerError):
         )
 
 
-class RejectedUpload(LedgerError):
-    """A file with at least one bad row: nothing from it was stored."""
+# the problems listed per refused file: a file of millions of bad rows is answered with the
+# first ones (in file order) and a count of the rest, so that no answer grows with the file
+MAX_LISTED = 1_000
 
-    def __init__(self, errors: Iterable[RowError]) -> None:
-        self.errors: tuple[RowError, ...] = tuple(sorted(errors))
+
+class RowErrors(list[RowError]):
+    """Problems found so far, and how many more were counted without being kept."""
+
+    more: int = 0
+
+
+class RejectedUpload(LedgerError):
+    """A file with at least one bad row: nothing from it was stored.
+
+    `errors` are the first MAX_LISTED problems in file order; `more` counts the rest (those
+    beyond the cap here, and those a RowErrors list or the caller counted without keeping)."""
+
+    def __init__(self, errors: Iterable[RowError], *, more: int = 0) -> None:
+        found = sorted(errors)
+        more += getattr(errors, "more", 0) + max(0, len(found) - MAX_LISTED)
+        self.errors: tuple[RowError, ...] = tuple(found[:MAX_LISTED])
+        self.more = more
+        total = len(self.errors) + more
+        listed = f" The first {len(self.errors)} are listed." if more else ""
         super().__init__(
-            f"{len(self.errors)} problem(s); nothing was stored. Fix every row listed and "
+            f"{total} problem(s); nothing was stored.{listed} Fix every row listed and "
             "import the whole file again."
         )
 
     def lines(self) -> list[str]:
-        """One `FILE:ROW: column: reason` line per problem, in file order."""
-        return [str(error) for error in self.errors]
+        """One `FILE:ROW: column: reason` line per problem, in file order (and a count of the
+        problems not listed)."""
+        lines = [str(error) for error in self.errors]
+        if self.more:
+            lines.append(f"... and {self.more} more problem(s) not listed")
+        return lines
+
+
+class UploadTooLarge(RejectedUpload):
+    """A file over a limit (bytes, rows, unpacked size): refused before its rows are read."""

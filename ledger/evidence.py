@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +29,7 @@ from ledger.entitlement.types import EVIDENCE_COLUMNS
 from ledger.errors import RejectedUpload
 from ledger.facts import fetch_columns, utc
 from ledger.ids import PROVIDER_COLUMN, flag_bad_ids, qualify_local, resolve_column
+from ledger.intake import Source
 from ledger.tables import Evidence, Participant, table_of
 from ledger.uploads import (
     ROW,
@@ -51,7 +51,7 @@ def import_evidence(
     session: Session,
     contract_id: str,
     active: ActiveSpec,
-    path: Path,
+    path: Source,
     *,
     actor: str,
     now: datetime,

@@ -9,7 +9,6 @@ result of the same metric and cohort.
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,6 +20,7 @@ from ledger.contracts import ActiveSpec, require_contract
 from ledger.db import hold_until_commit
 from ledger.entitlement.types import RESULT_COLUMNS
 from ledger.errors import RejectedUpload
+from ledger.intake import Source
 from ledger.tables import CohortResult, table_of
 from ledger.uploads import (
     ROW,
@@ -52,7 +52,7 @@ def import_results(
     session: Session,
     contract_id: str,
     active: ActiveSpec,
-    path: Path,
+    path: Source,
     *,
     actor: str,
     now: datetime,

@@ -1,269 +1,61 @@
-"""Reading an uploaded .csv or .xlsx into a frame of strings, each row with its file row number.
+"""Checking the rows of an upload, and the shared beginning and end of every import.
 
-Nothing here knows a contract: the caller says which columns are required and which extra
-columns may appear (the spec's declared attributes). Every value comes back as a stripped
-string ("" when empty) so that the caller's checks treat both formats the same way. Empty rows
-are skipped, but row numbers stay those of the file (the header is row 1).
+The file itself is read by ledger.intake (formats, encodings, limits, control characters); the
+import services check its rows against the spec and what is stored (`RowChecks`: every problem
+collected, vectorised per check) and store them all, or none. A service takes the file's path
+(it is read here) or an Upload the caller read before opening the write transaction.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlmodel import Session, SQLModel
 
 from ledger import audit
 from ledger.bulk import insert_columns
-from ledger.errors import RejectedUpload, RowError
+from ledger.errors import MAX_LISTED, RejectedUpload, RowError, RowErrors
+from ledger.intake import (
+    ROW,
+    FileBytes,
+    Source,
+    Upload,
+    UploadLimits,
+    api_limits,
+    check_header,
+    cli_limits,
+    may_be_padded,
+    read_file,
+    read_upload,
+)
 from ledger.tables import table_of
 
-ROW = "row"  # the column holding each row's number in the file
-
-
-@dataclass(frozen=True)
-class Upload:
-    """The rows of a file as strings (columns as in the file plus `row`), and what was wrong."""
-
-    name: str
-    frame: pd.DataFrame
-    errors: tuple[RowError, ...]
-
-
-def read_upload(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> Upload:
-    """Read `path` (.csv or .xlsx); every column must be in `required` or `optional`."""
-    name = path.name
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        fast = _read_csv_fast(path, required)
-        if fast is not None:
-            header, frame = fast
-            return Upload(
-                name, frame, tuple(_header_errors(name, header, len(frame), required, optional))
-            )
-        header, rows, problems = _read_csv(path)
-    elif suffix == ".xlsx":
-        header, rows, problems = _read_xlsx(path)
-    else:
-        error = RowError(name, 0, "file", f"{suffix or 'no extension'}: upload a .csv or .xlsx")
-        return Upload(name, _frame([], [], required), (error,))
-    errors = [RowError(name, row, column, message) for row, column, message in problems]
-    errors += _header_errors(name, header, len(rows), required, optional)
-    return Upload(name, _frame(header, rows, required), tuple(errors))
-
-
-def _header_errors(
-    name: str, header: list[str], rows: int, required: Sequence[str], optional: Sequence[str]
-) -> list[RowError]:
-    if not header and not rows:
-        return [RowError(name, 1, "file", "the file is empty: " + _header_hint(required))]
-    errors = _check_header(name, header, required, optional)
-    if not rows:
-        errors.append(
-            RowError(name, 2, "file", "the file has no rows: add one row per item under the header")
-        )
-    return errors
-
-
-def _header_hint(required: Sequence[str]) -> str:
-    return f"write a header row ({', '.join(required)}) and one row per item under it"
-
-
-def _check_header(
-    name: str, header: list[str], required: Sequence[str], optional: Sequence[str]
-) -> list[RowError]:
-    errors = []
-    allowed = set(required) | set(optional)
-    for column in required:
-        if column not in header:
-            errors.append(RowError(name, 1, column, "required column is missing: add it"))
-    seen: set[str] = set()
-    for column in header:
-        if column in seen:
-            errors.append(RowError(name, 1, column, "column appears twice: keep one"))
-        seen.add(column)
-        if column not in allowed:
-            errors.append(
-                RowError(
-                    name,
-                    1,
-                    column or "(blank)",
-                    "column not expected: only the spec's declared attributes may be uploaded "
-                    f"beside {', '.join(required)}; remove it or declare it in the spec",
-                )
-            )
-    return errors
-
-
-def _frame(
-    header: list[str], rows: list[tuple[int, list[str]]], required: Sequence[str]
-) -> pd.DataFrame:
-    columns: dict[str, Any] = {ROW: pd.array([row for row, _ in rows], dtype="int64")}
-    for index, column in enumerate(header):
-        if column and column not in columns:
-            columns[column] = pd.array(
-                [values[index] if index < len(values) else "" for _, values in rows], dtype="str"
-            )
-    for column in required:
-        columns.setdefault(column, pd.array([""] * len(rows), dtype="str"))
-    return pd.DataFrame(columns)
-
-
-Raw = tuple[list[str], list[tuple[int, list[str]]], list[tuple[int, str, str]]]
-
-
-def _read_csv(path: Path) -> Raw:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = [cell.strip() for cell in next(reader, [])]
-        rows = [
-            (number, [cell.strip() for cell in values])
-            for number, values in enumerate(reader, start=2)
-            if any(cell.strip() for cell in values)
-        ]
-    errors = [
-        (number, "row", f"has {len(values)} cells but the header has {len(header)}")
-        for number, values in rows
-        if len(values) > len(header)
-    ]
-    return header, rows, errors
-
-
-def _read_csv_fast(path: Path, required: Sequence[str]) -> tuple[list[str], pd.DataFrame] | None:
-    """The csv read by pandas' C parser, the same strings and row numbers as `_read_csv`; None
-    when the file needs the careful reader (a row longer than the header, no header at all,
-    bytes that are not UTF-8), which names each problem.
-
-    At millions of rows the csv module's per-cell Python costs more than everything else an
-    import does; this path does per column what `_read_csv` does per cell."""
-    data = path.read_bytes()
-    try:
-        raw = pd.read_csv(
-            io.BytesIO(data),
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,  # a blank line still counts as a row, as csv.reader counts it
-            encoding="utf-8-sig",
-        )
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):  # EmptyDataError included
-        return None
-    padded = may_be_padded(data)
-    del data
-    raw = raw.fillna("")  # a row shorter than the header
-    cells = [raw[c].str.strip() if padded else raw[c] for c in raw.columns]
-    header = [str(cell) for cell in (c.iloc[0] if len(c) else "" for c in cells)]
-    cells = [c.iloc[1:].reset_index(drop=True).astype("str") for c in cells]
-    empty = pd.Series(True, index=cells[0].index) if cells else pd.Series([], dtype=bool)
-    for column in cells:
-        empty &= column == ""
-    keep = ~empty.to_numpy(bool)
-    rows = np.flatnonzero(keep) + 2
-    columns: dict[str, Any] = {ROW: pd.array(rows, dtype="int64")}
-    for name, column in zip(header, cells, strict=True):
-        if name and name not in columns:
-            columns[name] = column[keep].reset_index(drop=True)
-    for name in required:
-        columns.setdefault(name, pd.array([""] * len(rows), dtype="str"))
-    return header, pd.DataFrame(columns)
-
-
-# Each ASCII byte Python's str.strip removes (line breaks aside) becomes a space, each byte a
-# cell can begin after or end before (comma, line break, quote) a comma.
-_BLANKS = b" \t\x0b\x0c\x1c\x1d\x1e\x1f"
-_EDGES = b',\n\r"'
-_CLASSES = bytes.maketrans(_BLANKS + _EDGES, b" " * len(_BLANKS) + b"," * len(_EDGES))
-
-
-def may_be_padded(data: bytes) -> bool:
-    """Whether some cell of the csv `data` may begin or end with whitespace, so that its cells
-    must be stripped (False only when none can: stripping would change nothing).
-
-    Stripping millions of cells costs more than parsing them, and a file with free text
-    (a reason, a name) has spaces inside cells that need none. A padded cell shows in the bytes
-    as a blank beside a comma, a line break, a quote or the file's edge, or as a quoted cell
-    beginning or ending with a line break: one translation and a few byte searches, at memory
-    speed. Any non-ASCII byte may be a Unicode space, which Python's strip strips too."""
-    if not data.isascii():
-        return True
-    classes = data.translate(_CLASSES)
-    if classes.startswith(b" ") or classes.endswith(b" "):
-        return True
-    if b", " in classes or b" ," in classes:
-        return True
-    return b'"' in data and any(pair in data for pair in (b'"\n', b'"\r', b'\n"', b'\r"'))
-
-
-def _read_xlsx(path: Path) -> Raw:
-    # openpyxl stays out of the domain; it is only needed when someone uploads a workbook
-    from openpyxl import load_workbook
-
-    # data_only=False: a formula comes back as its text, so we can refuse it (a cached value
-    # may be stale or missing, and the provider's system should send values).
-    workbook = load_workbook(path, read_only=True, data_only=False)
-    try:
-        sheet = workbook.worksheets[0]
-        lines = _xlsx_lines(sheet.iter_rows())
-        first = next(lines, None)
-        header = [_text(cell.value) for cell in first[1]] if first else []
-        rows: list[tuple[int, list[str]]] = []
-        errors: list[tuple[int, str, str]] = []
-        for number, cells in lines:
-            values = []
-            has_formula = False
-            for index, cell in enumerate(cells):
-                column = header[index] if index < len(header) else f"column {index + 1}"
-                if cell.data_type == "f" or (
-                    isinstance(cell.value, str) and cell.value.startswith("=")
-                ):
-                    errors.append((number, column, "is a formula: paste the value instead"))
-                    values.append("")
-                    has_formula = True
-                else:
-                    values.append(_text(cell.value))
-            if any(values) or has_formula:
-                rows.append((number, values))
-        return header, rows, errors
-    finally:
-        workbook.close()
-
-
-def _xlsx_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    for cells in rows:
-        real = [cell for cell in cells if hasattr(cell, "row")]
-        if real:
-            yield real[0].row, cells
-
-
-def _text(value: object) -> str:
-    """A cell's value as the text a csv would hold (dates ISO, booleans true/false)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        # repr is the shortest text that reads back as the same float: 800.1, not 800.1000000001
-        return format(Decimal(repr(value)).normalize(), "f")
-    return str(value).strip()
+__all__ = [
+    "ROW",
+    "FileBytes",
+    "Source",
+    "Upload",
+    "UploadLimits",
+    "api_limits",
+    "cli_limits",
+    "may_be_padded",
+    "read_file",
+    "read_upload",
+]
 
 
 # --- typed values from the strings of an upload (vectorised; invalid -> missing) -------------
 
-_INTEGER = r"^[+-]?\d+$"
+# a number from a file has at most 18 digits once scaled to an integer (minor units of money,
+# a measure's quantity), so that it fits a 64-bit integer (at most 9,223,372,036,854,775,807)
+# wherever it is stored or computed with; anything larger is no amount a contract pays on
+MAX_DIGITS = 18
+_INTEGER = rf"^[+-]?0*\d{{1,{MAX_DIGITS}}}$"
 _DECIMAL = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
@@ -284,7 +76,7 @@ def parse_booleans(values: pd.Series) -> pd.Series:
 
 
 def is_integer(values: pd.Series) -> pd.Series:
-    """Which strings are whole numbers."""
+    """Which strings are whole numbers (of at most MAX_DIGITS digits)."""
     return values.str.fullmatch(_INTEGER).fillna(False).astype(bool)
 
 
@@ -299,6 +91,21 @@ def decimals_of(values: pd.Series) -> pd.Series:
         return pd.Series([], index=values.index, dtype="int64")
     after = values.str.partition(".")[2]
     return after.str.len().astype("int64")
+
+
+def digits_scaled(values: pd.Series, decimals: pd.Series) -> pd.Series:
+    """How many digits each decimal string has once scaled by 10**decimals (leading zeros and
+    the sign aside): what must fit in MAX_DIGITS."""
+    if values.empty:
+        return pd.Series([], index=values.index, dtype="int64")
+    whole = values.str.partition(".")[0].str.lstrip("+-").str.lstrip("0")
+    return (whole.str.len() + decimals).astype("int64")
+
+
+def largest(decimals: int) -> str:
+    """The largest number of MAX_DIGITS digits with `decimals` of them after the point."""
+    whole, fraction = "9" * (MAX_DIGITS - decimals), "9" * decimals
+    return f"{whole}.{fraction}" if decimals else whole
 
 
 def scaled_integers(values: pd.Series, decimals: pd.Series) -> pd.Series:
@@ -330,7 +137,10 @@ class RowChecks:
     def __init__(self, file: str, frame: pd.DataFrame) -> None:
         self.file = file
         self.frame = frame
-        self.errors: list[RowError] = []
+        # each check keeps its first MAX_LISTED problems and counts the rest: a file of
+        # millions of bad rows costs no millions of RowErrors, and the first MAX_LISTED of the
+        # whole file (in file order) are among those kept
+        self.errors = RowErrors()
         self.bad = pd.Series(False, index=frame.index)
 
     def flag(self, mask: pd.Series, column: str, message: str | pd.Series) -> None:
@@ -339,11 +149,13 @@ class RowChecks:
         if not mask.any():
             return
         rows = self.frame.loc[mask, ROW]
-        texts = message[mask] if isinstance(message, pd.Series) else [message] * len(rows)
+        kept = rows.iloc[:MAX_LISTED]
+        texts = message[mask].iloc[:MAX_LISTED] if isinstance(message, pd.Series) else None
         self.errors.extend(
-            RowError(self.file, int(row), column, str(text))
-            for row, text in zip(rows, texts, strict=True)
+            RowError(self.file, int(row), column, str(message if texts is None else text))
+            for row, text in zip(kept, kept if texts is None else texts, strict=True)
         )
+        self.errors.more += len(rows) - len(kept)
         self.bad |= mask
 
     def require(self, columns: Sequence[str]) -> None:
@@ -396,6 +208,14 @@ class RowChecks:
             fits[usable] = decimals_of(raw[usable]) <= allowed[usable]
         self.flag(usable & ~fits, column, too_many)
         usable &= fits
+        small = pd.Series(True, index=raw.index)
+        if usable.any():
+            small[usable] = digits_scaled(raw[usable], allowed[usable]) <= MAX_DIGITS
+        big = usable & ~small
+        if big.any():
+            at_most = ("is too large: at most " + allowed[big].map(largest)).reindex(raw.index)
+            self.flag(big, column, at_most)
+        usable &= small
         scaled = pd.Series(pd.NA, index=raw.index, dtype="Int64")
         if usable.any():
             scaled[usable] = scaled_integers(raw[usable], allowed[usable])
@@ -481,15 +301,19 @@ class ImportSummary:
         return f"{self.new} new, {self.unchanged} unchanged"
 
 
-def open_checks(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> RowChecks:
-    """Read `path` for checking; a file that cannot be read as expected is refused at once."""
-    upload = read_upload(path, required, optional)
-    if upload.errors:
-        raise RejectedUpload(upload.errors)
-    for column in optional:
-        if column not in upload.frame:
-            upload.frame[column] = pd.array([""] * len(upload.frame), dtype="str")
+def open_checks(source: Source, required: Sequence[str], optional: Sequence[str] = ()) -> RowChecks:
+    """The rows of `source` (a path, read here; or an Upload already read) for checking; a file
+    that cannot be read as expected is refused at once."""
+    upload = source if isinstance(source, Upload) else read_file(source)
+    upload = check_header(upload, required, optional)
+    refuse_unread(upload)
     return RowChecks(upload.name, upload.frame)
+
+
+def refuse_unread(upload: Upload) -> None:
+    """Refuse a file whose problems were found in reading it (RejectedUpload)."""
+    if upload.errors:
+        raise RejectedUpload(upload.errors, more=upload.more)
 
 
 def store_new(

@@ -9,7 +9,6 @@ adds nothing. Rejecting or revoking needs a reason.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 from sqlmodel import Session
@@ -18,6 +17,7 @@ from ledger.contracts import require_contract
 from ledger.db import hold_until_commit
 from ledger.errors import RejectedUpload
 from ledger.ids import PROVIDER_COLUMN, resolve_column, wanted_keys
+from ledger.intake import Source
 from ledger.tables import VerificationDecision
 from ledger.uploads import ROW, ImportSummary, open_checks, store_columns
 from ledger.verification_status import (
@@ -45,7 +45,7 @@ DECISION_HINT = f"must be one of {', '.join(DECISIONS)}"
 
 
 def import_decisions(
-    session: Session, contract_id: str, path: Path, *, actor: str, now: datetime
+    session: Session, contract_id: str, path: Source, *, actor: str, now: datetime
 ) -> ImportSummary:
     """Record every decision in `path`, or none (RejectedUpload)."""
     require_contract(session, contract_id)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -26,6 +25,7 @@ from sqlmodel import Session
 from ledger.cash import import_cash, record_cash
 from ledger.contracts import ActiveSpec
 from ledger.finance.flows import CashFlow, CashKind
+from ledger.intake import Source
 from ledger.tables import CashTransaction, table_of
 from ledger.uploads import ImportSummary
 from reconciliation.matching import Matching, Remittance, Status
@@ -108,7 +108,7 @@ def import_cash_by_hand(
     session: Session,
     contract_id: str,
     active: ActiveSpec,
-    path: Path,
+    path: Source,
     *,
     actor: str,
     now: datetime,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from sqlmodel import Session
 from contract_specs.model import ContractSpec
 from ledger.db import hold_until_commit
 from ledger.errors import RejectedUpload
+from ledger.intake import Source
 from ledger.tables import table_of
 from ledger.uploads import (
     ROW,
@@ -75,7 +75,7 @@ def import_remittances(
     session: Session,
     contract_id: str,
     spec: ContractSpec,
-    path: Path,
+    path: Source,
     *,
     actor: str,
     now: datetime,

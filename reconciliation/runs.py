@@ -35,7 +35,7 @@ from sqlmodel import Session
 from ledger import audit
 from ledger.contracts import ActiveSpec, active_version, typed_spec
 from ledger.cut_off import future_cut_off
-from ledger.db import hold_until_commit, unit_of_work
+from ledger.db import hold_until_commit, is_busy, unit_of_work
 from ledger.facts import utc
 from ledger.tables import Posting, table_of
 from reconciliation.claims import issue_claims, load_claims
@@ -164,8 +164,8 @@ def _run(
                 rewind,
             )
     except OperationalError as error:
-        # SQLite: another writer held the database longer than the busy timeout
-        if "locked" not in str(error).lower():
+        # another writer held the database (SQLite) or the run's lock (PostgreSQL) too long
+        if not is_busy(error):
             raise
         raise RunInProgressError(
             [Problem(period, f"{contract_id} is being reconciled by another run: try later")]

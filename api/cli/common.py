@@ -16,14 +16,16 @@ from typing import Protocol
 
 import click
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from api.cli.spec_cmds import finding_line
 from contract_specs.findings import SpecError
 from ledger.contracts import ActiveSpec, active_spec
-from ledger.db import ensure_schema, make_engine, unit_of_work
+from ledger.db import ensure_schema, is_busy, make_engine, unit_of_work
 from ledger.errors import LedgerError, RejectedUpload
-from ledger.uploads import ImportSummary
+from ledger.uploads import ImportSummary, Source, Upload, cli_limits, read_file, refuse_unread
 from reconciliation.errors import ReconciliationError
 from reporting.errors import ReportError
 
@@ -59,6 +61,23 @@ def user_errors() -> Iterator[None]:
     except LedgerError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except (DBAPIError, PoolTimeout) as exc:
+        if not is_busy(exc):
+            raise
+        click.echo(BUSY, err=True)
+        sys.exit(1)
+
+
+BUSY = "error: the ledger is busy: try again (another write held the database; nothing was stored)"
+
+
+def read_upload(path: Path) -> Upload:
+    """Read an upload before any transaction opens (the CLI's limits), so that a large file
+    holds no lock while it is parsed; refused at once when it cannot be read."""
+    with user_errors():
+        upload = read_file(path, cli_limits())
+        refuse_unread(upload)
+    return upload
 
 
 @contextmanager
@@ -96,7 +115,7 @@ class SpecImport(Protocol):
         session: Session,
         contract_id: str,
         active: ActiveSpec,
-        path: Path,
+        path: Source,
         *,
         actor: str,
         now: datetime,
@@ -112,8 +131,9 @@ def import_command(group: click.Group, name: str, what: str, service: SpecImport
     @click.argument("file", type=existing_file)
     @actor_option
     def command(contract_id: str, file: Path, actor: str) -> None:
+        upload = read_upload(file)
         run_import(
             lambda s: service(
-                s, contract_id, active_spec(s, contract_id), file, actor=actor, now=now()
+                s, contract_id, active_spec(s, contract_id), upload, actor=actor, now=now()
             )
         )

@@ -79,7 +79,10 @@ def register(main: click.Group) -> None:
     @actor_option
     def evidence_verify(contract_id: str, file: Path, actor: str) -> None:
         """Record the decisions in FILE (evidence_id, decision, reason): all rows, or none."""
-        run_import(lambda s: import_decisions(s, contract_id, file, actor=actor, now=common.now()))
+        upload = common.read_upload(file)
+        run_import(
+            lambda s: import_decisions(s, contract_id, upload, actor=actor, now=common.now())
+        )
 
     @main.group()
     def ledger() -> None:

@@ -10,7 +10,6 @@ import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import click
@@ -21,7 +20,7 @@ from api.cli.common import actor_option, import_command
 from contract_specs.model import from_minor
 from ledger.contracts import ActiveSpec, active_spec
 from ledger.db import unit_of_work
-from ledger.uploads import ImportSummary
+from ledger.uploads import ImportSummary, Source
 from reconciliation.periods import periods_so_far
 from reconciliation.remittances import import_remittances
 from reconciliation.rewind import Rewind, RewindPreview
@@ -162,7 +161,13 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _import_remittances(
-    session: Session, contract_id: str, active: ActiveSpec, path: Path, *, actor: str, now: datetime
+    session: Session,
+    contract_id: str,
+    active: ActiveSpec,
+    path: Source,
+    *,
+    actor: str,
+    now: datetime,
 ) -> ImportSummary:
     return import_remittances(session, contract_id, active.spec, path, actor=actor, now=now)
 

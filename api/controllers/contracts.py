@@ -1,6 +1,7 @@
 """Contracts and their spec versions: check a spec, load a version, read and compare versions.
 
-A spec is sent as the raw body: JSON when the Content-Type says json, YAML otherwise. Loading
+A spec is sent as the raw body: JSON when the Content-Type says json, YAML otherwise; a body
+over MAX_SPEC_BYTES is 413 before it is read, and anchors and aliases are refused. Loading
 is for intermediaries: a new contract only when its spec names the caller as an intermediary
 (the caller's token then reaches the new contract too), an existing one only when the caller
 already is one of its intermediaries.
@@ -37,7 +38,7 @@ from api.dto import (
 from api.errors import ApiProblem, not_found
 from contract_specs.canonical import canonical_json
 from contract_specs.findings import SpecError, child_step
-from contract_specs.loader import CheckedSpec, check_spec_text, read_spec_file
+from contract_specs.loader import MAX_SPEC_BYTES, CheckedSpec, check_spec_text
 from contract_specs.model import ContractSpec, Role
 from ledger.contracts import (
     activate_version,
@@ -183,6 +184,7 @@ class ContractsController(Controller):
         responses=errors(401, 413, 422, 503),
         operation_class=SpecBodyOperation,
         status_code=200,
+        request_max_body_size=MAX_SPEC_BYTES,
         sync_to_thread=True,
     )
     def validate(self, body: RawBody, request: Request[Any, Any, Any]) -> ValidationOut:
@@ -250,6 +252,7 @@ class ContractsController(Controller):
         responses=WRITE,
         operation_class=SpecBodyOperation,
         guards=[allow(Role.INTERMEDIARY)],
+        request_max_body_size=MAX_SPEC_BYTES,
         sync_to_thread=True,
     )
     def load(
@@ -264,9 +267,14 @@ class ContractsController(Controller):
     ) -> Response[RegisteredOut]:
         """201 with the new version number; 200 when the same content is already a version."""
         source = _source(request)
-        _text(body)
+        text = _text(body)
         content = json_or_bytes(body) if source.endswith(".json") else body
         fingerprint = request_hash("POST", request.url.path, str(draft), source, content)
+        # checked before the write transaction opens: parsing is the costly part
+        checked = check_spec_text(text, source)
+        spec = checked.spec
+        if spec is None:
+            raise SpecError(source, list(checked.findings))
         with unit_of_work(engine) as session:
             if session.get(ContractRow, contract_id) is not None:
                 # before any replay: a stored answer is only for those who reach the contract
@@ -275,10 +283,7 @@ class ContractsController(Controller):
 
             def write() -> tuple[int, Any]:
                 with upload_file(source, body) as path:
-                    checked = read_spec_file(path)
-                    if checked.spec is None:
-                        raise SpecError(source, list(checked.findings))
-                    new = _may_load(session, caller, contract_id, checked.spec)
+                    new = _may_load(session, caller, contract_id, spec)
                     done = load_spec_file(
                         session, path, actor=caller.actor, now=now(), active=not draft
                     )

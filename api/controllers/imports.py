@@ -1,17 +1,18 @@
 """Imports through the API: the CLI's services, the same row errors, all or nothing.
 
 One function runs every import (participants, evidence, verification decisions, cohort
-results), from a multipart file or from JSON rows: reach check, the service, the idempotency
-record, in one unit of work. A provider's rows are in its own namespace by construction: the
-services qualify its ids with its party before anything is looked up, and refuse a row naming
-another provider (ledger.ids), so no answer to it depends on another provider's rows.
+results), from a multipart file or from JSON rows: the file is read and its text checked first,
+with no transaction open (a large file parsed inside one would hold SQLite's whole-database
+write lock all the while); then the reach check, the service and the idempotency record, in
+one unit of work. A provider's rows are in its own namespace by construction: the services
+qualify its ids with its party before anything is looked up, and refuse a row naming another
+provider (ledger.ids), so no answer to it depends on another provider's rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from litestar import Controller, Request, Response, post
@@ -22,33 +23,34 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.auth import Guard, reach
-from api.controllers.params import IdempotencyKey, Multipart
+from api.controllers.params import UPLOAD_LIMITS, IdempotencyKey, Multipart
 from api.controllers.responses import WRITE
 from api.controllers.writes import (
-    JSON_ROWS_FILE,
     canonical_body,
     idempotent,
     json_rows_problem,
+    limit_rows,
     now,
+    read_json_rows,
+    read_request_file,
     request_hash,
     rows_csv,
-    upload_file,
 )
 from api.dto import ImportOut, RowsIn, UploadForm
 from api.errors import ApiProblem
 from contract_specs.model import Role
 from ledger import enrolment, evidence, results, verification
 from ledger.contracts import active_spec
-from ledger.db import unit_of_work
+from ledger.db import reading, unit_of_work
 from ledger.enrolment import import_participants
 from ledger.errors import RejectedUpload
 from ledger.evidence import import_evidence
 from ledger.results import import_results
 from ledger.tokens import Caller
-from ledger.uploads import ImportSummary
+from ledger.uploads import ImportSummary, Upload
 from ledger.verification import import_decisions
 
-Service = Callable[[Session, str, Path, Caller], ImportSummary]
+Service = Callable[[Session, str, Upload, Caller], ImportSummary]
 
 
 @dataclass(frozen=True)
@@ -66,27 +68,29 @@ def _own(caller: Caller) -> str | None:
     return caller.party_id if caller.role is Role.PROVIDER else None
 
 
-def _participants(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _participants(
+    session: Session, contract_id: str, upload: Upload, caller: Caller
+) -> ImportSummary:
     active = active_spec(session, contract_id)
     return import_participants(
-        session, contract_id, active, path, actor=caller.actor, now=now(), provider=_own(caller)
+        session, contract_id, active, upload, actor=caller.actor, now=now(), provider=_own(caller)
     )
 
 
-def _evidence(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _evidence(session: Session, contract_id: str, upload: Upload, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
     return import_evidence(
-        session, contract_id, active, path, actor=caller.actor, now=now(), provider=_own(caller)
+        session, contract_id, active, upload, actor=caller.actor, now=now(), provider=_own(caller)
     )
 
 
-def _results(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _results(session: Session, contract_id: str, upload: Upload, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
-    return import_results(session, contract_id, active, path, actor=caller.actor, now=now())
+    return import_results(session, contract_id, active, upload, actor=caller.actor, now=now())
 
 
-def _decisions(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
-    return import_decisions(session, contract_id, path, actor=caller.actor, now=now())
+def _decisions(session: Session, contract_id: str, upload: Upload, caller: Caller) -> ImportSummary:
+    return import_decisions(session, contract_id, upload, actor=caller.actor, now=now())
 
 
 PARTICIPANTS = ImportKind("participants", _participants, enrolment.COLUMNS)
@@ -95,8 +99,10 @@ RESULTS = ImportKind("results", _results, results.COLUMNS)
 DECISIONS = ImportKind("verifications", _decisions, verification.COLUMNS)
 
 
-def _store(session: Session, kind: ImportKind, caller: Caller, contract_id: str, path: Path) -> Any:
-    summary = kind.service(session, contract_id, path, caller)
+def _store(
+    session: Session, kind: ImportKind, caller: Caller, contract_id: str, upload: Upload
+) -> Any:
+    summary = kind.service(session, contract_id, upload, caller)
     return {"new": summary.new, "unchanged": summary.unchanged}
 
 
@@ -113,12 +119,14 @@ def import_file(
     content = form.file.file.read()
     name = form.file.filename or "upload"
     fingerprint = request_hash("POST", request.url.path, name, content)
+    _may_reach(engine, caller, contract_id)
+    upload = read_request_file(name, content)
+    del content
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
 
         def write() -> tuple[int, Any]:
-            with upload_file(name, content) as path:
-                body = _store(session, kind, caller, contract_id, path)
+            body = _store(session, kind, caller, contract_id, upload)
             return (201 if body["new"] else 200), body
 
         return idempotent(session, caller, key, fingerprint, write)
@@ -134,27 +142,35 @@ def import_rows(
     key: str | None,
 ) -> Response[Any]:
     """Import JSON rows: every row stored, or none (422 with each problem's JSON path)."""
+    _may_reach(engine, caller, contract_id)
+    if not data.rows:
+        raise ApiProblem(
+            422,
+            "invalid",
+            "nothing to import",
+            [{"path": "$.rows", "message": "is empty: send at least one row"}],
+        )
+    limit_rows(data.rows)
     content = rows_csv(data.rows, kind.columns)
     fingerprint = request_hash("POST", request.url.path, canonical_body(data.rows))
+    upload = read_json_rows(content)
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
-        if not data.rows:
-            raise ApiProblem(
-                422,
-                "invalid",
-                "nothing to import",
-                [{"path": "$.rows", "message": "is empty: send at least one row"}],
-            )
 
         def write() -> tuple[int, Any]:
-            with upload_file(JSON_ROWS_FILE, content) as path:
-                try:
-                    body = _store(session, kind, caller, contract_id, path)
-                except RejectedUpload as exc:
-                    raise json_rows_problem(exc) from None
+            try:
+                body = _store(session, kind, caller, contract_id, upload)
+            except RejectedUpload as exc:
+                raise json_rows_problem(exc) from None
             return (201 if body["new"] else 200), body
 
         return idempotent(session, caller, key, fingerprint, write)
+
+
+def _may_reach(engine: Engine, caller: Caller, contract_id: str) -> None:
+    # a caller with no reach hears 404 before anything of the file is read, under no write lock
+    with reading(engine) as session:
+        reach(session, caller, contract_id)
 
 
 def import_handlers(
@@ -173,7 +189,7 @@ def import_handlers(
         path,
         operation_id=f"import{operation}",
         summary=f"{what} from JSON rows (all or none)",
-        description=f"Each row an object with the columns {columns}.",
+        description=f"Each row an object with the columns {columns}. {UPLOAD_LIMITS}",
         responses=WRITE,
         guards=guards,
         sync_to_thread=True,
@@ -193,7 +209,7 @@ def import_handlers(
         f"{path.rstrip('/')}/upload",
         operation_id=f"upload{operation}",
         summary=f"{what} from a .csv or .xlsx file (all or none)",
-        description=f"A file with the columns {columns}.",
+        description=f"A .csv (UTF-8) or .xlsx file with the columns {columns}. {UPLOAD_LIMITS}",
         responses=WRITE,
         guards=guards,
         sync_to_thread=True,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated
 
 from litestar import Controller, get
@@ -30,7 +29,7 @@ from ledger.contracts import active_spec
 from ledger.db import reading
 from ledger.finance.returns import returns_of_investor, returns_table, seen_by_investor
 from ledger.tokens import Caller
-from ledger.uploads import ImportSummary
+from ledger.uploads import ImportSummary, Upload
 from reconciliation.income import import_cash_by_hand
 from reporting.investor_tables import rate_percent
 
@@ -73,7 +72,7 @@ class ReturnsOut:
     money_multiple: Decimal | None
 
 
-def _cash(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _cash(session: Session, contract_id: str, path: Upload, caller: Caller) -> ImportSummary:
     active = active_spec(session, contract_id)
     return import_cash_by_hand(
         session, contract_id, active, path, actor=caller.actor, now=datetime.now(UTC)

@@ -15,7 +15,6 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -36,7 +35,7 @@ from ledger.contracts import active_spec
 from ledger.db import reading, unit_of_work
 from ledger.tables import Posting, table_of
 from ledger.tokens import Caller
-from ledger.uploads import ImportSummary
+from ledger.uploads import ImportSummary, Upload
 from reconciliation.errors import Problem, ReconciliationError
 from reconciliation.periods import periods_so_far
 from reconciliation.remittances import REQUIRED as REMITTANCE_COLUMNS
@@ -424,7 +423,7 @@ def _preview_out(shown: RewindPreview, exponent: int) -> RewindPreviewOut:
     )
 
 
-def _remittances(session: Session, contract_id: str, path: Path, caller: Caller) -> ImportSummary:
+def _remittances(session: Session, contract_id: str, path: Upload, caller: Caller) -> ImportSummary:
     spec = active_spec(session, contract_id).spec
     return import_remittances(
         session, contract_id, spec, path, actor=caller.actor, now=datetime.now(UTC)

@@ -76,7 +76,8 @@ ProviderParam = Annotated[
     ),
 ]
 MinGroup = Annotated[
-    int, QueryParameter(ge=1, description="Smallest group shown in 'what works for whom'.")
+    int,
+    QueryParameter(ge=1, le=MAX_INT, description="Smallest group shown in 'what works for whom'."),
 ]
 Limit = Annotated[
     int,

@@ -7,10 +7,11 @@ retry gets the stored response (header `Idempotent-Replayed: true`) and never wr
 The same key with a different request is refused (422); two requests racing with one key end
 with one written and the other told to retry (409).
 
-Uploads: the ledger's import services read a .csv or .xlsx file. A multipart upload is written
-to a private temporary folder under its own (sanitised) name; JSON rows are written as a csv
-whose file row n is JSON row n - 2, so that the services give the same row errors either way
-and the API maps them back to JSON paths.
+Uploads: the ledger's import services read a .csv or .xlsx file. A multipart upload is read
+under its own (sanitised) name; JSON rows are written as a csv whose file row n is JSON row
+n - 2, so that the services give the same row errors either way and the API maps them back to
+JSON paths. Either is read and its text checked (ledger.intake, the API's limits) before the
+write transaction opens: the database's lock is held for the database's part only.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from sqlmodel import Session, col
 from api.errors import ApiProblem
 from ledger.cell_safety import csv_row_writer
 from ledger.db import unit_of_work
-from ledger.errors import RejectedUpload, RowError
+from ledger.errors import RejectedUpload, RowError, UploadTooLarge
+from ledger.intake import MAX_COLUMNS, FileBytes, Upload, api_limits, read_file
 from ledger.tables import IdempotentRequest
 from ledger.tokens import Caller
+from ledger.uploads import refuse_unread
 
 T = TypeVar("T")
 REPLAYED = "Idempotent-Replayed"
@@ -179,10 +182,50 @@ def _remember(
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+MAX_NAME = 100  # characters of an uploaded file's name kept (it is in every row error)
+
+
 def safe_name(filename: str | None) -> str:
-    """The uploaded file's own name, without folders or odd characters (kept for row errors)."""
+    """The uploaded file's own name, without folders or odd characters (kept for row errors),
+    at most MAX_NAME characters (its extension kept)."""
     name = _UNSAFE.sub("_", Path(filename or "").name).strip("._")
+    if len(name) > MAX_NAME:
+        suffix = Path(name).suffix[:10]
+        name = name[: MAX_NAME - len(suffix)] + suffix
     return name or "upload"
+
+
+def read_request_file(name: str, content: bytes) -> Upload:
+    """An upload read and its text checked under the API's limits, before any transaction;
+    refused at once (RejectedUpload, UploadTooLarge) when it cannot be read."""
+    upload = read_file(FileBytes(safe_name(name), content), api_limits())
+    refuse_unread(upload)
+    return upload
+
+
+def limit_rows(rows: list[dict[str, Any]]) -> None:
+    """JSON rows are held to the API's row limit before anything is made of them (413)."""
+    most = api_limits().max_rows
+    if len(rows) > most:
+        raise ApiProblem(
+            413,
+            "too_large",
+            f"the upload is over a limit: {len(rows)} rows, at most {most} rows per upload",
+            [
+                {
+                    "path": "$.rows",
+                    "message": "send the rows in parts, or import a file with the CLI",
+                }
+            ],
+        )
+
+
+def read_json_rows(content: bytes) -> Upload:
+    """JSON rows (as `rows_csv` wrote them) read like a file; problems at their JSON paths."""
+    try:
+        return read_request_file(JSON_ROWS_FILE, content)
+    except RejectedUpload as exc:
+        raise json_rows_problem(exc) from None
 
 
 @contextmanager
@@ -219,8 +262,15 @@ def rows_csv(rows: list[dict[str, Any]], known: tuple[str, ...] = ()) -> bytes:
     """JSON rows as csv text: the `known` columns, then others in the order they first appear;
     JSON row i is file row i + 2."""
     columns: dict[str, None] = dict.fromkeys(known)
-    for row in rows:
+    for index, row in enumerate(rows):
         columns.update(dict.fromkeys(row))
+        if len(columns) > MAX_COLUMNS:  # before a table of rows x columns is built
+            raise ApiProblem(
+                422,
+                "invalid",
+                f"the rows have more than {MAX_COLUMNS} different keys",
+                [{"path": f"$.rows[{index}]", "message": "send only the import's columns"}],
+            )
     lines: list[list[str]] = [list(columns)]
     for index, row in enumerate(rows):
         lines.append([cell_text(row.get(c), f"$.rows[{index}].{c}") for c in columns])
@@ -240,7 +290,10 @@ def _csv_bytes(lines: list[list[str]]) -> bytes:
 def json_rows_problem(exc: RejectedUpload) -> ApiProblem:
     """A rejected import of JSON rows, each problem at the JSON path of its row and field."""
     details = [{"path": _row_path(e), "message": e.message} for e in exc.errors]
-    return ApiProblem(422, "rejected_upload", str(exc), details)
+    if isinstance(exc, UploadTooLarge):
+        words = "; ".join(e.message for e in exc.errors)
+        return ApiProblem(413, "too_large", f"the upload is over a limit: {words}", details)
+    return ApiProblem(422, "rejected_upload", str(exc), details, omitted=exc.more)
 
 
 def _row_path(error: RowError) -> str:
