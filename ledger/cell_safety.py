@@ -60,6 +60,19 @@ def xlsx_text(text: str) -> str:
     return text
 
 
+# what a terminal may act on: every C0 and C1 control (an ESC begins a sequence that can
+# rewrite the screen or the window title), DEL, and what XML cannot hold either
+_NOT_FOR_TERMINAL = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def terminal_text(text: str) -> str:
+    """`text` as a line the CLI may print: control characters shown by their stand-in (the
+    control picture for C0, U+FFFD for the rest), so stored text never drives the terminal."""
+    if _NOT_FOR_TERMINAL.search(text):
+        return _NOT_FOR_TERMINAL.sub(_stand_in, text)
+    return text
+
+
 def _stand_in(found: re.Match[str]) -> str:
     char = found.group()
     return chr(_C0_PICTURES + ord(char)) if char < " " else _REPLACEMENT

@@ -14,6 +14,7 @@ import click
 
 from api.cli import common
 from api.cli.common import actor_option, existing_file, import_command, run_import
+from ledger.cell_safety import terminal_text
 from ledger.contracts import activate_version, load_spec_file
 from ledger.enrolment import import_participants
 from ledger.evidence import import_evidence
@@ -119,4 +120,4 @@ def register(main: click.Group) -> None:
             key = participant_named(session, contract_id, participant_id)
             story = explain_participant(session, contract_id, key, as_of or common.now())
         for line in render(story):
-            click.echo(line)
+            click.echo(terminal_text(line))

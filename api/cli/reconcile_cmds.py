@@ -18,6 +18,7 @@ from sqlmodel import Session
 from api.cli import common
 from api.cli.common import actor_option, import_command
 from contract_specs.model import from_minor
+from ledger.cell_safety import terminal_text
 from ledger.contracts import ActiveSpec, active_spec
 from ledger.db import unit_of_work
 from ledger.uploads import ImportSummary, Source
@@ -213,7 +214,7 @@ def register(main: click.Group) -> None:
                     engine, contract_id, period, asked, close, actor=actor, now=common.now()
                 )
                 for line in preview_lines(shown, exponent):
-                    click.echo(line)
+                    click.echo(terminal_text(line))
                 question = f"Post these {shown.postings} posting(s) into {shown.period}?"
                 if not yes and not click.confirm(question, default=False, err=True):
                     click.echo("nothing was posted", err=True)
@@ -230,7 +231,7 @@ def register(main: click.Group) -> None:
                 rewind=rewind,
             )
         for line in _report_lines(report, exponent):
-            click.echo(line)
+            click.echo(terminal_text(line))
 
     @main.group()
     def remittances() -> None:

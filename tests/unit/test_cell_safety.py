@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from ledger.cell_safety import csv_row_writer, csv_text, xlsx_text
+from ledger.cell_safety import csv_row_writer, csv_text, terminal_text, xlsx_text
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,11 @@ def test_a_carriage_return_stays_inside_its_csv_cell() -> None:
         ["a\rb", "-250.00", "c"],
         ["plain", "1", "x"],
     ]
+
+
+def test_a_terminal_line_carries_no_control_character() -> None:
+    # an ESC sequence stored in old data would retitle the window or rewrite the screen
+    shown = terminal_text("P1 \x1b]0;pwned\x07 \x9b2J\x7f ok")
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in shown)
+    assert shown == "P1 \u241b]0;pwned\u2407 \ufffd2J\ufffd ok"
+    assert terminal_text("acme/P1: 3500.00 paid") == "acme/P1: 3500.00 paid"
