@@ -21,12 +21,18 @@ import pyarrow as pa
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlmodel import Session
 
-from contract_specs.model import AttributeType, ContractSpec, Verification
+from contract_specs.model import AttributeType, ContractSpec
 from ledger.bulk import paused_gc
 from ledger.contracts import active_spec
+from ledger.entitlement.status import (
+    DECISIONS,
+    from_decision_numbers,
+    is_automatic,
+    standing,
+    words,
+)
 from ledger.entitlement.types import EVIDENCE_COLUMNS, PARTICIPANT_COLUMNS, RESULT_COLUMNS, Facts
 from ledger.tables import CohortResult, Evidence, Participant, table_of
-from ledger.verification import DECISIONS
 from ledger.verification_status import latest_decision
 
 
@@ -242,19 +248,13 @@ def latest_decision_number(evidence: Any, as_of: datetime) -> Any:
 def status_words(
     latest: np.ndarray, metrics: Sequence[str] | pd.Series, spec: ContractSpec
 ) -> pd.Array:
-    """Statuses from each row's latest decision number (-1: none): the decision, else verified
-    for an automatic metric or measure, else pending. Codes into a handful of words: no string
-    per evidence row until the end (an unknown decision word counts as none: pending)."""
-    automatic = {m.id for m in spec.metrics if m.verification is Verification.AUTOMATIC}
-    automatic |= {m.id for m in spec.measures if m.verification is Verification.AUTOMATIC}
-    words = np.array([*DECISIONS, "pending", "verified", "pending"], dtype=object)
-    # isin on the column itself: Arrow compares in place (an Index would copy 4M strings out)
-    automatic_metric = pd.Series(metrics, copy=False).isin(list(automatic)).to_numpy(dtype=bool)
-    undecided = np.where(automatic_metric, len(words) - 2, len(words) - 1)
-    codes = np.where(latest >= 0, latest, undecided).astype(np.int32)
-    # decoded by Arrow from the codes: no Python object per row at all
-    coded = pa.DictionaryArray.from_arrays(codes, pa.array(words.tolist(), pa.large_string()))
-    return pd.array(coded.dictionary_decode(), dtype="str")
+    """Statuses from each row's latest decision number (-1: none), by the one status rule
+    (ledger.entitlement.status): the decision, else automatic (the word `verified`) for an
+    automatic metric or measure, else pending. Codes into a handful of words: no string per
+    evidence row until the end (an unknown decision number counts as none)."""
+    latest = np.where(latest < len(DECISIONS), latest, -1)
+    # the metric column is looked up by Arrow in place (a str column is Arrow already)
+    return words(standing(from_decision_numbers(latest), is_automatic(metrics, spec)))
 
 
 def results_frame(session: Session, contract_id: str, as_of: datetime) -> pd.DataFrame:

@@ -1,9 +1,19 @@
 """Verification decisions on evidence, in bulk from a file: append-only, all or nothing.
 
-An evidence row's status is its latest decision (pending while there is none). Allowed moves:
-pending/rejected/revoked -> verified, pending -> rejected, verified -> revoked. Sending the
-decision the evidence already has is not an error: it changes nothing, so re-importing a file
-adds nothing. Rejecting or revoking needs a reason.
+An evidence row's status is the one rule's (ledger.entitlement.status): its latest decision,
+else `automatic` when the spec in force verifies its metric (or measure) automatically, else
+pending. Allowed moves:
+
+- pending/automatic/rejected/revoked -> verified (verifying automatic evidence records that
+  someone checked it; it counted already),
+- pending/automatic -> rejected (automatic evidence found false before anyone decided on it:
+  it counts no more, and what was paid on it is paid back at the next run),
+- verified/automatic -> revoked (the same for evidence paid and taken back: an automatic outcome
+  later found false is clawed back like verified evidence).
+
+Rejected evidence is not revoked (it never counted since) and verified evidence is revoked, not
+rejected. Sending the decision the evidence already has is not an error: it changes nothing, so
+re-importing a file adds nothing. Rejecting or revoking needs a reason.
 """
 
 from __future__ import annotations
@@ -13,33 +23,28 @@ from datetime import datetime
 import pandas as pd
 from sqlmodel import Session
 
-from ledger.contracts import require_contract
+from ledger.contracts import active_spec, require_contract
 from ledger.db import hold_until_commit
+from ledger.entitlement.status import DECISIONS, PENDING, STATUSES, code, codes
 from ledger.errors import RejectedUpload
 from ledger.ids import PROVIDER_COLUMN, resolve_column, wanted_keys
 from ledger.intake import Source
 from ledger.tables import VerificationDecision
 from ledger.uploads import ROW, ImportSummary, open_checks, store_columns
-from ledger.verification_status import (
-    LOOKUP_AT_MOST,
-    PENDING,
-    STATUSES,
-    code,
-    codes,
-    stored_evidence,
-)
+from ledger.verification_status import LOOKUP_AT_MOST, stored_evidence
 
 COLUMNS = ("evidence_id", "decision", "reason")
-DECISIONS = ("verified", "rejected", "revoked")
-# decision -> the statuses it may follow
+# decision -> the statuses it may follow (see the module docstring)
 ALLOWED_FROM = {
-    "verified": ("pending", "rejected", "revoked"),
-    "rejected": ("pending",),
-    "revoked": ("verified",),
+    "verified": ("pending", "automatic", "rejected", "revoked"),
+    "rejected": ("pending", "automatic"),
+    "revoked": ("verified", "automatic"),
 }
 WHY_NOT = {
-    "rejected": "only pending evidence can be rejected (verified evidence is revoked instead)",
-    "revoked": "only verified evidence can be revoked",
+    "rejected": (
+        "only pending or automatic evidence can be rejected (verified evidence is revoked instead)"
+    ),
+    "revoked": "only verified or automatic evidence can be revoked",
 }
 DECISION_HINT = f"must be one of {', '.join(DECISIONS)}"
 
@@ -49,6 +54,8 @@ def import_decisions(
 ) -> ImportSummary:
     """Record every decision in `path`, or none (RejectedUpload)."""
     require_contract(session, contract_id)
+    # the spec in force says which metrics are automatic: their evidence counts undecided
+    spec = active_spec(session, contract_id).spec
     # one import of this kind per contract at a time, across processes: the second reads what
     # the first stored (unchanged rows), never a stale view that collides on a unique key
     hold_until_commit(session, f"decisions:{contract_id}")
@@ -60,6 +67,7 @@ def import_decisions(
     stored = stored_evidence(
         session,
         contract_id,
+        spec,
         len(f),
         lambda: wanted_keys(session, contract_id, f, "evidence_id", LOOKUP_AT_MOST),
     )

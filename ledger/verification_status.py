@@ -1,7 +1,9 @@
 """Where uploaded evidence ids stand in the ledger: each id's stored row and latest decision.
 
 A decisions file names evidence by its id; checking it needs, per row, the evidence's primary
-key (or that it is not stored) and its status now (its latest decision, pending when none).
+key (or that it is not stored) and its status now, by the one status rule
+(ledger.entitlement.status): its latest decision, else automatic when the spec in force verifies
+its metric automatically, else pending. So each stored row's metric is read too.
 At a million participants a contract holds four million evidence rows and as many decisions,
 so nothing here keeps a Python object per stored row: the database picks each evidence row's
 latest decision (one index probe per row), rows are read in batches straight from the driver
@@ -21,27 +23,14 @@ import pyarrow as pa
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlmodel import Session
 
+from contract_specs.model import ContractSpec
 from ledger.bulk import paused_gc
-from ledger.entitlement.coding import positions
+from ledger.entitlement.status import NOT_STORED, PENDING, codes, is_automatic, standing
 from ledger.tables import Evidence, VerificationDecision, table_of
 
-# status codes: 0 is "not stored"; an evidence row with no decision is pending
-STATUSES = ("", "pending", "verified", "rejected", "revoked")
-NOT_STORED = 0
-PENDING = 1
 BATCH = 100_000  # stored rows per fetch: memory stays per batch, not per contract
 LOOKUP_AT_MOST = 200_000  # file rows up to which lookups through the index may beat a scan
 ID_CHUNK = 5_000  # ids per lookup through the unique index (below SQLite's bound-variable limit)
-
-
-def code(status: str) -> int:
-    """The code of `status` in STATUSES."""
-    return STATUSES.index(status)
-
-
-def codes(values: Any) -> np.ndarray:
-    """The code of each text value in STATUSES (-1 for anything else, None included)."""
-    return positions(values, list(STATUSES))
 
 
 @dataclass(frozen=True)
@@ -88,34 +77,40 @@ class StoredEvidence:
 
 
 def stored_evidence(
-    session: Session, contract_id: str, rows: int, wanted: Callable[[], list[str] | None]
+    session: Session,
+    contract_id: str,
+    spec: ContractSpec,
+    rows: int,
+    wanted: Callable[[], list[str] | None],
 ) -> StoredEvidence:
     """The contract's stored evidence that a file of `rows` rows may name, with each row's
-    status now (all decisions count). `wanted` gives the keys the file may mean (None: too
+    status now (all decisions count; `spec`, the spec in force, says which metrics are
+    automatic). `wanted` gives the keys the file may mean (None: too
     many to list); they are looked up through the unique index when few beside what the
     contract holds (a revocations file), else every evidence row is read once."""
     texts: list[pa.Array] = [pa.array([], type=pa.large_string())]
     pks: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     statuses: list[np.ndarray] = [np.zeros(0, dtype=np.int8)]
-    for ids, keys, decisions in _stored_batches(session, contract_id, rows, wanted):
+    for ids, keys, decisions, metrics in _stored_batches(session, contract_id, rows, wanted):
         texts.append(pa.array(ids, type=pa.large_string()))
         pks.append(np.asarray(keys, dtype=np.int64))
         decided = codes(decisions)  # -1: no decision yet
-        statuses.append(np.where(decided < 0, PENDING, decided).astype(np.int8))
+        automatic = is_automatic(metrics, spec)
+        statuses.append(standing(np.where(decided < 0, PENDING, decided), automatic))
     return StoredEvidence(pa.concat_arrays(texts), np.concatenate(pks), np.concatenate(statuses))
 
 
 def _stored_batches(
     session: Session, contract_id: str, rows: int, wanted: Callable[[], list[str] | None]
-) -> Iterator[tuple[list[str], list[int], list[str | None]]]:
-    """(evidence ids, primary keys, latest decisions) of stored evidence, batch by batch: the
-    wanted keys looked up through the unique index when they are few beside what the contract
-    holds, else every evidence row of the contract read once in order (a scan costs about half
-    a lookup per row)."""
+) -> Iterator[tuple[list[str], list[int], list[str | None], list[str]]]:
+    """(evidence ids, primary keys, latest decisions, metrics) of stored evidence, batch by
+    batch: the wanted keys looked up through the unique index when they are few beside what the
+    contract holds, else every evidence row of the contract read once in order (a scan costs
+    about half a lookup per row)."""
     table = table_of(Evidence)
-    query = select(table.c.evidence_id, table.c.id, latest_decision(table.c.id)).where(
-        table.c.contract_id == contract_id
-    )
+    query = select(
+        table.c.evidence_id, table.c.id, latest_decision(table.c.id), table.c.metric
+    ).where(table.c.contract_id == contract_id)
     ids = wanted() if rows <= LOOKUP_AT_MOST else None
     if (
         ids is not None
@@ -141,7 +136,7 @@ def _few_beside_stored(session: Session, contract_id: str, rows: int) -> bool:
 
 def _batches(
     session: Session, query: Select[Any]
-) -> Iterator[tuple[list[str], list[int], list[str | None]]]:
+) -> Iterator[tuple[list[str], list[int], list[str | None], list[str]]]:
     """The rows of `query` as columns, BATCH rows at a time, straight from the driver (no
     SQLAlchemy Row per row: at millions of rows it costs more than the query). SQLite steps
     its cursor as it is read; PostgreSQL's client-side cursor holds the rows as compact C
@@ -154,6 +149,6 @@ def _batches(
             rows = cursor.fetchmany(BATCH)
             if not rows:
                 return
-            ids, pks, decisions = (list(column) for column in zip(*rows, strict=True))
+            ids, pks, decisions, metrics = (list(column) for column in zip(*rows, strict=True))
             del rows
-        yield ids, pks, decisions
+        yield ids, pks, decisions, metrics

@@ -9,11 +9,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from contract_specs.model import ContractSpec, Measure, Metric, Verification
+from contract_specs.model import ContractSpec, Measure, Metric
 from ledger.entitlement.coding import positions
 from ledger.entitlement.dates import NO_DAY, day_numbers
 from ledger.entitlement.people import People
 from ledger.entitlement.reasons import CODE, COUNTS
+from ledger.entitlement.status import (
+    NOT_STORED,
+    PENDING,
+    REJECTED,
+    REVOKED,
+    automatic_ids,
+    counts,
+    standing,
+)
+from ledger.entitlement.status import codes as status_codes
 
 
 @dataclass(frozen=True)
@@ -33,10 +43,11 @@ class Things:
 def things_of(spec: ContractSpec) -> Things:
     """Metrics then measures, with their verification and accepted evidence types."""
     items: list[Metric | Measure] = [*spec.metrics, *spec.measures]
+    automatic = set(automatic_ids(spec))
     return Things(
         ids=tuple(item.id for item in items),
         metric_count=len(spec.metrics),
-        automatic=np.array([i.verification == Verification.AUTOMATIC for i in items], dtype=bool),
+        automatic=np.array([item.id in automatic for item in items], dtype=bool),
         evidence_types=tuple(tuple(item.evidence_types) for item in items),
     )
 
@@ -65,13 +76,13 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
     thing = _codes(evidence["metric"], {t: i for i, t in enumerate(things.ids)})
     day = day_numbers(evidence["achieved_on"])
     submitted = day_numbers(evidence["submitted_on"])
-    status = _codes(
-        # no decision recorded is no verification: it counts only where verification is automatic
-        evidence["status"].fillna("pending"),
-        {"verified": 0, "pending": 1, "": 1, "rejected": 2, "revoked": 3},
-    )
     safe_thing = np.maximum(thing, 0)
     automatic = things.automatic[safe_thing] if len(things.ids) else np.zeros(len(thing), bool)
+    # the one status rule (ledger.evidence_status): a missing or empty status is no decision,
+    # which counts only where verification is automatic; an unknown word stays -1
+    written = status_codes(evidence["status"])
+    missing = (written == NOT_STORED) | evidence["status"].isna().to_numpy(dtype=bool)
+    status = standing(np.where(missing, PENDING, written), automatic)
 
     type_codes, type_names = pd.factorize(evidence["evidence_type"].fillna("").astype(str))
     accepted = np.array(
@@ -87,9 +98,9 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
         [
             person < 0,
             thing < 0,
-            status == 2,
-            status == 3,
-            (status < 0) | ((status == 1) & ~automatic),
+            status == REJECTED,
+            status == REVOKED,
+            ~counts(status),
             ~type_ok,
             things.is_measure(thing) & missing_quantity,
             # a claim about the future: time cannot run backwards (NO_DAY: not known)

@@ -138,7 +138,8 @@ def test_decisions_made_at_the_same_moment_are_ordered_as_stored(
     with pytest.raises(RejectedUpload) as caught:
         _decide(engine, _write(tmp_path, "x.csv", [header, "E1,rejected,no"]), at)
     assert caught.value.lines() == [
-        "x.csv:2: decision: cannot follow revoked: only pending evidence can be rejected "
+        "x.csv:2: decision: cannot follow revoked: only pending or automatic evidence can be "
+        "rejected "
         "(verified evidence is revoked instead)"
     ]
 
