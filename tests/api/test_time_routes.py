@@ -97,7 +97,7 @@ def test_a_rewind_is_refused_previewed_and_posted_only_when_confirmed(
         "dwp": "-2800.00",
         "topup": "-700.00",
     }
-    assert {c["participant_id"] for c in preview["clawbacks"]} == {"P1"}
+    assert {c["participant_id"] for c in preview["clawbacks"]} == {"acme/P1"}
     assert len(_runs(client, manager)) == 1  # the preview stored nothing
     assert (
         client.post(f"{RUNS}/preview", headers=as_role[Role.COMMISSIONER], json=rewind).status_code

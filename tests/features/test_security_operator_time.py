@@ -206,8 +206,9 @@ def stored_anyway(desk: Desk) -> None:
         session.add(
             Evidence(
                 contract_id=CONTRACT,
-                evidence_id="E4",
-                participant_id="P4",
+                # ledger keys, as intake stores them: <provider>/<local id>
+                evidence_id="acme/E4",
+                participant_id="acme/P4",
                 metric="job_entry",
                 achieved_on=date(2016, 11, 1),
                 evidence_type="payslip",
@@ -223,7 +224,7 @@ def stored_anyway(desk: Desk) -> None:
 def p4_unpaid(desk: Desk, reason: str) -> None:
     with unit_of_work(desk.world.engine) as session:
         paid = session.scalar(
-            select(func.count()).select_from(Posting).where(Posting.participant_id == "P4")
+            select(func.count()).select_from(Posting).where(Posting.participant_id == "acme/P4")
         )
     assert paid == 0
     said = desk.run("ledger", "explain", CONTRACT, "P4", "--as-of", "2017-01-05")
@@ -240,7 +241,8 @@ def explains(desk: Desk, participant: str, day: str) -> None:
 @then(parsers.parse("the explanation shows {participant}'s evidence {evidence} but no posting"))
 def shows_evidence_only(desk: Desk, participant: str, evidence: str) -> None:
     out = desk.last.stdout
-    assert f"evidence {evidence} achieved" in out and "  posting " not in out
+    # the intermediary reads ledger keys, <provider>/<local id>
+    assert f"evidence acme/{evidence} achieved" in out and "  posting " not in out
 
 
 @then(parsers.parse("the explanation shows {count:d} postings for {participant}"))

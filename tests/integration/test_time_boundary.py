@@ -44,8 +44,9 @@ def store_unchecked(
         session.add(
             Evidence(
                 contract_id="dwp-test",
-                evidence_id=evidence_id,
-                participant_id=person,
+                # ledger keys, as intake stores them: <provider>/<local id>
+                evidence_id=f"acme/{evidence_id}",
+                participant_id=f"acme/{person}",
                 metric="job_entry",
                 achieved_on=date.fromisoformat(achieved),
                 evidence_type="payslip",
@@ -76,9 +77,9 @@ def test_evidence_achieved_tomorrow_is_not_paid_by_todays_run_nor_any_later(worl
     assert today.by_payer == {"dwp": 280_000, "topup": 70_000}  # E1 only
     later = world.reconcile("2015-Q2", when="2015-07-03")
     assert later.postings == 0
-    assert {p[1] for p in world.postings()} == {"P1"}
+    assert {p[1] for p in world.postings()} == {"acme/P1"}
     with unit_of_work(world.engine) as session:
-        story = explain_participant(session, "dwp-test", "P2", at("2015-07-03"))
+        story = explain_participant(session, "dwp-test", "acme/P2", at("2015-07-03"))
     (item,) = story.metrics[0].evidence
     assert item.not_payable == (
         "achieved_after_submission: achieved 2015-05-21 after it was submitted on 2015-05-20"
@@ -205,10 +206,10 @@ def test_a_rewind_shows_what_it_would_post_first_and_posts_nothing(late_q3: Worl
     # what was submitted after 5 October is clawed back, as if it had never arrived
     assert by_payer == {"dwp": (2, -560_000, 2, -560_000), "topup": (2, -140_000, 2, -140_000)}
     assert sorted((c.participant_id, c.payer, c.amount) for c in preview.clawbacks) == [
-        ("P2", "dwp", -280_000),
-        ("P2", "topup", -70_000),
-        ("P3", "dwp", -280_000),
-        ("P3", "topup", -70_000),
+        ("acme/P2", "dwp", -280_000),
+        ("acme/P2", "topup", -70_000),
+        ("acme/P3", "dwp", -280_000),
+        ("acme/P3", "topup", -70_000),
     ]
     assert {p.claim for p in preview.payers} == {
         "DWP-TEST-2015-Q4-DWP-2",
@@ -345,15 +346,15 @@ def test_periods_of_a_contract_that_ended_years_ago_stop_at_its_end(active: Acti
 
 def test_explain_as_of_a_past_cut_off_counts_only_what_was_known_then(late_q3: World) -> None:
     with unit_of_work(late_q3.engine) as session:
-        then = explain_participant(session, "dwp-test", "P2", at("2015-10-15"))
-        now = explain_participant(session, "dwp-test", "P2", at("2015-10-21"))
+        then = explain_participant(session, "dwp-test", "acme/P2", at("2015-10-15"))
+        now = explain_participant(session, "dwp-test", "acme/P2", at("2015-10-21"))
     (story,) = then.metrics
     # on 15 October E2 was submitted and verified, but nothing had been posted yet
     assert (story.paid, story.owed, story.postings) == (0, 3500, ())
-    assert [e.evidence_id for e in story.evidence] == ["E2"]
+    assert [e.evidence_id for e in story.evidence] == ["acme/E2"]
     (story,) = now.metrics
     assert (story.paid, len(story.postings)) == (3500, 2)
     # evidence submitted and decisions made after the cut-off are not shown
     with unit_of_work(late_q3.engine) as session:
-        before_it = explain_participant(session, "dwp-test", "P2", at("2015-10-01"))
+        before_it = explain_participant(session, "dwp-test", "acme/P2", at("2015-10-01"))
     assert before_it.metrics == ()
