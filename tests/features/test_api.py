@@ -26,7 +26,7 @@ from ledger.contracts import load_spec_file
 from ledger.db import unit_of_work
 from ledger.evidence import COLUMNS as EVIDENCE_COLUMNS
 from ledger.tokens import create_token
-from tests.api.conftest import LITESTAR_DEPRECATIONS, OWN, PEOPLE, bearer, load_world
+from tests.api.conftest import LITESTAR_DEPRECATIONS, OWN, PEOPLE, bearer
 
 pytestmark = [pytest.mark.usefixtures("client"), pytest.mark.filterwarnings(LITESTAR_DEPRECATIONS)]
 
@@ -43,18 +43,6 @@ class Journey:
     progress: dict[str, Any] = field(default_factory=dict)
     download: Any = None
     investor_headers: dict[Role, dict[str, str]] = field(default_factory=dict)
-
-
-@pytest.fixture
-def as_role(engine: Engine, now: datetime) -> dict[Role, dict[str, str]]:
-    """The API tests' two contracts, and dwp-test's parties' headers per role."""
-    return {role: bearer(secret) for role, secret in load_world(engine, now).items()}
-
-
-@pytest.fixture
-def client(engine: Engine, as_role: dict[Role, dict[str, str]]) -> Iterator[TestClient]:
-    with TestClient(create_app(engine=engine)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

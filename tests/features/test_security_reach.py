@@ -8,7 +8,6 @@ dwp-test's parties) on each database backend.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,6 @@ from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 
-from api.app import create_app
 from contract_specs.model import ContractSpec, Party, Role
 from ledger.db import unit_of_work
 from ledger.tokens import TokenError, create_token
@@ -26,9 +24,7 @@ from tests.api.conftest import (
     LITESTAR_DEPRECATIONS,
     OWN,
     RIVAL,
-    bearer,
     load_version,
-    load_world,
     own_spec,
     rival_spec,
     token_for,
@@ -51,17 +47,6 @@ class Scene:
     council: dict[str, str] = field(default_factory=dict)
     refusal: str = ""
     seen: list[Any] = field(default_factory=list)
-
-
-@pytest.fixture
-def as_role(engine: Engine, now: datetime) -> dict[Role, dict[str, str]]:
-    return {role: bearer(secret) for role, secret in load_world(engine, now).items()}
-
-
-@pytest.fixture
-def client(engine: Engine, as_role: dict[Role, dict[str, str]]) -> Iterator[TestClient]:
-    with TestClient(create_app(engine=engine)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

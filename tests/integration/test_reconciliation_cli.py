@@ -8,26 +8,32 @@ from pathlib import Path
 from tests.integration.test_ledger_cli import CONTRACT, SPEC, run, write
 
 
-def test_reconcile_claim_get_paid_and_see_the_period_reconciled(
-    cli_env: str, tmp_path: Path
-) -> None:
+def verified_entry(folder: Path) -> None:
+    """The spec loaded, Y1 enrolled, Y1's employment entry (2013-03-01) imported and verified,
+    through the CLI."""
     assert run("contract", "load", str(SPEC))[0] == 0
     people = write(
-        tmp_path,
+        folder,
         "people.csv",
         "participant_id,cohort,provider,start_date,date_of_birth\n"
         "Y1,round-1,pilot-provider,2013-01-10,1995-05-05\n",
     )
     assert run("participants", "import", CONTRACT, people)[0] == 0
     evidence = write(
-        tmp_path,
+        folder,
         "evidence.csv",
         "evidence_id,participant_id,metric,achieved_on,evidence_type,quantity,reference\n"
         "E1,Y1,employment_entry,2013-03-01,payslip,,\n",
     )
     assert run("evidence", "import", CONTRACT, evidence)[0] == 0
-    verified = write(tmp_path, "d.csv", "evidence_id,decision,reason\nE1,verified,\n")
+    verified = write(folder, "d.csv", "evidence_id,decision,reason\nE1,verified,\n")
     assert run("evidence", "verify", CONTRACT, verified)[0] == 0
+
+
+def test_reconcile_claim_get_paid_and_see_the_period_reconciled(
+    cli_env: str, tmp_path: Path
+) -> None:
+    verified_entry(tmp_path)
 
     code, out, err = run("reconcile", CONTRACT, "--period", "2013-Q1")
     assert (code, err) == (0, "")

@@ -15,7 +15,8 @@ from api.cli import main
 from ledger.db import unit_of_work
 from ledger.tables import Posting
 from reconciliation.tables import ReconcileRun
-from tests.integration.test_ledger_cli import CONTRACT, SPEC, run, write
+from tests.integration.test_ledger_cli import CONTRACT, run
+from tests.integration.test_reconciliation_cli import verified_entry
 
 TOMORROW = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -23,23 +24,7 @@ TOMORROW = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
 @pytest.fixture
 def paid(cli_env: str, tmp_path: Path) -> Path:
     """Y1's employment entry (2013-03-01) imported, verified and paid by a 2013-Q1 run today."""
-    assert run("contract", "load", str(SPEC))[0] == 0
-    people = write(
-        tmp_path,
-        "people.csv",
-        "participant_id,cohort,provider,start_date,date_of_birth\n"
-        "Y1,round-1,pilot-provider,2013-01-10,1995-05-05\n",
-    )
-    assert run("participants", "import", CONTRACT, people)[0] == 0
-    evidence = write(
-        tmp_path,
-        "evidence.csv",
-        "evidence_id,participant_id,metric,achieved_on,evidence_type,quantity,reference\n"
-        "E1,Y1,employment_entry,2013-03-01,payslip,,\n",
-    )
-    assert run("evidence", "import", CONTRACT, evidence)[0] == 0
-    verified = write(tmp_path, "d.csv", "evidence_id,decision,reason\nE1,verified,\n")
-    assert run("evidence", "verify", CONTRACT, verified)[0] == 0
+    verified_entry(tmp_path)
     assert run("reconcile", CONTRACT, "--period", "2013-Q1")[0] == 0
     return tmp_path
 
