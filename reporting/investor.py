@@ -25,6 +25,7 @@ from ledger.entitlement import compute_entitlement
 from ledger.facts import load_facts, utc
 from ledger.finance.flows import CashFlow, CashKind
 from ledger.finance.forecast_caps import forecast
+from ledger.finance.future_draws import draw_days
 from ledger.finance.projection import implied_returns
 from ledger.finance.returns import (
     own_tranches,
@@ -61,7 +62,8 @@ def investor_report(
     found, cases = forecast(spec, facts, entitlement, day, received)
     e = spec.contract.exponent
     returns = returns_table(investment, flows, day, e)
-    implied = [implied_returns(investment, flows, case, e, day) for case in cases]
+    draws = draw_days(spec, day)
+    implied = [implied_returns(investment, flows, case, e, day, draws) for case in cases]
     held, shown, paid_out = investment, returns, flows
     if investor is not None:
         own = own_tranches(investment, investor)

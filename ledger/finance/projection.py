@@ -1,5 +1,6 @@
-"""What a forecast case implies for the investors: its income received as forecast, each
-receipt paid out through the waterfall on the day it arrives, and the returns that gives."""
+"""What a forecast case implies for the investors: the capital still to be drawn and the fixed
+fees still to be paid (on `draw_days`), its income received as forecast, each receipt paid out
+through the waterfall on the day it arrives, and the returns that gives."""
 
 from __future__ import annotations
 
@@ -10,14 +11,20 @@ from contract_specs.model import Investment, to_minor
 from ledger.finance.distribute import plan_distribution
 from ledger.finance.flows import CashFlow, CashKind
 from ledger.finance.forecast_caps import ForecastCase
+from ledger.finance.future_draws import future_draws_and_fees
 from ledger.finance.returns import Returns, returns_of
 
 
 def projected_flows(
-    investment: Investment, flows: Sequence[CashFlow], case: ForecastCase, exponent: int
+    investment: Investment,
+    flows: Sequence[CashFlow],
+    case: ForecastCase,
+    exponent: int,
+    draw_days: Sequence[date] = (),
 ) -> list[CashFlow]:
-    """The vehicle's flows so far, plus the case's income and the distributions it pays."""
-    projected = list(flows)
+    """The vehicle's flows so far, the draws and fixed fees still to come, the case's income
+    and the distributions it pays."""
+    projected = list(flows) + future_draws_and_fees(investment, flows, draw_days, exponent)
     projected += [
         CashFlow(i.on, CashKind.OUTCOME_INCOME, i.amount, party=i.payer, reference="forecast")
         for i in case.income
@@ -33,9 +40,11 @@ def implied_returns(
     case: ForecastCase,
     exponent: int,
     on: date,
+    draw_days: Sequence[date],
 ) -> Returns:
-    """Overall returns of the vehicle's investors if the case comes true (to its last day)."""
-    projected = projected_flows(investment, flows, case, exponent)
+    """Overall returns of the vehicle's investors if the case comes true (to its last day),
+    the rest of the capital drawn and the fixed fees paid on `draw_days`."""
+    projected = projected_flows(investment, flows, case, exponent, draw_days)
     end = max([on, *(f.on for f in projected)])
     committed = sum(to_minor(t.commitment, exponent) for t in investment.tranches)
     every = [t.id for t in investment.tranches]

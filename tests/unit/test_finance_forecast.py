@@ -134,6 +134,8 @@ def test_a_richer_case_implies_a_higher_irr(spec: ContractSpec) -> None:
         CashFlow(START, CashKind.SERVICE_FEE, 5_000_000, party="acme"),
     ]
     cases = run(spec, range(0, 20, 3))
-    low, high = (implied_returns(investment, flows, cases[c], 2, AS_OF) for c in ("low", "high"))
+    low, high = (
+        implied_returns(investment, flows, cases[c], 2, AS_OF, ()) for c in ("low", "high")
+    )
     assert low.irr is not None and high.irr is not None and low.irr < high.irr
     assert high.distributed == sum(i.amount for i in cases["high"].income)
