@@ -36,7 +36,7 @@ from contract_specs.model import from_minor
 from ledger.cell_safety import xlsx_text
 from reporting.report import Column, Kind, Report, Table, as_date, is_missing
 from reporting.write_text import table_rows
-from reporting.xlsx_charts import add_chart
+from reporting.xlsx_charts import add_chart, chart_anchor
 
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "JPY": "¥"}
 DATE_FORMAT = "yyyy-mm-dd"
@@ -68,8 +68,9 @@ def write_xlsx(report: Report, out: Path) -> None:
         workbook.defined_names[table.name] = DefinedName(
             table.name, attr_text=f"{quote_sheetname(sheet.title)}!$A$1:${last}"
         )
-        for chart in (c for c in report.charts if c.table == table.name):
-            add_chart(sheet, table, chart, anchor=f"{get_column_letter(len(table.columns) + 2)}2")
+        over = [c for c in report.charts if c.table == table.name]
+        for index, chart in enumerate(over):
+            add_chart(sheet, table, chart, anchor=chart_anchor(table, index))
         sheet.append(_header(sheet, table))
         for row in table_rows(table):
             sheet.append(_cells(sheet, table.columns, row, report.exponent, money))
