@@ -26,7 +26,7 @@ from ledger.facts import load_facts, utc
 from ledger.finance.flows import CashFlow, CashKind
 from ledger.finance.forecast_caps import forecast
 from ledger.finance.future_draws import draw_days
-from ledger.finance.projection import implied_returns
+from ledger.finance.projection import implied_returns, projected_flows
 from ledger.finance.returns import (
     own_tranches,
     returns_of_investor,
@@ -34,6 +34,7 @@ from ledger.finance.returns import (
     seen_by_investor,
 )
 from reporting import investor_tables as tables
+from reporting.investor_cash_forecast import cash_forecast_table, waterfall_table
 from reporting.report import Chart, ChartKind, Report, report_for
 from reporting.request import checked_request, end_of
 
@@ -64,7 +65,9 @@ def investor_report(
     returns = returns_table(investment, flows, day, e)
     draws = draw_days(spec, day)
     implied = [implied_returns(investment, flows, case, e, day, draws) for case in cases]
-    held, shown, paid_out = investment, returns, flows
+    central = next(c for c in cases if c.case == "central")
+    projected = projected_flows(investment, flows, central, e, draws)
+    held, shown, paid_out, steps = investment, returns, flows, projected
     if investor is not None:
         own = own_tranches(investment, investor)
         held = dataclasses.replace(
@@ -72,6 +75,7 @@ def investor_report(
         )
         shown = returns_of_investor(returns, investor)
         paid_out = seen_by_investor(investment, investor, flows)
+        steps = seen_by_investor(investment, investor, projected)
     built = (
         tables.capital_table(spec, held, shown),
         tables.returns_frame(shown),
@@ -79,6 +83,8 @@ def investor_report(
         tables.distributions_table(paid_out),
         tables.cash_table(flows),
         tables.forecast_table(cases, implied),
+        cash_forecast_table(spec, projected, flows, day),
+        waterfall_table(investment, steps, flows, day),
         tables.caps_table(cases),
         tables.conversion_table(found),
     )

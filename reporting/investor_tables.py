@@ -20,7 +20,7 @@ from ledger.finance.returns import Returns
 from reconciliation.periods import period_containing
 from reporting.report import Column, Kind, Table, empty_frame
 
-M, D, P, N = Kind.MONEY, Kind.DATE, Kind.PERCENT, Kind.INTEGER
+M, D, P, N, X = Kind.MONEY, Kind.DATE, Kind.PERCENT, Kind.INTEGER, Kind.MULTIPLE
 
 
 def rate_percent(rate: float | None) -> str:
@@ -70,7 +70,7 @@ def returns_frame(returns: Sequence[Returns]) -> Table:
     """Returns to date per tranche, per investor holding several, and overall ("all")."""
     columns = (
         Column("subject"), Column("drawn", M), Column("distributed", M), Column("gain", M),
-        Column("money_multiple"), Column("irr_percent", P),
+        Column("money_multiple", X), Column("irr_percent", P),
     )  # fmt: skip
     rows = [
         {
@@ -78,7 +78,7 @@ def returns_frame(returns: Sequence[Returns]) -> Table:
             "drawn": r.drawn,
             "distributed": r.distributed,
             "gain": r.gain,
-            "money_multiple": "" if r.money_multiple is None else str(r.money_multiple),
+            "money_multiple": None if r.money_multiple is None else str(r.money_multiple),
             "irr_percent": rate_percent(r.irr) or None,
         }
         for r in returns
@@ -154,7 +154,7 @@ def forecast_table(cases: Sequence[ForecastCase], implied: Sequence[Returns]) ->
     """Per case: income owed, new income expected, and the returns it implies."""
     columns = (
         Column("case"), Column("owed", M), Column("expected_new", M), Column("total", M),
-        Column("implied_multiple"), Column("implied_irr_percent", P),
+        Column("implied_multiple", X), Column("implied_irr_percent", P),
     )  # fmt: skip
     rows = []
     for case, r in zip(cases, implied, strict=True):
@@ -165,7 +165,7 @@ def forecast_table(cases: Sequence[ForecastCase], implied: Sequence[Returns]) ->
                 "owed": owed,
                 "expected_new": case.total - owed,
                 "total": case.total,
-                "implied_multiple": "" if r.money_multiple is None else str(r.money_multiple),
+                "implied_multiple": None if r.money_multiple is None else str(r.money_multiple),
                 "implied_irr_percent": rate_percent(r.irr) or None,
             }
         )

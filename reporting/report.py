@@ -27,6 +27,9 @@ class Kind(StrEnum):
     DATE = "date"
     PERCENT = "percent"  # a decimal string such as "72.5" (never a float in the output)
     BOOLEAN = "boolean"
+    MULTIPLE = (
+        "multiple"  # a money multiple as a decimal string such as "1.0668" (a number in xlsx)
+    )
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from reporting.xlsx_charts import add_chart, chart_anchor
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "JPY": "¥"}
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0%"
+MULTIPLE_FORMAT = '0.0000"x"'  # a money multiple: a number, read as 1.0668x
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 WIDTHS = {Kind.MONEY: 16, Kind.DATE: 12, Kind.INTEGER: 11, Kind.PERCENT: 10, Kind.BOOLEAN: 9}
 MAX_WIDTH = 60
@@ -138,6 +139,10 @@ def _cells(
         elif column.kind is Kind.PERCENT:
             cell = WriteOnlyCell(sheet, value=Decimal(str(value)) / 100)
             cell.number_format = PERCENT_FORMAT
+            yield cell
+        elif column.kind is Kind.MULTIPLE:
+            cell = WriteOnlyCell(sheet, value=Decimal(str(value)))
+            cell.number_format = MULTIPLE_FORMAT
             yield cell
         elif column.kind is Kind.INTEGER:
             yield int(value)  # type: ignore[call-overload]
