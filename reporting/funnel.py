@@ -5,6 +5,11 @@ that metric and every metric that requires it, directly or through others, order
 they sit and then by the gap they need (3 months before 6). A participant counts at a step when
 they achieved it and every metric it requires (live evidence), so each step is a subset of the
 chain's start and the rates read as "of those who entered, how many sustained".
+
+Parallel branches (entry leads both to a job and to a sustained tenancy) are drawn as branches:
+each step names the step it follows (`after`, its prerequisite latest in the chain) and
+`of_previous` is its share of that step, never of a sibling branch's step, so it is never above
+100% (a participant counts at a step only with everything it requires).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ FUNNEL_COLUMNS = (
     Column("step", Kind.INTEGER),
     Column("metric"),
     Column("name"),
+    Column("after"),
     Column("participants", Kind.INTEGER),
     Column("of_previous", Kind.PERCENT),
     Column("of_start", Kind.PERCENT),
@@ -68,33 +74,44 @@ def _complete(spec: ContractSpec, metric: Metric, achieved: dict[str, set[str]])
     return people
 
 
+def _parent(metric: Metric, order: list[str]) -> str | None:
+    """The step `metric` follows in its chain: its prerequisite that comes latest."""
+    inside = [p.metric for p in metric.prerequisites if p.metric in order]
+    return max(inside, key=order.index) if inside else None
+
+
 def funnel(spec: ContractSpec, evidence: pd.DataFrame) -> Table:
     """One row per step of each chain, with the rate from the step before and from the start."""
     achieved = achievers(evidence)
     rows: list[tuple[object, ...]] = []
     for chain in chains(spec):
-        start = previous = None
+        start: int | None = None
+        counts: dict[str, int] = {}
+        order = [m.id for m in chain]
         for step, metric in enumerate(chain, start=1):
             count = len(_complete(spec, metric, achieved))
             start = count if start is None else start
+            parent = _parent(metric, order)
+            counts[metric.id] = count
             rows.append(
                 (
                     chain[0].id,
                     step,
                     metric.id,
                     metric.name,
+                    parent or "",
                     count,
-                    percent(count, previous) if previous is not None else None,
+                    percent(count, counts[parent]) if parent is not None else None,
                     percent(count, start),
                     metric.target,
                 )
             )
-            previous = count
     frame = pd.DataFrame(rows, columns=[c.name for c in FUNNEL_COLUMNS], dtype="object")
     return Table(
         "funnel",
         "Funnel",
         FUNNEL_COLUMNS,
         frame,
-        "participants at each step of a prerequisite chain, and the rate between steps",
+        "participants at each step of a prerequisite chain; "
+        "of_previous: the share of the step it follows (after)",
     )

@@ -25,7 +25,8 @@ from tests.integration.test_reports_world import CONTRACT, build_ledger
 
 pytestmark = pytest.mark.usefixtures("world")
 
-scenarios("reporting")
+# the reporting features of their own step modules (e.g. test_insight_reports.py) are not these
+scenarios("reporting/commissioner_report.feature", "reporting/provider_report.feature")
 
 PROVIDERS = {"North Care": "north-care", "South Care": "south-care"}
 
