@@ -121,6 +121,10 @@ def _provider_report(
     )
     as_on = cut_off.date()
     people = sources.participants(session, contract_id, cut_off, provider)
+    # enrolled means started: a participant recorded early with a later start date is not yet
+    # one of the period's (issue 14: 600 "enrolled" at a quarter when 144 had started)
+    started_by = pd.Timestamp(min(period.end, as_on))
+    people = people[people["start_date"] <= started_by]
     evidence = sources.evidence(session, contract_id, cut_off, spec, provider)
     postings = sources.postings(session, contract_id, cut_off, provider)
     periods = list(

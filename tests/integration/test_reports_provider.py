@@ -123,3 +123,23 @@ def test_what_works_for_whom_withholds_small_groups(ledger: Engine) -> None:
         ("care_leaver", "false"): (3, 1, "33.3"),  # P3, P4 (unset), P6
         ("care_leaver", "true"): (3, 2, "66.7"),  # P1, P2 (revoked), P5
     }
+
+
+def test_enrolled_counts_only_those_started_by_the_period_end(
+    ledger: Engine, tmp_path: Path
+) -> None:
+    # issue 14: a participant recorded in June who starts in August is not yet enrolled at Q2
+    from datetime import UTC, datetime
+
+    from ledger.contracts import active_spec
+    from ledger.enrolment import import_participants
+
+    later = tmp_path / "later.csv"
+    later.write_text("participant_id,cohort,provider,start_date,care_leaver\n"
+                     "P9,c1,north-care,2015-08-03,true\n")  # fmt: skip
+    with unit_of_work(ledger) as session:
+        active = active_spec(session, CONTRACT)
+        now = datetime(2015, 6, 2, tzinfo=UTC)
+        import_participants(session, CONTRACT, active, later, actor="provider", now=now)
+    rows = tables(ledger)["progress"]
+    assert {r["enrolled"] for r in rows} == {4}
