@@ -28,6 +28,7 @@ from reporting.deadlines import deadlines
 from reporting.flags import flags
 from reporting.funnel import funnel
 from reporting.groups import MIN_GROUP, by_group
+from reporting.period_progress import period_progress
 from reporting.progress import progress
 from reporting.report import Chart, ChartKind, Column, Kind, Report, Table, report_for
 from reporting.request import checked_request, end_of
@@ -134,6 +135,7 @@ def _provider_report(
     )
     tables: tuple[Table, ...] = (
         progress(spec, people, evidence, postings),
+        period_progress(spec, people, evidence, period),
         funnel(spec, evidence),
         deadlines(spec, people, evidence, as_on),
         _table(

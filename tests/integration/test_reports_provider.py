@@ -143,3 +143,18 @@ def test_enrolled_counts_only_those_started_by_the_period_end(
         import_participants(session, CONTRACT, active, later, actor="provider", now=now)
     rows = tables(ledger)["progress"]
     assert {r["enrolled"] for r in rows} == {4}
+
+
+def test_this_period_beside_the_previous_and_a_year_ago(ledger: Engine) -> None:
+    rows = {r["measure"]: r for r in tables(ledger)["this_period"]}
+    got = {
+        m: (r["this_period"], r["previous_period"], r["same_period_last_year"])
+        for m, r in rows.items()
+    }
+    assert got == {
+        "starts": (0, 4, 0),  # P1-P4 started in 2015-Q1; the service began in 2015
+        "entry": (0, 2, 0),  # P1 and P3 (pending); P2's entry was revoked
+        "sustained_3m": (2, 0, 0),  # P1 and P2 in 2015-Q2
+        "sustained_6m": (0, 0, 0),
+    }
+    assert rows["starts"]["change_on_previous"] == -4
