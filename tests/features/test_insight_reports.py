@@ -1,5 +1,6 @@
-"""Step definitions for features/reporting/investor_statement.feature: the investors' workbook,
-read as they would read it (the cells, not the JSON)."""
+"""Step definitions for features/reporting/investor_statement.feature and
+provider_progress.feature: the investors' and the provider's workbooks, read as they would read
+them (the cells, not the JSON)."""
 
 from __future__ import annotations
 
@@ -12,24 +13,30 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from pytest_bdd import given, parsers, scenarios, then, when
+from sqlalchemy import Engine
 
 from contract_specs.model import add_months
+from ledger.db import unit_of_work
+from reporting.provider import provider_report
+from reporting.write_xlsx import write_xlsx
 from tests.integration.test_investor_report import SPEC, run
+from tests.integration.test_reports_world import CONTRACT, build_ledger
 
 pytestmark = pytest.mark.usefixtures("statement")
 
-scenarios("reporting/investor_statement.feature")
+scenarios("reporting/investor_statement.feature", "reporting/provider_progress.feature")
 
 
 @dataclass
 class Statement:
     folder: Path
+    engine: Engine
     book: Workbook | None = None
 
 
 @pytest.fixture
-def statement(cli_env: str, tmp_path: Path) -> Statement:
-    return Statement(tmp_path)
+def statement(cli_env: str, engine: Engine, tmp_path: Path) -> Statement:
+    return Statement(tmp_path, engine)
 
 
 @given("the Peterborough contract is in force for the statement")
@@ -106,3 +113,53 @@ def multiples(statement: Statement) -> None:
                         assert isinstance(cell.value, int | float), cell.value
                         assert '"x"' in cell.number_format
     assert seen
+
+
+@given("North Care's first two quarters are in the ledger")
+def two_quarters(statement: Statement) -> None:
+    build_ledger(statement.engine, statement.folder / "ledger")
+
+
+@when(parsers.parse("North Care opens its progress workbook for {period}"))
+def open_progress(statement: Statement, period: str) -> None:
+    out = statement.folder / "progress.xlsx"
+    with unit_of_work(statement.engine) as session:
+        write_xlsx(provider_report(session, CONTRACT, period, "north-care"), out)
+    statement.book = load_workbook(out)
+
+
+def _measure(statement: Statement, measure: str) -> dict[str, object]:
+    (row,) = [r for r in _rows(statement, "This period") if r["measure"] == measure]
+    return row
+
+
+@then(
+    parsers.parse(
+        "the quarter sheet shows {now:d} sustained 3 months this quarter, {before:d} the quarter "
+        "before and {ago:d} a year ago"
+    )
+)
+def sustained(statement: Statement, now: int, before: int, ago: int) -> None:
+    row = _measure(statement, "sustained_3m")
+    assert (row["this_period"], row["previous_period"], row["same_period_last_year"]) == (
+        now,
+        before,
+        ago,
+    )
+
+
+@then(
+    parsers.parse(
+        "the quarter sheet shows {now:d} starts this quarter against {before:d} the quarter before"
+    )
+)
+def starts(statement: Statement, now: int, before: int) -> None:
+    row = _measure(statement, "starts")
+    assert (row["this_period"], row["previous_period"]) == (now, before)
+
+
+@then("no step of the funnel is above 100% of the step it follows")
+def funnel_bounded(statement: Statement) -> None:
+    rows = _rows(statement, "Funnel")
+    assert rows
+    assert all(r["of_previous"] is None or float(str(r["of_previous"])) <= 1.0 for r in rows)
