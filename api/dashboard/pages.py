@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import Engine
 
 from api.auth import _lookup, own_payer, reach, visible
-from api.dashboard import sessions
+from api.dashboard import sessions, views
 from api.errors import not_found
 from contract_specs.model import Role
 from ledger.db import reading
@@ -163,3 +163,33 @@ class DashboardPages(Controller):
             "participant.html",
             {"caller": caller, "contract_name": name, "story": story},
         )
+
+    @get("/contracts/{contract_id:str}", sync_to_thread=True)
+    def contract(
+        self,
+        request: Request[Any, Any, Any],
+        engine: NamedDependency[Engine],
+        contract_id: FromPath[str],
+    ) -> Template | Redirect:
+        """A contract: the periods and their money, or a provider's own participants."""
+        caller = _caller(request, engine)
+        if caller is None:
+            return Redirect("/dash/")
+        today = datetime.now(UTC).date()
+        with reading(engine) as session:
+            row = reach(session, caller, contract_id)
+            context: dict[str, Any] = {
+                "caller": caller,
+                "contract_id": contract_id,
+                "contract_name": row.name,
+                "currency": row.currency,
+            }
+            if caller.role is Role.PROVIDER:
+                context["participants"] = views.own_participants(
+                    session, contract_id, caller.party_id
+                )
+            else:
+                lines = views.period_lines(session, caller, contract_id, today)
+                context["periods"] = lines
+                context["bars"] = views.bars([(p.period, p.received) for p in lines])
+        return _page(request, "contract.html", context)

@@ -77,3 +77,16 @@ def test_an_expired_or_forged_cookie_is_no_session() -> None:
     assert sessions.unseal(sealed, now=1001.0) == "secret"
     assert sessions.unseal(sealed, now=1000.0 + sessions.LIFETIME_SECONDS + 1) is None
     assert sessions.unseal(sealed.replace("secret", "secreu"), now=1001.0) is None
+
+
+def test_a_contract_page_shows_periods_to_money_readers_and_own_clients_to_a_provider(
+    client: TestClient, world: dict[Role, str], as_role: dict[Role, dict[str, str]]
+) -> None:
+    verified_outcomes(client, as_role)
+    _sign_in(client, world[Role.COMMISSIONER])
+    page = client.get(f"/dash/contracts/{OWN}")
+    assert page.status_code == 200 and "2015-Q1" in page.text and "<svg" in page.text
+    _sign_in(client, world[Role.PROVIDER])
+    page = client.get(f"/dash/contracts/{OWN}")
+    assert "P1" in page.text and "B1" not in page.text and "Claimed" not in page.text
+    assert client.get("/dash/contracts/rival").status_code == 404
