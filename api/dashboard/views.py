@@ -13,14 +13,14 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from api.auth import own_payer
 from api.controllers.reconciliation import _payers_bridge
+from contract_specs.model import from_minor
 from ledger.contracts import active_spec
 from ledger.keys import in_namespace, local_of
-from contract_specs.model import from_minor
-from ledger.tables import Participant
+from ledger.tables import Participant, table_of
 from ledger.tokens import Caller
 from reconciliation.periods import periods_so_far
 from reconciliation.status import period_bridge, period_row
@@ -66,13 +66,14 @@ def own_participants(
     session: Session, contract_id: str, provider: str, limit: int = 200
 ) -> list[str]:
     """A provider's participant ids (its own local ids), first `limit` in order."""
+    table = table_of(Participant)
     keys = session.scalars(
-        select(col(Participant.participant_id))
+        select(table.c.participant_id)
         .where(
-            col(Participant.contract_id) == contract_id,
-            in_namespace(col(Participant.participant_id), provider),
+            table.c.contract_id == contract_id,
+            in_namespace(table.c.participant_id, provider),
         )
-        .order_by(col(Participant.participant_id))
+        .order_by(table.c.participant_id)
         .limit(limit)
     ).all()
     return [local_of(k) for k in keys]
