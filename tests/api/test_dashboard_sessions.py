@@ -85,8 +85,18 @@ def test_a_contract_page_shows_periods_to_money_readers_and_own_clients_to_a_pro
     verified_outcomes(client, as_role)
     _sign_in(client, world[Role.COMMISSIONER])
     page = client.get(f"/dash/contracts/{OWN}")
-    assert page.status_code == 200 and "2015-Q1" in page.text and "<svg" in page.text
+    assert page.status_code == 200 and "2015-Q1" in page.text and "Outstanding" in page.text
     _sign_in(client, world[Role.PROVIDER])
     page = client.get(f"/dash/contracts/{OWN}")
     assert "P1" in page.text and "B1" not in page.text and "Claimed" not in page.text
     assert client.get("/dash/contracts/rival").status_code == 404
+
+
+def test_the_chart_bars_scale_to_the_largest_and_carry_their_figures() -> None:
+    from decimal import Decimal
+
+    from api.dashboard.views import bars
+
+    drawn = bars([("2015-Q1", Decimal("50.00")), ("2015-Q2", Decimal("100.00"))], height=100)
+    assert [b.height for b in drawn] == [50, 100]
+    assert drawn[0].label == "2015-Q1: 50.00"
