@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from api.auth import _lookup, own_payer, reach, visible
 from api.dashboard import sessions, views
-from api.errors import not_found
+from api.errors import as_problem, handle, not_found
 from contract_specs.model import Role
 from ledger.db import reading
 from ledger.explain import as_seen_by, explain_participant
@@ -77,9 +77,22 @@ def _check_csrf(request: Request[Any, Any, Any], data: dict[str, str]) -> None:
         raise not_found("form")  # a forged form learns nothing
 
 
+def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """An error as a page for people, with the API's status and message (logged as the API
+    logs it): a 404 reads the same whether the thing is missing or not the caller's."""
+    problem = as_problem(exc)
+    handle(request, exc)  # the API's logging of the same error
+    return Template(
+        template_name="error.html",
+        context={"status": problem.status, "message": problem.message, "caller": None},
+        status_code=problem.status,
+    )
+
+
 class DashboardPages(Controller):
     path = "/dash"
     include_in_schema = False
+    exception_handlers = {Exception: error_page}  # noqa: RUF012 - Litestar reads it as given
 
     @get("/", sync_to_thread=True)
     def home(

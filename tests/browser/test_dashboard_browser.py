@@ -129,7 +129,8 @@ def test_each_role_sees_its_own_part_in_chromium(
     assert "E1" in d.page_source
     d.save_screenshot(str(IMG / "provider-participant.png"))
     d.get(f"{base}/dash/contracts/{OWN}/participants/B1")
-    assert '"status":404' in d.page_source  # the 404 answer
+    assert "Not found" in d.page_source  # the 404 page
+    d.save_screenshot(str(IMG / "not-found.png"))
     d.get(f"{base}/dash/contracts")
     _sign_out(d)
     assert 'id="token"' in d.page_source
