@@ -31,6 +31,7 @@ from api.controllers.reconciliation import ReconciliationController
 from api.controllers.reports import ReportsController
 from api.controllers.results import ResultsController
 from api.controllers.verification import VerificationController
+from api.dashboard.app import DASHBOARD_PATHS, dashboard_handlers, template_config
 from ledger.db import ensure_schema, make_engine
 from ledger.settings import Settings, get_settings
 from ledger.tokens import Caller
@@ -116,7 +117,8 @@ def create_app(
             app.state.engine.dispose()
 
     return Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[*CONTROLLERS, *dashboard_handlers()],
+        template_config=template_config(),
         on_startup=[start],
         on_shutdown=[stop],
         state=state,
@@ -125,7 +127,7 @@ def create_app(
             "caller": Provide(provide_caller, sync_to_thread=False),
             "checked": Provide(provide_checked, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(TokenAuth, exclude=OPEN_PATHS)],
+        middleware=[DefineMiddleware(TokenAuth, exclude=[*OPEN_PATHS, *DASHBOARD_PATHS])],
         exception_handlers={Exception: errors.handle},
         openapi_config=openapi_config(),
         request_max_body_size=max_upload_bytes or settings.api_upload_max_bytes,

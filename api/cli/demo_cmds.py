@@ -112,6 +112,9 @@ def register(main: click.Group) -> None:
                 click.echo(
                     "    " + CURL.format(secret=token.secret, host=host, port=port, path=path)
                 )
+        click.echo(f"  dashboard: open http://{host}:{port}/dash/ and sign in with a token:")
+        for token in tokens:
+            click.echo(f"    {token.role.value:<13} {token.party:<18} {token.secret}")
         click.echo("  the CLI works on the same ledger, e.g.:")
         click.echo(f"    .venv/bin/outcomes ledger explain {DEMO_CONTRACT} P000001")
         click.echo(

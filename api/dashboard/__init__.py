@@ -1,0 +1,1 @@
+"""The web dashboard: pages for people, served by the same app on the API's reach rules."""
