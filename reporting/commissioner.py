@@ -82,9 +82,11 @@ def commissioner_report(
         payments_by_period(spec, postings, payer, period),
     )
     party = spec.party(payer).name
+    claims = sources.claims_of(session, contract_id, period.id, payer)
     title = f"Payment report: {spec.contract.name}, {party}, {period.id}"
     cover = (
         ("Report", f"what {party} owes for {period.id} and why, line by line"),
+        ("Claim", "; ".join(claims) or "no claim issued yet for this period"),
         ("Contract", f"{spec.contract.name} ({contract_id})"),
         ("Payer", f"{party} ({payer})"),
         ("Period", f"{period.id}: {period.start.isoformat()} to {period.end.isoformat()}"),

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from contract_specs.model import ContractSpec
 from ledger.facts import dates, fetch_columns, fetch_frame, latest_decision_number, status_words
 from ledger.tables import CohortResult, Evidence, Participant, Posting, table_of
-from reconciliation.tables import ReconcileRun
+from reconciliation.tables import ClaimRow, ReconcileRun
 
 POSTING_COLUMNS = (
     "posting_id",
@@ -74,6 +74,21 @@ def claim_run(session: Session, contract_id: str, period: str) -> tuple[int, dat
         .first()
     )
     return None if found is None else (int(found[0]), found[1])
+
+
+def claims_of(session: Session, contract_id: str, period: str, payer: str) -> list[str]:
+    """The payer's claims for `period`, each as "<reference>, issued <day>, due <day>"."""
+    claims = table_of(ClaimRow)
+    found = session.connection().execute(
+        select(claims.c.reference, claims.c.claimed_on, claims.c.due_on)
+        .where(
+            claims.c.contract_id == contract_id,
+            claims.c.period == period,
+            claims.c.payer == payer,
+        )
+        .order_by(claims.c.number)
+    )
+    return [f"{ref}, issued {issued}, due {due}" for ref, issued, due in found]
 
 
 def _of_provider(

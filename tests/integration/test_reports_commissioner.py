@@ -197,3 +197,12 @@ def test_a_claimed_period_keeps_the_version_and_cut_off_of_its_run(
     assert "version 2" in cover["Later version"]  # type: ignore[index]
     for name in ("lines", "not_payable", "summary", "payments_by_period"):
         assert after["tables"][name] == before["tables"][name], name  # type: ignore[index]
+
+
+def test_the_cover_names_the_claim_it_is_the_report_of(engine: Engine, tmp_path: Path) -> None:
+    """Issue 14: the reference the payer must quote, and when it was issued and falls due."""
+    build_ledger(engine, tmp_path, reconciled=True)
+    cover = as_json(report(engine))["cover"]
+    claim = cover["Claim"]  # type: ignore[index]
+    assert "issued 2015-07-05" in claim and "due 2015-08-04" in claim  # 30 days' terms
+    assert claim.split(",")[0].endswith("-2")  # the council's second claim
