@@ -238,10 +238,8 @@ def posting_columns(
             for o, p, w in zip(part["owed"], part["posted"], why, strict=True)
         ]
         corrects[later] = part["last_period"].astype("object").to_numpy()
-    cut_by = diff["cut_by"].astype("object").where(diff["cut_by"].notna(), "").astype("str")
-    cut = (cut_by != "").to_numpy()
-    if cut.any():
-        reason[cut] = reason[cut] + " (cut by " + cut_by.to_numpy(dtype=object)[cut] + ")"
+    # the engine's reason already names the cap that cut a line ("; cut by ..."): one place
+    # builds reason text, so the posting does not say it a second time
     corrects[corrects == period] = None
     evidence_ids = diff["evidence_ids"]
     return {

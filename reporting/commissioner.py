@@ -38,9 +38,15 @@ def commissioner_report(
     else the end of the period: never the clock, so the same ledger gives the same report.
     """
     active = active_spec(session, contract_id)
-    spec = active.spec
+    checked_request(active.spec, period_id, payer=payer, as_of=as_of)
+    # the run that made the period's claim is the record: its spec version and cut-off, not
+    # the version in force now (issue 18); a cut-off asked for is a what-if under today's spec
+    run = None if as_of is not None else sources.claim_run(session, contract_id, period_id)
+    version = active.version if run is None else run[0]
+    spec = active.spec if run is None else typed_spec(spec_version(session, contract_id, version))
     period = checked_request(spec, period_id, payer=payer, as_of=as_of)
-    cut_off = utc(as_of or sources.last_posted(session, contract_id, period.id) or end_of(period))
+    last = run[1] if run is not None else sources.last_posted(session, contract_id, period.id)
+    cut_off = utc(as_of or last or end_of(period))
     facts = load_facts(session, contract_id, cut_off, spec)
     people = facts.participants
     # only the rows not paid (the lines come from the postings), and of those only the ones
@@ -54,7 +60,7 @@ def commissioner_report(
     not_payable = compute_entitlement(spec, facts, wanted=no_lines, not_payable=listed).not_payable
     del facts, evidence, achieved  # a million participants' evidence: not needed past the engine
     postings = sources.postings(session, contract_id, cut_off)
-    versions: dict[int, ContractSpec] = {active.version: spec}
+    versions: dict[int, ContractSpec] = {version: spec}
 
     def spec_of(version: int) -> ContractSpec:
         if version not in versions:
@@ -76,14 +82,17 @@ def commissioner_report(
         payments_by_period(spec, postings, payer, period),
     )
     party = spec.party(payer).name
+    claims = sources.claims_of(session, contract_id, period.id, payer)
     title = f"Payment report: {spec.contract.name}, {party}, {period.id}"
     cover = (
         ("Report", f"what {party} owes for {period.id} and why, line by line"),
+        ("Claim", "; ".join(claims) or "no claim issued yet for this period"),
         ("Contract", f"{spec.contract.name} ({contract_id})"),
         ("Payer", f"{party} ({payer})"),
         ("Period", f"{period.id}: {period.start.isoformat()} to {period.end.isoformat()}"),
         ("Cut-off", f"{cut_off:%Y-%m-%d %H:%M:%S} UTC: postings and evidence known by then"),
-        ("Spec version", f"{active.version} (lines show the version each was posted under)"),
+        ("Spec version", f"{version} (lines show the version each was posted under)"),
+        *_later_version(active.version, version, cut_off),
         ("Currency", f"{spec.contract.currency}; amounts are exact, lines sum to the claim"),
     )
     charts = (
@@ -102,9 +111,23 @@ def commissioner_report(
         title,
         period.id,
         cut_off,
-        active.version,
+        version,
         cover,
         tables,
         "lines",
         charts,
+    )
+
+
+def _later_version(in_force: int, claimed: int, cut_off: datetime) -> tuple[tuple[str, str], ...]:
+    """A cover line when a later version is in force than the one the claim was made under."""
+    if in_force == claimed:
+        return ()
+    return (
+        (
+            "Later version",
+            f"version {in_force} is in force now; this claim was made under version {claimed} "
+            f"at the cut-off {cut_off:%Y-%m-%d %H:%M:%S} UTC and its figures are that run's; "
+            "a new run of the period would price open keys under the version in force",
+        ),
     )

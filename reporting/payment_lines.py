@@ -18,7 +18,7 @@ import pandas as pd
 from contract_specs.model import ContractSpec, to_minor
 from ledger.entitlement.coding import positions
 from ledger.entitlement.dates import day_number, day_numbers
-from ledger.postings import KEY
+from ledger.postings import KEY, OUTCOME_PAYMENT
 from reporting.report import Column, Kind, Table, as_date
 
 COHORT_LINE = "cohort:"  # cohort-level lines carry "cohort:<id>" (or "cohort:pool")
@@ -38,6 +38,7 @@ LINE_COLUMNS = (
     Column("kind"),
     Column("reason"),
     Column("corrects_period"),
+    Column("late_from_period"),
     Column("spec_version", Kind.INTEGER),
 )
 NOT_PAYABLE_COLUMNS = (
@@ -123,7 +124,10 @@ def payment_lines(
                 int(p.amount),
                 p.kind,
                 p.reason,
-                p.corrects_period or "",
+                # a first payment achieved in an earlier period is late, not a correction:
+                # only an adjustment corrects what an earlier claim said
+                (p.corrects_period or "") if p.kind != OUTCOME_PAYMENT else "",
+                (p.corrects_period or "") if p.kind == OUTCOME_PAYMENT else "",
                 int(p.spec_version),
             )
         )

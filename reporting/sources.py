@@ -17,6 +17,7 @@ from sqlmodel import Session
 from contract_specs.model import ContractSpec
 from ledger.facts import dates, fetch_columns, fetch_frame, latest_decision_number, status_words
 from ledger.tables import CohortResult, Evidence, Participant, Posting, table_of
+from reconciliation.tables import ClaimRow, ReconcileRun
 
 POSTING_COLUMNS = (
     "posting_id",
@@ -56,6 +57,38 @@ def last_posted(session: Session, contract_id: str, period: str) -> datetime | N
     )
     value = found.scalar()
     return value if isinstance(value, datetime) else None
+
+
+def claim_run(session: Session, contract_id: str, period: str) -> tuple[int, datetime] | None:
+    """The spec version and cut-off of the latest run of `period` (the run its claim came
+    from), or None when the period was never reconciled (issue 18: the run is the record)."""
+    runs = table_of(ReconcileRun)
+    found = (
+        session.connection()
+        .execute(
+            select(runs.c.spec_version, runs.c.cut_off)
+            .where(runs.c.contract_id == contract_id, runs.c.period == period)
+            .order_by(runs.c.finished_at.desc(), runs.c.id.desc())
+            .limit(1)
+        )
+        .first()
+    )
+    return None if found is None else (int(found[0]), found[1])
+
+
+def claims_of(session: Session, contract_id: str, period: str, payer: str) -> list[str]:
+    """The payer's claims for `period`, each as "<reference>, issued <day>, due <day>"."""
+    claims = table_of(ClaimRow)
+    found = session.connection().execute(
+        select(claims.c.reference, claims.c.claimed_on, claims.c.due_on)
+        .where(
+            claims.c.contract_id == contract_id,
+            claims.c.period == period,
+            claims.c.payer == payer,
+        )
+        .order_by(claims.c.number)
+    )
+    return [f"{ref}, issued {issued}, due {due}" for ref, issued, due in found]
 
 
 def _of_provider(

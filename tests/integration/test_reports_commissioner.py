@@ -173,3 +173,36 @@ def test_an_underpaid_claim_is_a_break_in_the_verdict(engine: Engine, tmp_path: 
     assert summary["Verdict"]["note"].startswith("top-up: breaks")
     (row,) = as_json(made)["tables"]["received"]  # type: ignore[index]
     assert (row["status"], row["matched_as"]) == ("break", "underpaid")
+
+
+def test_a_claimed_period_keeps_the_version_and_cut_off_of_its_run(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue 18: a later version with a higher tariff does not rewrite a claim already made."""
+    from ledger.contracts import load_spec_file
+    from tests.integration.test_reports_world import SPEC, at
+
+    build_ledger(engine, tmp_path, reconciled=True)
+    before = as_json(report(engine))
+    dearer = tmp_path / "spec-v2.yaml"
+    dearer.write_text(SPEC.replace('price: "1500.00"', 'price: "9000.00"'), encoding="utf-8")
+    with unit_of_work(engine) as session:
+        load_spec_file(session, dearer, actor="test", now=at(2015, 8, 1))
+    made = report(engine)
+    after = as_json(made)
+    assert made.spec_version == 1
+    assert made.cut_off.isoformat().startswith("2015-07-05T09:00:00")
+    cover = after["cover"]
+    assert cover["Spec version"].startswith("1 ")  # type: ignore[index]
+    assert "version 2" in cover["Later version"]  # type: ignore[index]
+    for name in ("lines", "not_payable", "summary", "payments_by_period"):
+        assert after["tables"][name] == before["tables"][name], name  # type: ignore[index]
+
+
+def test_the_cover_names_the_claim_it_is_the_report_of(engine: Engine, tmp_path: Path) -> None:
+    """Issue 14: the reference the payer must quote, and when it was issued and falls due."""
+    build_ledger(engine, tmp_path, reconciled=True)
+    cover = as_json(report(engine))["cover"]
+    claim = cover["Claim"]  # type: ignore[index]
+    assert "issued 2015-07-05" in claim and "due 2015-08-04" in claim  # 30 days' terms
+    assert claim.split(",")[0].endswith("-2")  # the council's second claim
