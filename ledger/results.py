@@ -27,8 +27,8 @@ from ledger.uploads import (
     ImportSummary,
     RowChecks,
     canonical_json,
+    flag_whole_numbers,
     is_decimal,
-    is_integer,
     open_checks,
     store_new,
 )
@@ -136,8 +136,7 @@ def check_rows(
             column,
             "is not a decimal number (like 1.42)",
         )
-    units_ok = is_integer(f["units"])
-    checks.flag((f["units"] != "") & ~units_ok, "units", "is not a whole number")
+    units_ok = flag_whole_numbers(checks, "units", f["units"])
     # what a superseded id must match: stored results, or ones earlier in this file
     targets = {rid: key for rid, (_, key) in stored.items()}
     targets.update(
