@@ -20,6 +20,7 @@ from ledger.contracts import ActiveSpec, require_contract
 from ledger.db import hold_until_commit
 from ledger.entitlement.types import RESULT_COLUMNS
 from ledger.errors import RejectedUpload
+from ledger.ids import check_local
 from ledger.intake import Source
 from ledger.tables import CohortResult, table_of
 from ledger.uploads import (
@@ -105,6 +106,9 @@ def check_rows(
     f = checks.frame
     checks.require(COLUMNS)
     checks.unique("result_id")
+    check_local(checks, "result_id")
+    if "supersedes" in f:
+        check_local(checks, "supersedes")
     evaluated = checks.date("evaluated_on")
     metrics = {m.id: m for m in spec.cohort_metrics}
     known = f["metric"].isin(metrics)
