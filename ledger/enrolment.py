@@ -25,8 +25,8 @@ from contract_specs.model import (
     Role,
     Rule,
 )
-from ledger.contracts import ActiveSpec, require_contract
-from ledger.db import hold_until_commit
+from ledger.checked_import import Checked, CheckedImport, contract_stamp, in_one_session
+from ledger.contracts import ActiveSpec, active_spec, require_contract
 from ledger.entitlement.people import people_of, rule_holds
 from ledger.errors import RejectedUpload
 from ledger.ids import qualify_local
@@ -37,8 +37,8 @@ from ledger.uploads import (
     ImportSummary,
     RowChecks,
     canonical_json,
+    flag_whole_numbers,
     is_decimal,
-    is_integer,
     open_checks,
     parse_booleans,
     store_new,
@@ -61,11 +61,46 @@ def import_participants(
 
     `provider`: the file is that provider's own; a row naming another provider is refused
     and never compared with anything stored. None: any provider of the contract."""
+    job = participants_import(
+        contract_id, path, actor=actor, now=now, provider=provider, active=active
+    )
+    return in_one_session(session, job)
+
+
+def participants_import(
+    contract_id: str,
+    path: Source,
+    *,
+    actor: str,
+    now: datetime,
+    provider: str | None = None,
+    active: ActiveSpec | None = None,
+) -> CheckedImport:
+    """The participants import of `path` (see import_participants), to check before the write
+    lock and store under it (ledger.checked_import); `active`: the spec to check against (by
+    default the one in force when it is checked). One import of a contract's participants
+    is stored at a time, across processes: the second sees what the first stored (its rows
+    unchanged, the cohort's places taken), never a stale view."""
+    return CheckedImport(
+        lock=f"participants:{contract_id}",
+        stamp=lambda session: contract_stamp(session, contract_id, Participant),
+        check=lambda session: _check(session, contract_id, active, path, actor, now, provider),
+    )
+
+
+def _check(
+    session: Session,
+    contract_id: str,
+    active: ActiveSpec | None,
+    path: Source,
+    actor: str,
+    now: datetime,
+    provider: str | None,
+) -> Checked:
+    """Check the file against the spec (`active`, or the one in force) and what is stored."""
     require_contract(session, contract_id)
-    # one import of a contract's participants at a time, across processes: the second reads
-    # what the first stored (its rows unchanged, the cohort's places taken), never a stale view
-    hold_until_commit(session, f"participants:{contract_id}")
-    spec = active.spec
+    stamp = contract_stamp(session, contract_id, Participant)
+    spec = (active or active_spec(session, contract_id)).spec
     checks = open_checks(path, COLUMNS, [a.name for a in spec.attributes])
     typed = check_rows(checks, spec, provider)
     records = participant_records(typed, spec)
@@ -88,17 +123,22 @@ def import_participants(
         for record, row, old in zip(records, typed[ROW], exists, strict=True)
         if not old
     ]
-    return store_new(
-        session,
-        Participant,
-        rows,
-        len(typed) - len(rows),
-        action="participants.import",
-        contract_id=contract_id,
-        file=checks.file,
-        actor=actor,
-        now=now,
-    )
+    unchanged = len(typed) - len(rows)
+
+    def store(writer: Session) -> ImportSummary:
+        return store_new(
+            writer,
+            Participant,
+            rows,
+            unchanged,
+            action="participants.import",
+            contract_id=contract_id,
+            file=checks.file,
+            actor=actor,
+            now=now,
+        )
+
+    return Checked(stamp, store)
 
 
 def check_rows(checks: RowChecks, spec: ContractSpec, provider: str | None = None) -> pd.DataFrame:
@@ -187,8 +227,7 @@ def _attribute(checks: RowChecks, attribute: Attribute) -> pd.Series:
         checks.flag(present & flags.isna(), name, "is not true or false")
         return flags
     if attribute.type is AttributeType.INTEGER:
-        ok = is_integer(raw)
-        checks.flag(present & ~ok, name, "is not a whole number")
+        ok = flag_whole_numbers(checks, name, raw)
         return pd.to_numeric(raw.where(ok), errors="coerce").astype("Int64")
     if attribute.type is AttributeType.DECIMAL:
         checks.flag(present & ~is_decimal(raw), name, "is not a decimal number (like 12.50)")

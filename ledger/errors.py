@@ -83,10 +83,14 @@ class RejectedUpload(LedgerError):
         self.more = more
         total = len(self.errors) + more
         listed = f" The first {len(self.errors)} are listed." if more else ""
-        super().__init__(
-            f"{total} problem(s); nothing was stored.{listed} Fix every row listed and "
-            "import the whole file again."
+        # a problem of the whole file (no row: too large, not a table, a wrong header) is fixed
+        # in the file, not in a row, and says how itself
+        todo = (
+            "Fix every row listed and import the whole file again."
+            if any(error.row for error in self.errors)
+            else "Correct the file as each problem says, then import it again."
         )
+        super().__init__(f"{total} problem(s); nothing was stored.{listed} {todo}")
 
     def lines(self) -> list[str]:
         """One `FILE:ROW: column: reason` line per problem, in file order (and a count of the

@@ -22,8 +22,8 @@ from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
 from ledger import keys
-from ledger.contracts import ActiveSpec, require_contract
-from ledger.db import hold_until_commit
+from ledger.checked_import import Checked, CheckedImport, contract_stamp, in_one_session
+from ledger.contracts import ActiveSpec, active_spec, require_contract
 from ledger.entitlement.coding import positions
 from ledger.entitlement.types import EVIDENCE_COLUMNS
 from ledger.errors import RejectedUpload
@@ -62,12 +62,46 @@ def import_evidence(
     `provider`: the file is that provider's own, its ids are its local ids and only its own
     participants and evidence are looked up. None: the file is from a party who sees every
     provider, whose ids are resolved among all of them (ledger.ids)."""
+    job = evidence_import(contract_id, path, actor=actor, now=now, provider=provider, active=active)
+    return in_one_session(session, job)
+
+
+def evidence_import(
+    contract_id: str,
+    path: Source,
+    *,
+    actor: str,
+    now: datetime,
+    provider: str | None = None,
+    active: ActiveSpec | None = None,
+) -> CheckedImport:
+    """The evidence import of `path` (see import_evidence), to check before the write lock and
+    store under it (ledger.checked_import); `active`: the spec to check against (by default the
+    one in force when it is checked). One import of a contract's evidence is stored at a time,
+    across processes: a file sent twice at once is stored by the first and found unchanged by
+    the second (never a unique-key crash)."""
+    return CheckedImport(
+        lock=f"evidence:{contract_id}",
+        stamp=lambda session: contract_stamp(session, contract_id, Participant, Evidence),
+        check=lambda session: _check(session, contract_id, active, path, actor, now, provider),
+    )
+
+
+def _check(
+    session: Session,
+    contract_id: str,
+    active: ActiveSpec | None,
+    path: Source,
+    actor: str,
+    now: datetime,
+    provider: str | None,
+) -> Checked:
+    """Check the file against the spec (`active`, or the one in force) and what is stored."""
     require_contract(session, contract_id)
-    # one import of a contract's evidence at a time, across processes: a file sent twice at
-    # once is stored by the first and found unchanged by the second (never a unique-key crash)
-    hold_until_commit(session, f"evidence:{contract_id}")
+    stamp = contract_stamp(session, contract_id, Participant, Evidence)
+    spec = (active or active_spec(session, contract_id)).spec
     checks = open_checks(path, COLUMNS, (PROVIDER_COLUMN,))
-    typed = check_rows(checks, active.spec, _enrolled(session, contract_id, provider), provider)
+    typed = check_rows(checks, spec, _enrolled(session, contract_id, provider), provider)
     refuse_future(checks, typed["achieved_on"], now)
 
     def canonical(rows: pd.Series) -> pd.Series:
@@ -82,24 +116,29 @@ def import_evidence(
         raise RejectedUpload(checks.errors)
     new = typed[~exists.to_numpy(bool)]
     columns = {name: new[name] for name in ("evidence_id", *FIELDS)}
-    return store_columns(
-        session,
-        Evidence,
-        {
-            **columns,
-            "contract_id": contract_id,
-            "submitted_at": now,
-            "submitted_by": actor,
-            "source": checks.file + ":" + new[ROW].astype("str"),
-        },
-        len(new),
-        len(typed) - len(new),
-        action="evidence.import",
-        contract_id=contract_id,
-        file=checks.file,
-        actor=actor,
-        now=now,
-    )
+    unchanged = len(typed) - len(new)
+
+    def store(writer: Session) -> ImportSummary:
+        return store_columns(
+            writer,
+            Evidence,
+            {
+                **columns,
+                "contract_id": contract_id,
+                "submitted_at": now,
+                "submitted_by": actor,
+                "source": checks.file + ":" + new[ROW].astype("str"),
+            },
+            len(new),
+            unchanged,
+            action="evidence.import",
+            contract_id=contract_id,
+            file=checks.file,
+            actor=actor,
+            now=now,
+        )
+
+    return Checked(stamp, store)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from ledger.contracts import ActiveSpec, require_contract
 from ledger.db import hold_until_commit
 from ledger.entitlement.types import RESULT_COLUMNS
 from ledger.errors import RejectedUpload
+from ledger.ids import check_local
 from ledger.intake import Source
 from ledger.tables import CohortResult, table_of
 from ledger.uploads import (
@@ -27,8 +28,8 @@ from ledger.uploads import (
     ImportSummary,
     RowChecks,
     canonical_json,
+    flag_whole_numbers,
     is_decimal,
-    is_integer,
     open_checks,
     store_new,
 )
@@ -105,6 +106,9 @@ def check_rows(
     f = checks.frame
     checks.require(COLUMNS)
     checks.unique("result_id")
+    check_local(checks, "result_id")
+    if "supersedes" in f:
+        check_local(checks, "supersedes")
     evaluated = checks.date("evaluated_on")
     metrics = {m.id: m for m in spec.cohort_metrics}
     known = f["metric"].isin(metrics)
@@ -136,8 +140,7 @@ def check_rows(
             column,
             "is not a decimal number (like 1.42)",
         )
-    units_ok = is_integer(f["units"])
-    checks.flag((f["units"] != "") & ~units_ok, "units", "is not a whole number")
+    units_ok = flag_whole_numbers(checks, "units", f["units"])
     # what a superseded id must match: stored results, or ones earlier in this file
     targets = {rid: key for rid, (_, key) in stored.items()}
     targets.update(

@@ -80,6 +80,24 @@ def is_integer(values: pd.Series) -> pd.Series:
     return values.str.fullmatch(_INTEGER).fillna(False).astype(bool)
 
 
+_ANY_INTEGER = r"^[+-]?\d+$"
+
+
+def flag_whole_numbers(checks: RowChecks, column: str, values: pd.Series) -> pd.Series:
+    """Flag the non-empty `values` of `column` that are not whole numbers, or are whole numbers
+    of more than MAX_DIGITS digits (said as too large, with the limit); returns which are ok."""
+    ok = is_integer(values)
+    whole = values.str.fullmatch(_ANY_INTEGER).fillna(False).astype(bool)
+    present = values != ""
+    checks.flag(
+        present & whole & ~ok,
+        column,
+        f"is too large: a whole number of at most {MAX_DIGITS} digits (at most {largest(0)})",
+    )
+    checks.flag(present & ~whole, column, "is not a whole number")
+    return ok
+
+
 def is_decimal(values: pd.Series) -> pd.Series:
     """Which strings are plain decimal numbers (no exponent, no thousands separator)."""
     return values.str.fullmatch(_DECIMAL).fillna(False).astype(bool)

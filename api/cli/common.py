@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from api.cli.spec_cmds import finding_line
 from contract_specs.findings import SpecError
+from ledger.checked_import import CheckedImport, in_two_sessions
 from ledger.contracts import ActiveSpec, active_spec
 from ledger.db import ensure_schema, is_busy, make_engine, unit_of_work
 from ledger.errors import LedgerError, RejectedUpload
@@ -137,3 +138,29 @@ def import_command(group: click.Group, name: str, what: str, service: SpecImport
                 s, contract_id, active_spec(s, contract_id), upload, actor=actor, now=now()
             )
         )
+
+
+class CheckedSpecImport(Protocol):
+    """An import checked before the write lock and stored under it (ledger.checked_import)."""
+
+    def __call__(
+        self, contract_id: str, path: Source, *, actor: str, now: datetime
+    ) -> CheckedImport: ...
+
+
+def checked_import_command(
+    group: click.Group, name: str, what: str, job: CheckedSpecImport
+) -> None:
+    """Register `<group> <name> CONTRACT FILE [--actor]` for an import whose rows are checked
+    against what is stored in a read-only session, then inserted in one write transaction:
+    the database's write lock is held only for the insert."""
+
+    @group.command(name, help=f"{what}: a .csv or .xlsx file, all rows or none.")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.argument("file", type=existing_file)
+    @actor_option
+    def command(contract_id: str, file: Path, actor: str) -> None:
+        upload = read_upload(file)
+        with database() as engine:
+            summary = in_two_sessions(engine, job(contract_id, upload, actor=actor, now=now()))
+        click.echo(str(summary))

@@ -13,11 +13,17 @@ from pathlib import Path
 import click
 
 from api.cli import common
-from api.cli.common import actor_option, existing_file, import_command, run_import
+from api.cli.common import (
+    actor_option,
+    checked_import_command,
+    existing_file,
+    import_command,
+    run_import,
+)
 from ledger.cell_safety import terminal_text
 from ledger.contracts import activate_version, load_spec_file
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
+from ledger.enrolment import participants_import
+from ledger.evidence import evidence_import
 from ledger.explain import explain_participant, render
 from ledger.export import write_csv
 from ledger.ids import participant_named
@@ -70,8 +76,10 @@ def register(main: click.Group) -> None:
     def results() -> None:
         """Cohort-level results from evaluators."""
 
-    import_command(participants, "import", "Enrol the participants in FILE", import_participants)
-    import_command(evidence, "import", "Submit the evidence rows in FILE", import_evidence)
+    checked_import_command(
+        participants, "import", "Enrol the participants in FILE", participants_import
+    )
+    checked_import_command(evidence, "import", "Submit the evidence rows in FILE", evidence_import)
     import_command(results, "import", "Submit the cohort results in FILE", import_results)
 
     @evidence.command("verify")

@@ -3,10 +3,11 @@
 One function runs every import (participants, evidence, verification decisions, cohort
 results), from a multipart file or from JSON rows: the file is read and its text checked first,
 with no transaction open (a large file parsed inside one would hold SQLite's whole-database
-write lock all the while); then the reach check, the service and the idempotency record, in
-one unit of work. A provider's rows are in its own namespace by construction: the services
-qualify its ids with its party before anything is looked up, and refuse a row naming another
-provider (ledger.ids), so no answer to it depends on another provider's rows.
+write lock all the while); participants and evidence are also checked against what is stored
+before it (ledger.checked_import); then the reach check, the insert and the idempotency
+record, in one unit of work. A provider's rows are in its own namespace by construction: the
+services qualify its ids with its party before anything is looked up, and refuse a row naming
+another provider (ledger.ids), so no answer to it depends on another provider's rows.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ from api.dto import ImportOut, RowsIn, UploadForm
 from api.errors import ApiProblem
 from contract_specs.model import Role
 from ledger import enrolment, evidence, results, verification
+from ledger.checked_import import CheckedImport, store_checked
 from ledger.contracts import active_spec
 from ledger.db import reading, unit_of_work
-from ledger.enrolment import import_participants
+from ledger.enrolment import import_participants, participants_import
 from ledger.errors import RejectedUpload
-from ledger.evidence import import_evidence
+from ledger.evidence import evidence_import, import_evidence
 from ledger.results import import_results
 from ledger.tokens import Caller
 from ledger.uploads import ImportSummary, Upload
@@ -61,6 +63,9 @@ class ImportKind:
     service: Service
     # the file's columns: a JSON row that leaves one out means it empty, as a blank cell would
     columns: tuple[str, ...]
+    # the import checked before the write lock and stored under it (ledger.checked_import);
+    # None: `service` checks and stores in the write transaction
+    job: Callable[[str, Upload, Caller], CheckedImport] | None = None
 
 
 def _own(caller: Caller) -> str | None:
@@ -93,16 +98,42 @@ def _decisions(session: Session, contract_id: str, upload: Upload, caller: Calle
     return import_decisions(session, contract_id, upload, actor=caller.actor, now=now())
 
 
-PARTICIPANTS = ImportKind("participants", _participants, enrolment.COLUMNS)
-EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS)
+def _participants_job(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+    return participants_import(
+        contract_id, upload, actor=caller.actor, now=now(), provider=_own(caller)
+    )
+
+
+def _evidence_job(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+    return evidence_import(
+        contract_id, upload, actor=caller.actor, now=now(), provider=_own(caller)
+    )
+
+
+PARTICIPANTS = ImportKind("participants", _participants, enrolment.COLUMNS, _participants_job)
+EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS, _evidence_job)
 RESULTS = ImportKind("results", _results, results.COLUMNS)
 DECISIONS = ImportKind("verifications", _decisions, verification.COLUMNS)
 
 
-def _store(
-    session: Session, kind: ImportKind, caller: Caller, contract_id: str, upload: Upload
-) -> Any:
-    summary = kind.service(session, contract_id, upload, caller)
+Store = Callable[[Session], ImportSummary]
+
+
+def _checked(
+    engine: Engine, kind: ImportKind, caller: Caller, contract_id: str, upload: Upload
+) -> Store:
+    """What the write transaction runs: the rows already checked in a read-only session (no
+    write lock held while the file is checked against what is stored), or the whole service."""
+    if kind.job is None:
+        return lambda session: kind.service(session, contract_id, upload, caller)
+    job = kind.job(contract_id, upload, caller)
+    with reading(engine) as reader:
+        checked = job.check(reader)
+    return lambda session: store_checked(session, job, checked)
+
+
+def _store(session: Session, store: Store) -> Any:
+    summary = store(session)
     return {"new": summary.new, "unchanged": summary.unchanged}
 
 
@@ -122,11 +153,12 @@ def import_file(
     _may_reach(engine, caller, contract_id)
     upload = read_request_file(name, content)
     del content
+    store = _checked(engine, kind, caller, contract_id, upload)
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
 
         def write() -> tuple[int, Any]:
-            body = _store(session, kind, caller, contract_id, upload)
+            body = _store(session, store)
             return (201 if body["new"] else 200), body
 
         return idempotent(session, caller, key, fingerprint, write)
@@ -154,12 +186,16 @@ def import_rows(
     content = rows_csv(data.rows, kind.columns)
     fingerprint = request_hash("POST", request.url.path, canonical_body(data.rows))
     upload = read_json_rows(content)
+    try:
+        store = _checked(engine, kind, caller, contract_id, upload)
+    except RejectedUpload as exc:
+        raise json_rows_problem(exc) from None
     with unit_of_work(engine) as session:
         reach(session, caller, contract_id)
 
         def write() -> tuple[int, Any]:
             try:
-                body = _store(session, kind, caller, contract_id, upload)
+                body = _store(session, store)
             except RejectedUpload as exc:
                 raise json_rows_problem(exc) from None
             return (201 if body["new"] else 200), body

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -196,3 +198,36 @@ def test_the_api_downloads_are_the_same_safe_files(cli_env: str, hostile: Path) 
     assert answer.content == cli  # byte for byte the CLI's file, checked above
     lines = csv_rows(answer.text, LINE_COLUMNS)
     assert shown("XPIDQ1") in as_local(row["participant_id"] for row in lines)
+
+
+def _libreoffice(source: Path, target: str, out: Path) -> Path:
+    """`source` converted by LibreOffice (headless, its own profile) to `target` in `out`."""
+    profile = (out / "profile").as_uri()
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", target,
+         "--outdir", str(out), str(source)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return out / (source.stem + "." + target.split(":")[0])
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_opens_the_hostile_reports_and_evaluates_no_formula(hostile: Path) -> None:
+    # the real program a commissioner opens them with: a formula it evaluated would come back
+    # as its value ("Click for details", 2), not as the text the provider typed
+    out = hostile / "libreoffice"
+    out.mkdir()
+    workbook = report(hostile, "commissioner", "xlsx", "--payer", "council")
+    cover = _libreoffice(workbook, "csv", out).read_text(encoding="utf-8", errors="replace")
+    assert FORMULA_NAME.replace('"', '""') in cover or FORMULA_NAME in cover
+    assert "@SUM(A1) council" in cover
+    lines = report(hostile, "commissioner", "csv", "--payer", "council")
+    pdf = _libreoffice(lines, "pdf", out)
+    if shutil.which("pdftotext") is not None:
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        # an evaluated HYPERLINK would show its label alone; as text it keeps quotes and paren
+        assert '"Click for details")' in text
+    else:
+        assert pdf.stat().st_size > 0

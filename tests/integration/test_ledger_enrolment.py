@@ -10,9 +10,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
+from ledger.checked_import import in_two_sessions, store_checked
 from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import ImportSummary, import_participants
+from ledger.db import reading, unit_of_work
+from ledger.enrolment import ImportSummary, import_participants, participants_import
 from ledger.errors import RejectedUpload
 from ledger.tables import Participant
 
@@ -161,3 +162,33 @@ def test_undeclared_column_is_refused(
     with pytest.raises(RejectedUpload) as caught:
         enrol(engine, active, path, now)
     assert [(e.row, e.column) for e in caught.value.errors] == [(1, "surname")]
+
+
+def test_a_file_checked_before_another_import_landed_is_checked_again_under_the_lock(
+    engine: Engine, active: ActiveSpec, uploads: Path, now: datetime, tmp_path: Path
+) -> None:
+    # the check runs in a read-only session, with no write lock held; the 3 places taken
+    # between that check and the insert are seen under the lock, so the cohort is never over
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "participant_id,cohort,provider,start_date,date_of_birth\n"
+        + "".join(f"Q{i},c1,acme,2015-05-01,2000-01-01\n" for i in range(1, 4))
+    )
+    job = participants_import("dwp-test", more, actor="test", now=now, active=active)
+    with reading(engine) as reader:
+        checked = job.check(reader)  # fits: 3 of 5 places
+    enrol(engine, active, uploads / "participants_good.csv", now)  # 3 places taken meanwhile
+    with pytest.raises(RejectedUpload) as caught, unit_of_work(engine) as session:
+        store_checked(session, job, checked)
+    assert "cohort c1 is full (capacity 5, 3 already enrolled)" in caught.value.lines()[0]
+    assert stored(engine) == 3
+
+
+def test_a_file_checked_while_nothing_changed_is_inserted_as_checked(
+    engine: Engine, active: ActiveSpec, uploads: Path, now: datetime
+) -> None:
+    job = participants_import(
+        "dwp-test", uploads / "participants_good.csv", actor="test", now=now, active=active
+    )
+    summary = in_two_sessions(engine, job)
+    assert (summary.new, stored(engine)) == (3, 3)

@@ -206,3 +206,25 @@ def test_a_corrected_result_supersedes_the_old_one(
         after = load_facts(session, "dwp-test", now + HOUR, active.spec).results
     assert list(before["result_id"]) == ["R1"]
     assert list(after["result_id"]) == ["R2"] and after.loc[0, "observed"] == "1.40"
+
+
+def test_a_result_id_outside_the_id_charset_is_refused_naming_row_and_field(
+    engine: Engine, enrolled: ActiveSpec, now: datetime, tmp_path: Path
+) -> None:
+    metric = CohortMetric(
+        "reconviction",
+        "Fewer reconvictions",
+        ("c1",),
+        Direction.LOWER_IS_BETTER,
+        PerUnitAboveThreshold(Decimal("10"), Decimal("700.00")),
+    )
+    active = replace(enrolled, spec=replace(enrolled.spec, cohort_metrics=(metric,)))
+    header = "result_id,metric,cohort,observed,comparison,units,evaluated_on,reference\n"
+    bad = write(
+        tmp_path, "r.csv", header + '"=HYPERLINK(""x"")",reconviction,c1,1.4,1.5,10,2017-06-30,\n'
+    )
+    with pytest.raises(RejectedUpload) as caught, unit_of_work(engine) as session:
+        import_results(session, "dwp-test", active, bad, actor="eval", now=now)
+    [error] = caught.value.errors
+    assert (error.file, error.row, error.column) == ("r.csv", 2, "result_id")
+    assert "A-Z" in error.message or "letters" in error.message
