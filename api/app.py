@@ -31,9 +31,9 @@ from api.controllers.reconciliation import ReconciliationController
 from api.controllers.reports import ReportsController
 from api.controllers.results import ResultsController
 from api.controllers.verification import VerificationController
-from ledger.db import ensure_schema, make_engine
-from ledger.settings import Settings, get_settings
-from ledger.tokens import Caller
+from ledger.storage.db import ensure_schema, make_engine
+from ledger.storage.settings import Settings, get_settings
+from ledger.storage.tokens import Caller
 
 CONTROLLERS: list[Any] = [
     HealthController,

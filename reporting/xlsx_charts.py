@@ -9,7 +9,7 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from ledger.cell_safety import xlsx_text
+from ledger.intake.cell_safety import xlsx_text
 from reporting.report import Chart, ChartKind, Table
 
 

@@ -22,10 +22,17 @@ from sqlmodel import Session
 
 from api.cli.spec_cmds import finding_line
 from contract_specs.findings import SpecError
-from ledger.contracts import ActiveSpec, active_spec
-from ledger.db import ensure_schema, is_busy, make_engine, unit_of_work
-from ledger.errors import LedgerError, RejectedUpload
-from ledger.uploads import ImportSummary, Source, Upload, cli_limits, read_file, refuse_unread
+from ledger.domain.errors import LedgerError, RejectedUpload
+from ledger.services.contracts import ActiveSpec, active_spec
+from ledger.storage.db import ensure_schema, is_busy, make_engine, unit_of_work
+from ledger.storage.uploads import (
+    ImportSummary,
+    Source,
+    Upload,
+    cli_limits,
+    read_file,
+    refuse_unread,
+)
 from reconciliation.errors import ReconciliationError
 from reporting.errors import ReportError
 

@@ -14,15 +14,15 @@ import click
 
 from api.cli import common
 from api.cli.common import actor_option, existing_file, import_command, run_import
-from ledger.cell_safety import terminal_text
-from ledger.contracts import activate_version, load_spec_file
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.explain import explain_participant, render
-from ledger.export import write_csv
-from ledger.ids import participant_named
-from ledger.results import import_results
-from ledger.verification import import_decisions
+from ledger.intake.cell_safety import terminal_text
+from ledger.services.contracts import activate_version, load_spec_file
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.explain import explain_participant, render
+from ledger.services.export import write_csv
+from ledger.services.ids import participant_named
+from ledger.services.results import import_results
+from ledger.services.verification import import_decisions
 
 
 def register(main: click.Group) -> None:

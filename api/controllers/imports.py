@@ -6,7 +6,7 @@ with no transaction open (a large file parsed inside one would hold SQLite's who
 write lock all the while); then the reach check, the service and the idempotency record, in
 one unit of work. A provider's rows are in its own namespace by construction: the services
 qualify its ids with its party before anything is looked up, and refuse a row naming another
-provider (ledger.ids), so no answer to it depends on another provider's rows.
+provider (ledger.services.ids), so no answer to it depends on another provider's rows.
 """
 
 from __future__ import annotations
@@ -39,16 +39,16 @@ from api.controllers.writes import (
 from api.dto import ImportOut, RowsIn, UploadForm
 from api.errors import ApiProblem
 from contract_specs.model import Role
-from ledger import enrolment, evidence, results, verification
-from ledger.contracts import active_spec
-from ledger.db import reading, unit_of_work
-from ledger.enrolment import import_participants
-from ledger.errors import RejectedUpload
-from ledger.evidence import import_evidence
-from ledger.results import import_results
-from ledger.tokens import Caller
-from ledger.uploads import ImportSummary, Upload
-from ledger.verification import import_decisions
+from ledger.domain.errors import RejectedUpload
+from ledger.services import enrolment, evidence, results, verification
+from ledger.services.contracts import active_spec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.results import import_results
+from ledger.services.verification import import_decisions
+from ledger.storage.db import reading, unit_of_work
+from ledger.storage.tokens import Caller
+from ledger.storage.uploads import ImportSummary, Upload
 
 Service = Callable[[Session, str, Upload, Caller], ImportSummary]
 

@@ -10,11 +10,11 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import ImportSummary, import_participants
-from ledger.errors import RejectedUpload
-from ledger.tables import Participant
+from ledger.domain.errors import RejectedUpload
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import ImportSummary, import_participants
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Participant
 
 
 def enrol(engine: Engine, active: ActiveSpec, path: Path, now: datetime) -> ImportSummary:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from ledger.db import unit_of_work
-from ledger.export import write_csv as export_csv
+from ledger.services.export import write_csv as export_csv
+from ledger.storage.db import unit_of_work
 from reporting.commissioner import commissioner_report
 from reporting.errors import ReportError
 from reporting.report import Report

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from ledger.db import unit_of_work
+from ledger.storage.db import unit_of_work
 from reporting.provider import provider_report
 from reporting.write_text import write_json
 from tests.integration.test_reports_world import CONTRACT, build_ledger
