@@ -113,7 +113,8 @@ def import_cash_by_hand(
     actor: str,
     now: datetime,
 ) -> ImportSummary:
-    """A cash file imported by a person (ledger.services.cash.import_cash), refusing outcome_income rows
+    """A cash file imported by a person (ledger.services.cash.import_cash), refusing outcome_income
+    rows
     once the contract's remittances are reconciled here: they become outcome income when they
     match a claim, so the same money imported by hand would count twice."""
     return import_cash(

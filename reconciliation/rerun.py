@@ -4,7 +4,8 @@ Reconciling a period loads every fact of the contract and computes the whole ent
 to find, when nothing changed, that nothing is owed (at a million participants, over a minute).
 What decides that computation is known without doing it:
 
-- the facts as of the cut-off. Fact tables are append-only (ledger.storage.immutability), so the rows
+- the facts as of the cut-off. Fact tables are append-only (ledger.storage.immutability), so the
+rows
   of a table visible as of a cut-off only ever grow: equal counts mean equal rows. A run keeps
   the count of each table as of its cut-off (participants by enrolment, evidence by
   submission, verification decisions and revocations by decision time, cohort results by

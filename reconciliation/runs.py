@@ -6,7 +6,8 @@
    while this one waited (two runs at the same moment: one posts, the other says so);
 2. refuse a closed period (late items belong in the next open period);
 3. compute the entitlement as of the cut-off and post, per key, entitlement minus postings so
-   far into the period (ledger.services.postings). Keys first achieved after the period's end wait for
+   far into the period (ledger.services.postings). Keys first achieved after the period's end wait
+   for
    their own period; a key achieved in an earlier period says which period it corrects;
 4. issue one claim per payer for what was posted, match claims and remittances, record each
    matched remittance as the vehicle's outcome income (reconciliation.income), record the run

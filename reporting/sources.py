@@ -122,7 +122,8 @@ def evidence(
     spec: ContractSpec,
     provider: str | None = None,
 ) -> pd.DataFrame:
-    """Evidence submitted at or before `cut_off` with its status then (as ledger.services.facts says:
+    """Evidence submitted at or before `cut_off` with its status then (as ledger.services.facts
+    says:
     the latest decision, else verified for automatic metrics and pending for the rest)."""
     table = table_of(Evidence)
     where = (table.c.contract_id == contract_id) & (table.c.submitted_at <= cut_off)

@@ -1,7 +1,8 @@
 """The ledger: postings (filtered, a page at a time) and why a participant was paid, or not.
 
 A provider sees only the postings and explanations of the participants it serves, with its own
-ids; other roles see the ledger keys `<provider>/<local id>` (ledger.storage.keys). A commissioner sees
+ids; other roles see the ledger keys `<provider>/<local id>` (ledger.storage.keys). A commissioner
+sees
 only its own payer's postings, and its own payer's share in an explanation.
 """
 

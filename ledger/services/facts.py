@@ -242,7 +242,8 @@ def evidence_frame(
 
 def latest_decision_number(evidence: Any, as_of: datetime) -> Any:
     """Per evidence row, the number in DECISIONS of its latest decision by `as_of` (NULL when
-    none; ledger.services.verification_status.latest_decision says which is latest). Small ints: Python
+    none; ledger.services.verification_status.latest_decision says which is latest). Small ints:
+    Python
     makes no object for them, where 4M decision words would each be a string."""
     return case(
         {word: number for number, word in enumerate(DECISIONS)},

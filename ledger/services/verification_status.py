@@ -2,7 +2,8 @@
 
 A decisions file names evidence by its id; checking it needs, per row, the evidence's primary
 key (or that it is not stored) and its status now, by the one status rule
-(ledger.domain.entitlement.status): its latest decision, else automatic when the spec in force verifies
+(ledger.domain.entitlement.status): its latest decision, else automatic when the spec in force
+verifies
 its metric automatically, else pending. So each stored row's metric is read too.
 At a million participants a contract holds four million evidence rows and as many decisions,
 so nothing here keeps a Python object per stored row: the database picks each evidence row's

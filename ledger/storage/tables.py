@@ -35,7 +35,8 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-# participant and evidence keys: at most 64 + 1 + 64 characters as imported (ledger.storage.keys), up
+# participant and evidence keys: at most 64 + 1 + 64 characters as imported (ledger.storage.keys),
+# up
 # to 165 for keys made by migration 0010 from older ids of up to 100
 KEY_LENGTH = 200
 
@@ -72,7 +73,8 @@ class SpecVersion(SQLModel, table=True):
     """One immutable version of a contract's spec; versions are numbered 1, 2, ... per contract.
 
     `active` records how the version was loaded (in force, or as a draft); which version is in
-    force now is decided by `ledger.services.contracts.version_in_force` (the latest load or activation).
+    force now is decided by `ledger.services.contracts.version_in_force` (the latest load or
+    activation).
     """
 
     __tablename__ = "spec_versions"
@@ -94,7 +96,8 @@ class SpecVersion(SQLModel, table=True):
 class PartyRow(SQLModel, table=True):
     """A party named by the contract's spec version in force (payer, provider, investor...).
 
-    Reference data that mirrors the version in force (ledger.services.contracts): a party the version
+    Reference data that mirrors the version in force (ledger.services.contracts): a party the
+    version
     put in force no longer names is removed, and with it its tokens' reach of the contract.
     """
 
@@ -117,7 +120,8 @@ class Participant(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     contract_id: str = Field(foreign_key="contracts.id", max_length=100)
-    # the ledger key <provider>/<local id> (ledger.storage.keys): unique per contract by construction
+    # the ledger key <provider>/<local id> (ledger.storage.keys): unique per contract by
+    # construction
     participant_id: str = Field(max_length=KEY_LENGTH)
     cohort: str = Field(max_length=100)
     provider: str = Field(max_length=100)

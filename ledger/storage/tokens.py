@@ -127,7 +127,8 @@ def _check_named(session: Session, contract_id: str, party_id: str, role: Role) 
         )
     if named_in_force(session, party_id, role, [contract_id]):
         return
-    # imported here, not at the top: ledger.services.contracts brings in the spec loader (jsonschema's
+    # imported here, not at the top: ledger.services.contracts brings in the spec loader
+    # (jsonschema's
     # format checkers, STACK.md pitfall 11), and every `outcomes` command imports this module;
     # at the top it made each `serve --workers` worker start slowly enough to be killed
     from ledger.services.contracts import version_in_force

@@ -1,6 +1,7 @@
 """Checking the rows of an upload, and the shared beginning and end of every import.
 
-The file itself is read by ledger.intake.reading (formats, encodings, limits, control characters); the
+The file itself is read by ledger.intake.reading (formats, encodings, limits, control characters);
+the
 import services check its rows against the spec and what is stored (`RowChecks`: every problem
 collected, vectorised per check) and store them all, or none. A service takes the file's path
 (it is read here) or an Upload the caller read before opening the write transaction.
@@ -358,7 +359,8 @@ def store_columns(
     actor: str,
     now: datetime,
 ) -> ImportSummary:
-    """Bulk-insert `count` new rows given column by column (ledger.storage.bulk) and audit the import."""
+    """Bulk-insert `count` new rows given column by column (ledger.storage.bulk) and audit the
+    import."""
     insert_columns(session.connection(), table_of(model), columns, count)
     summary = ImportSummary(new=count, unchanged=unchanged)
     details = {"file": file, "new": summary.new, "unchanged": summary.unchanged}

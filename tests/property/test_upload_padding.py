@@ -1,7 +1,8 @@
 """An upload's cells come back stripped whether or not the reader decides to strip them.
 
 The csv reader skips stripping when the bytes show no cell can begin or end with whitespace
-(ledger.storage.uploads.may_be_padded). Random files, written by the csv module with its quoting, are
+(ledger.storage.uploads.may_be_padded). Random files, written by the csv module with its quoting,
+are
 read by the upload reader and compared with the csv module's own cells, stripped. A cell that
 still holds a control character (a tab, a line break) once stripped is refused at its row and
 column instead (ledger.intake.reading): those are the only errors.

@@ -2,7 +2,8 @@
 
 `World` sends files through the same service functions the CLI and the API call (imports,
 reconcile, period close) and says whether each was stored or refused. `raw_facts` reads the
-stored rows back with plain SQL and applies the cut-off in plain Python (no ledger.services.facts), so
+stored rows back with plain SQL and applies the cut-off in plain Python (no ledger.services.facts),
+so
 that the independent reference engine (tests/reference/) sees the facts as an auditor would.
 """
 

@@ -5,8 +5,10 @@ An evidence row's status is its latest decision (`verified`, `rejected`, `revoke
 decision it is `automatic` when its metric (or, for a measure row, its measure) says
 `verification: automatic`, else `pending`. `verified` and `automatic` count; the rest never do.
 
-The facts (ledger.services.facts), the engine (ledger.domain.entitlement.evidence), the decisions import
-(ledger.services.verification, through ledger.services.verification_status) and so `ledger explain` all read a
+The facts (ledger.services.facts), the engine (ledger.domain.entitlement.evidence), the decisions
+import
+(ledger.services.verification, through ledger.services.verification_status) and so `ledger explain`
+all read a
 row's status here, so they cannot disagree: what the ledger pays as automatic, the decisions
 import sees as automatic, and may reject or revoke.
 
