@@ -32,9 +32,9 @@ from api.controllers.reports import ReportsController
 from api.controllers.results import ResultsController
 from api.controllers.verification import VerificationController
 from api.dashboard.app import DASHBOARD_PATHS, dashboard_handlers, template_config
-from ledger.db import ensure_schema, make_engine
-from ledger.settings import Settings, get_settings
-from ledger.tokens import Caller
+from ledger.storage.db import ensure_schema, make_engine
+from ledger.storage.settings import Settings, get_settings
+from ledger.storage.tokens import Caller
 
 CONTROLLERS: list[Any] = [
     HealthController,

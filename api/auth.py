@@ -8,9 +8,9 @@ The rules, as docs/api.md states them:
 - A contract the caller is not a party of in its token's role, or not the one contract its
   token is limited to: 404, the same answer as for a contract that does not exist, so nobody
   learns which contracts other parties have. A provider's ids are in its own namespace
-  (ledger.keys), so it can only ever name its own participants.
+  (ledger.storage.keys), so it can only ever name its own participants.
 
-Reach comes from two things (ledger.tokens): the contracts the token was issued for, and the
+Reach comes from two things (ledger.storage.tokens): the contracts the token was issued for, and the
 parties of each contract's spec version in force (the `parties` table mirrors it). A token
 reaches a contract only when both hold: a commissioner's token issued for a contract whose
 version in force names its party as commissioner, and so on. A token that reaches no contract
@@ -43,9 +43,9 @@ from sqlmodel import Session
 
 from api.errors import not_found
 from contract_specs.model import Role
-from ledger.db import reading
-from ledger.tables import ContractRow
-from ledger.tokens import Caller, authenticate, digest, named_in_force
+from ledger.storage.db import reading
+from ledger.storage.tables import ContractRow
+from ledger.storage.tokens import Caller, authenticate, digest, named_in_force
 from reporting import memo
 
 __all__ = [

@@ -20,15 +20,15 @@ from sqlmodel import col
 
 from bench.generate import generate
 from contract_specs.model import FeeKind, Frequency, Role, from_minor, to_minor
-from ledger.cash import distribute, record_cash
-from ledger.contracts import active_spec, load_spec_file
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.finance.flows import CashFlow, CashKind
-from ledger.tables import ContractRow
-from ledger.tokens import create_token
-from ledger.verification import import_decisions
+from ledger.domain.finance.flows import CashFlow, CashKind
+from ledger.services.cash import distribute, record_cash
+from ledger.services.contracts import active_spec, load_spec_file
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import ContractRow
+from ledger.storage.tokens import create_token
 from reconciliation.claims import load_claims
 from reconciliation.periods import Period, parse_period
 from reconciliation.remittances import import_remittances

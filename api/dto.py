@@ -175,7 +175,8 @@ class ProgressOut(ReportOut):
     pages: dict[str, PageOut]
 
 
-# --- ledger: postings are ledger.export's PostingsPage (Decimal amounts leave as strings) --
+# --- ledger: postings are ledger.services.export's PostingsPage (Decimal amounts leave as strings)
+# --
 
 
 @dataclass

@@ -23,8 +23,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from contract_specs.findings import SpecError
-from ledger.db import is_busy
-from ledger.errors import (
+from ledger.domain.errors import (
     MAX_LISTED,
     LedgerError,
     NoActiveSpec,
@@ -32,8 +31,9 @@ from ledger.errors import (
     UnknownContract,
     UploadTooLarge,
 )
-from ledger.errors import UnknownParticipant as UnknownParticipantError
-from ledger.tokens import TokenError
+from ledger.domain.errors import UnknownParticipant as UnknownParticipantError
+from ledger.storage.db import is_busy
+from ledger.storage.tokens import TokenError
 from reporting.errors import ReportError
 
 log = logging.getLogger("outcomes.api")

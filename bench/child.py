@@ -22,12 +22,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bench import floors
-from ledger.contracts import active_spec, load_spec_file
-from ledger.db import ensure_schema, make_engine, unit_of_work
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.tokens import create_token
-from ledger.verification import import_decisions
+from ledger.services.contracts import active_spec, load_spec_file
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.verification import import_decisions
+from ledger.storage.db import ensure_schema, make_engine, unit_of_work
+from ledger.storage.tokens import create_token
 from reconciliation.runs import reconcile
 from reporting.commissioner import commissioner_report
 from reporting.write_xlsx import write_xlsx

@@ -1,6 +1,6 @@
 """Calendar helpers for whole arrays of dates held as int64 day numbers (days since 1970-01-01).
 
-Calendar months come from the engine's own `ledger.entitlement.dates`, so generated dates and
+Calendar months come from the engine's own `ledger.domain.entitlement.dates`, so generated dates and
 the engine's checks agree on what "3 months after" means; what is here only the generator needs.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ledger.entitlement.dates import add_months
+from ledger.domain.entitlement.dates import add_months
 
 Days = npt.NDArray[np.int64]
 

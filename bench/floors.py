@@ -23,8 +23,8 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from contract_specs.model import from_minor
-from ledger.evidence import COLUMNS
-from ledger.tables import Evidence, table_of
+from ledger.services.evidence import COLUMNS
+from ledger.storage.tables import Evidence, table_of
 from reporting.report import Kind, Report, as_date, is_missing
 from reporting.write_text import table_rows
 from reporting.write_xlsx import DATE_FORMAT, PERCENT_FORMAT, money_format

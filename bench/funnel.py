@@ -24,7 +24,7 @@ from bench.dates import Days
 from bench.people import Mask, People, rule_holds
 from bench.profiles import DEFAULT_PROFILE, Profile
 from contract_specs.model import ContractSpec, Duration, Frequency, Metric, Prerequisite
-from ledger.entitlement.dates import after, day_number
+from ledger.domain.entitlement.dates import after, day_number
 from reconciliation.errors import PeriodError
 from reconciliation.periods import parse_period
 

@@ -33,10 +33,10 @@ from bench.people import Index, People, generate_people, spec_providers
 from bench.profiles import FAIR_CHANCE_FUND, Profile
 from contract_specs.loader import load_spec
 from contract_specs.model import ContractSpec, Metric, Verification
-from ledger.entitlement.dates import add_months
-from ledger.evidence import COLUMNS as EVIDENCE_COLUMNS
-from ledger.verification import COLUMNS as DECISION_COLUMNS
-from ledger.verification import DECISIONS
+from ledger.domain.entitlement.dates import add_months
+from ledger.services.evidence import COLUMNS as EVIDENCE_COLUMNS
+from ledger.services.verification import COLUMNS as DECISION_COLUMNS
+from ledger.services.verification import DECISIONS
 
 SUBMITTED_COLUMNS = ("evidence_id", "submitted_on")
 PLANTED_COLUMNS = ("file", "id", "flaw")

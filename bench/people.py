@@ -30,7 +30,7 @@ from contract_specs.model import (
     Role,
     Rule,
 )
-from ledger.entitlement.dates import day_number
+from ledger.domain.entitlement.dates import day_number
 
 Mask = npt.NDArray[np.bool_]
 Index = npt.NDArray[np.int64]

@@ -2,7 +2,7 @@
 
 The engine that computes entitlement lives in `ledger`, which this package may not import, so
 the caller passes it in as an `ExampleEvaluator` (the CLI passes
-`ledger.entitlement.evaluate_example`).
+`ledger.domain.entitlement.evaluate_example`).
 
 An example passes when the engine's non-zero lines are exactly the expected ones, keyed by
 (participant_id, metric, occurrence, payer) with equal amounts (and equal `cut_by` where the

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from ledger.tables import Posting, table_of
+from ledger.storage.tables import Posting, table_of
 from reconciliation.matching import Claim
 from reconciliation.tables import ClaimLine, ClaimRow
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from contract_specs.model import ContractSpec
-from ledger.entitlement.types import Facts
+from ledger.domain.entitlement.types import Facts
 
 # each frame's identifying column: rows are digested in its order, so the order in which the
 # ledger hands the facts over does not matter

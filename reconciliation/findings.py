@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from contract_specs.model import ContractSpec, Metric, Prerequisite, to_minor
-from ledger.entitlement.coding import positions
-from ledger.entitlement.dates import NO_DAY, after, day_number, day_numbers
+from ledger.domain.entitlement.coding import positions
+from ledger.domain.entitlement.dates import NO_DAY, after, day_number, day_numbers
 from reconciliation.periods import due_at, periods_due
 
 BUCKETS = ((30, "0-30"), (60, "31-60"), (90, "61-90"))

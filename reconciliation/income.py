@@ -22,12 +22,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from ledger.cash import import_cash, record_cash
-from ledger.contracts import ActiveSpec
-from ledger.finance.flows import CashFlow, CashKind
-from ledger.intake import Source
-from ledger.tables import CashTransaction, table_of
-from ledger.uploads import ImportSummary
+from ledger.domain.finance.flows import CashFlow, CashKind
+from ledger.intake.reading import Source
+from ledger.services.cash import import_cash, record_cash
+from ledger.services.contracts import ActiveSpec
+from ledger.storage.tables import CashTransaction, table_of
+from ledger.storage.uploads import ImportSummary
 from reconciliation.matching import Matching, Remittance, Status
 from reconciliation.remittances import load_remittances
 from reconciliation.tables import RemittanceRow
@@ -113,7 +113,8 @@ def import_cash_by_hand(
     actor: str,
     now: datetime,
 ) -> ImportSummary:
-    """A cash file imported by a person (ledger.cash.import_cash), refusing outcome_income rows
+    """A cash file imported by a person (ledger.services.cash.import_cash), refusing outcome_income
+    rows
     once the contract's remittances are reconciled here: they become outcome income when they
     match a claim, so the same money imported by hand would count twice."""
     return import_cash(

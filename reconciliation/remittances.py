@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger.db import hold_until_commit
-from ledger.errors import RejectedUpload
-from ledger.intake import Source
-from ledger.tables import table_of
-from ledger.uploads import (
+from ledger.domain.errors import RejectedUpload
+from ledger.intake.reading import Source
+from ledger.storage.db import hold_until_commit
+from ledger.storage.tables import table_of
+from ledger.storage.uploads import (
     ROW,
     ImportSummary,
     RowChecks,

@@ -4,7 +4,8 @@ Reconciling a period loads every fact of the contract and computes the whole ent
 to find, when nothing changed, that nothing is owed (at a million participants, over a minute).
 What decides that computation is known without doing it:
 
-- the facts as of the cut-off. Fact tables are append-only (ledger.immutability), so the rows
+- the facts as of the cut-off. Fact tables are append-only (ledger.storage.immutability), so the
+rows
   of a table visible as of a cut-off only ever grow: equal counts mean equal rows. A run keeps
   the count of each table as of its cut-off (participants by enrolment, evidence by
   submission, verification decisions and revocations by decision time, cohort results by
@@ -32,10 +33,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger.db import hold_until_commit
-from ledger.facts import utc
-from ledger.postings import PostResult
-from ledger.tables import (
+from ledger.services.facts import utc
+from ledger.services.postings import PostResult
+from ledger.storage.db import hold_until_commit
+from ledger.storage.tables import (
     CohortResult,
     Evidence,
     Participant,
@@ -44,7 +45,7 @@ from ledger.tables import (
     VerificationDecision,
     table_of,
 )
-from ledger.uploads import store_new
+from ledger.storage.uploads import store_new
 from reconciliation.periods import Period
 from reconciliation.run_findings import reused_findings
 from reconciliation.settle import Settlement

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlmodel import Session
 
-from ledger.facts import utc
-from ledger.tables import Posting, table_of
+from ledger.services.facts import utc
+from ledger.storage.tables import Posting, table_of
 from reconciliation.errors import Problem, ReconciliationError
 from reconciliation.matching import Claim
 from reconciliation.tables import ReconcileRun

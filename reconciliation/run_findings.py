@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger.entitlement.types import Facts
-from ledger.facts import fetch_columns
-from ledger.tables import Evidence, table_of
+from ledger.domain.entitlement.types import Facts
+from ledger.services.facts import fetch_columns
+from ledger.storage.tables import Evidence, table_of
 from reconciliation.findings import (
     awaiting_verification,
     caps_near_exhaustion,

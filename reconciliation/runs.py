@@ -6,7 +6,8 @@
    while this one waited (two runs at the same moment: one posts, the other says so);
 2. refuse a closed period (late items belong in the next open period);
 3. compute the entitlement as of the cut-off and post, per key, entitlement minus postings so
-   far into the period (ledger.postings). Keys first achieved after the period's end wait for
+   far into the period (ledger.services.postings). Keys first achieved after the period's end wait
+   for
    their own period; a key achieved in an earlier period says which period it corrects;
 4. issue one claim per payer for what was posted, match claims and remittances, record each
    matched remittance as the vehicle's outcome income (reconciliation.income), record the run
@@ -32,12 +33,12 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from ledger import audit
-from ledger.contracts import ActiveSpec, active_version, typed_spec
-from ledger.cut_off import future_cut_off
-from ledger.db import hold_until_commit, is_busy, unit_of_work
-from ledger.facts import utc
-from ledger.tables import Posting, table_of
+from ledger.services.contracts import ActiveSpec, active_version, typed_spec
+from ledger.services.cut_off import future_cut_off
+from ledger.services.facts import utc
+from ledger.storage import audit
+from ledger.storage.db import hold_until_commit, is_busy, unit_of_work
+from ledger.storage.tables import Posting, table_of
 from reconciliation.claims import issue_claims, load_claims
 from reconciliation.errors import (
     PeriodClosedError,

@@ -180,7 +180,7 @@ def database_scheduler(
     actor: str = "scheduler",
 ) -> ReconciliationScheduler:
     """A scheduler whose contracts, completed periods and runs come from the database."""
-    from ledger.db import unit_of_work
+    from ledger.storage.db import unit_of_work
     from reconciliation.runs import reconcile
     from reconciliation.status import active_contracts, reconciled_periods
 

@@ -12,10 +12,10 @@ import pandas as pd
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger.entitlement import compute_entitlement
-from ledger.facts import load_facts
-from ledger.postings import KEY, PostResult, post_entitlement, posted_so_far
-from ledger.tables import SpecVersion
+from ledger.domain.entitlement import compute_entitlement
+from ledger.services.facts import load_facts
+from ledger.services.postings import KEY, PostResult, post_entitlement, posted_so_far
+from ledger.storage.tables import SpecVersion
 from reconciliation.digest import inputs_hash
 from reconciliation.periods import Period, period_containing
 from reconciliation.run_findings import Findings, run_findings

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec, to_minor
-from ledger.contracts import active_spec, version_in_force
-from ledger.tables import Posting, SpecVersion, table_of
+from ledger.services.contracts import active_spec, version_in_force
+from ledger.storage.tables import Posting, SpecVersion, table_of
 from reconciliation.claims import load_claims
 from reconciliation.matching import Matching, match
 from reconciliation.remittances import load_remittances

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field
 
-from ledger.tables import CohortResult, Participant, Posting, SQLModel, table_of
+from ledger.storage.tables import CohortResult, Participant, Posting, SQLModel, table_of
 
 __all__ = [
     "ClaimLine",
@@ -160,7 +160,7 @@ class MatchRow(SQLModel, table=True):
 
 # The facts stamp counts each fact table of a contract as of a cut-off (reconciliation.rerun),
 # and reads the contract's highest posting id: these indexes make each an index range scan
-# (evidence and decisions already have theirs in ledger.tables). They live here, beside the
+# (evidence and decisions already have theirs in ledger.storage.tables). They live here, beside the
 # queries that need them, on the ledger's tables and in migration 0007.
 Index(
     "ix_participants_contract_enrolled",

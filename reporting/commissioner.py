@@ -13,10 +13,10 @@ import pandas as pd
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger.contracts import active_spec, spec_version, typed_spec
-from ledger.entitlement import compute_entitlement
-from ledger.entitlement.engine import no_lines
-from ledger.facts import load_facts, utc
+from ledger.domain.entitlement import compute_entitlement
+from ledger.domain.entitlement.engine import no_lines
+from ledger.services.contracts import active_spec, spec_version, typed_spec
+from ledger.services.facts import load_facts, utc
 from reporting import sources
 from reporting.money_in import money_in
 from reporting.payer_summary import money_received, payer_summary, payments_by_period

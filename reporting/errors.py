@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
 from reconciliation.errors import Problem
 
 

@@ -19,20 +19,20 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec, from_minor
-from ledger.cash import investment_of, load_cash
-from ledger.contracts import active_spec
-from ledger.entitlement import compute_entitlement
-from ledger.facts import load_facts, utc
-from ledger.finance.flows import CashFlow, CashKind
-from ledger.finance.forecast_caps import forecast
-from ledger.finance.future_draws import draw_days
-from ledger.finance.projection import implied_returns, projected_flows
-from ledger.finance.returns import (
+from ledger.domain.entitlement import compute_entitlement
+from ledger.domain.finance.flows import CashFlow, CashKind
+from ledger.domain.finance.forecast_caps import forecast
+from ledger.domain.finance.future_draws import draw_days
+from ledger.domain.finance.projection import implied_returns, projected_flows
+from ledger.domain.finance.returns import (
     own_tranches,
     returns_of_investor,
     returns_table,
     seen_by_investor,
 )
+from ledger.services.cash import investment_of, load_cash
+from ledger.services.contracts import active_spec
+from ledger.services.facts import load_facts, utc
 from reporting import investor_tables as tables
 from reporting.investor_cash_forecast import cash_forecast_table, waterfall_table
 from reporting.report import Chart, ChartKind, Report, report_for

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from contract_specs.model import ContractSpec, Investment
-from ledger.finance.flows import CashFlow, CashKind, Component
+from ledger.domain.finance.flows import CashFlow, CashKind, Component
 from reconciliation.periods import period_containing
 from reporting.investor_tables import _table
 from reporting.report import Column, Kind, Table

@@ -13,10 +13,10 @@ from itertools import accumulate
 import pandas as pd
 
 from contract_specs.model import ContractSpec, Investment, to_minor
-from ledger.finance.flows import INFLOWS, CashFlow, CashKind
-from ledger.finance.forecast import Conversion
-from ledger.finance.forecast_caps import OWED, ForecastCase
-from ledger.finance.returns import Returns
+from ledger.domain.finance.flows import INFLOWS, CashFlow, CashKind
+from ledger.domain.finance.forecast import Conversion
+from ledger.domain.finance.forecast_caps import OWED, ForecastCase
+from ledger.domain.finance.returns import Returns
 from reconciliation.periods import period_containing
 from reporting.report import Column, Kind, Table, empty_frame
 

@@ -8,7 +8,7 @@ from the ledger alone (the API keeps token checks and contract reach the same wa
 
 How we know the ledger changed: every write (an import, a decision, a posting, an activation,
 a run, a token made or revoked, a spec loaded) records an audit entry in the same transaction,
-and the entries form a hash chain (ledger.audit). The chain's head names the whole history:
+and the entries form a hash chain (ledger.storage.audit). The chain's head names the whole history:
 whatever was read at one head is still right at the same head. Reading the head is one indexed
 statement on a pooled connection, tens of microseconds, so a warm request costs that read and a
 few dict lookups.
@@ -33,8 +33,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.pool import Pool
 from sqlmodel import Session
 
-from ledger.audit import GENESIS
-from ledger.tables import AuditLog, table_of
+from ledger.storage.audit import GENESIS
+from ledger.storage.tables import AuditLog, table_of
 
 # Reports per database: every provider of a national programme polling at once (twenty
 # providers' reports at a million participants are about 20 MB each), within a byte budget

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from contract_specs.model import ContractSpec, to_minor
-from ledger.entitlement.coding import positions
-from ledger.entitlement.dates import day_number, day_numbers
-from ledger.postings import KEY, OUTCOME_PAYMENT
+from ledger.domain.entitlement.coding import positions
+from ledger.domain.entitlement.dates import day_number, day_numbers
+from ledger.services.postings import KEY, OUTCOME_PAYMENT
 from reporting.report import Column, Kind, Table, as_date
 
 COHORT_LINE = "cohort:"  # cohort-level lines carry "cohort:<id>" (or "cohort:pool")

@@ -17,10 +17,10 @@ from datetime import datetime
 import pandas as pd
 from sqlmodel import Session
 
-from ledger.bulk import paused_gc
-from ledger.contracts import active_spec
-from ledger.facts import utc
-from ledger.keys import localise
+from ledger.services.contracts import active_spec
+from ledger.services.facts import utc
+from ledger.storage.bulk import paused_gc
+from ledger.storage.keys import localise
 from reconciliation.findings import awaiting_verification, likely_unclaimed
 from reconciliation.periods import period_containing, periods_between
 from reporting import memo, sources

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from contract_specs.model import ContractSpec, Role
-from ledger.cut_off import future_cut_off
+from ledger.services.cut_off import future_cut_off
 from reconciliation.errors import PeriodError, Problem
 from reconciliation.periods import Period, parse_period
 from reporting.errors import ReportError

@@ -15,8 +15,14 @@ from sqlalchemy import ColumnElement, func, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
-from ledger.facts import dates, fetch_columns, fetch_frame, latest_decision_number, status_words
-from ledger.tables import CohortResult, Evidence, Participant, Posting, table_of
+from ledger.services.facts import (
+    dates,
+    fetch_columns,
+    fetch_frame,
+    latest_decision_number,
+    status_words,
+)
+from ledger.storage.tables import CohortResult, Evidence, Participant, Posting, table_of
 from reconciliation.tables import ClaimRow, ReconcileRun
 
 POSTING_COLUMNS = (
@@ -149,7 +155,7 @@ def evidence(
     spec: ContractSpec,
     provider: str | None = None,
 ) -> pd.DataFrame:
-    """Evidence submitted at or before `cut_off` with its status then (as ledger.facts says:
+    """Evidence submitted at or before `cut_off` with its status then (as services.facts says:
     the latest decision, else verified for automatic metrics and pending for the rest)."""
     table = table_of(Evidence)
     where = (table.c.contract_id == contract_id) & (table.c.submitted_at <= cut_off)

@@ -3,7 +3,8 @@
 Both stream row by row and hold no clock: the same report gives the same bytes. Money leaves as
 a decimal string with exactly the currency's decimals ("1500.00"), never a float.
 
-In csv, a text column's cells follow ledger.cell_safety's rule (a cell that would begin like a
+In csv, a text column's cells follow ledger.intake.cell_safety's rule (a cell that would begin like
+a
 formula gets a leading apostrophe); money, dates, counts, percentages and booleans are the
 ledger's own and are written as they are. json holds every text as it is: it is data already.
 """
@@ -17,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from contract_specs.model import from_minor
-from ledger.cell_safety import csv_row_writer, csv_text
+from ledger.intake.cell_safety import csv_row_writer, csv_text
 from reporting import memo
 from reporting.report import Column, Kind, Report, Table, as_date, is_missing
 
@@ -67,7 +68,8 @@ def write_csv(report: Report, out: TextIO) -> int:
 
 
 def csv_cell(column: Column, value: object, exponent: int) -> str:
-    """A cell as csv text: a text column's made safe (ledger.cell_safety), others as they are."""
+    """A cell as csv text: a text column's made safe (ledger.intake.cell_safety), others as they
+    are."""
     text = text_value(column, value, exponent)
     return csv_text(text) if column.kind is Kind.TEXT else text
 

@@ -9,7 +9,7 @@ an exact Decimal, never a float.
 Every text is a string cell, whatever it begins with: openpyxl would otherwise take a text that
 begins with "=" for a formula and one such as "#N/A" for an error value, and a provider's id
 would run in the reader's spreadsheet. Characters a workbook cannot hold are shown by a visible
-stand-in (ledger.cell_safety), so old data holding a control character never stops a report.
+stand-in (ledger.intake.cell_safety), so old data holding a control character never stops a report.
 
 openpyxl stamps the save time into docProps/core.xml and the zip entries; both are set from the
 report's cut-off instead, so the same ledger gives the same bytes.
@@ -33,7 +33,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from contract_specs.model import from_minor
-from ledger.cell_safety import xlsx_text
+from ledger.intake.cell_safety import xlsx_text
 from reporting.report import Column, Kind, Report, Table, as_date, is_missing
 from reporting.write_text import table_rows
 from reporting.xlsx_charts import add_chart, chart_anchor

@@ -15,7 +15,7 @@ from openpyxl.chart.axis import DateAxis
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from ledger.cell_safety import xlsx_text
+from ledger.intake.cell_safety import xlsx_text
 from reporting.report import Chart, ChartKind, Kind, Table
 
 HEIGHT_CM, WIDTH_CM = 9, 18

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
-from ledger.audit import chain_head
-from ledger.db import reading
-from ledger.tables import AuditLog, Evidence, Participant, table_of
+from ledger.storage.audit import chain_head
+from ledger.storage.db import reading
+from ledger.storage.tables import AuditLog, Evidence, Participant, table_of
 
 PEOPLE_HEADER = "participant_id,cohort,provider,start_date,date_of_birth\n"
 PERSON = "P1,c1,acme,2015-02-01,1995-06-01\n"

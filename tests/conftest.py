@@ -39,8 +39,8 @@ from contract_specs.model import (
     Schedule,
     Threshold,
 )
-from ledger.contracts import ActiveSpec, register_spec, remember
-from ledger.db import make_engine, normalise_url, unit_of_work, upgrade
+from ledger.services.contracts import ActiveSpec, register_spec, remember
+from ledger.storage.db import make_engine, normalise_url, unit_of_work, upgrade
 
 POSTGRES_ENV = "OUTCOMES_TEST_POSTGRES_URL"
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
@@ -102,7 +102,7 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def cli_env(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the `outcomes` CLI (OUTCOMES_DATABASE_URL) at the test database; returns the URL."""
-    from ledger.settings import get_settings
+    from ledger.storage.settings import get_settings
 
     monkeypatch.setenv("OUTCOMES_DATABASE_URL", db_url)
     get_settings.cache_clear()

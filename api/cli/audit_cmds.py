@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ledger.audit import verify_chain
-from ledger.db import make_engine
+from ledger.storage.audit import verify_chain
+from ledger.storage.db import make_engine
 
 
 def register(main: click.Group) -> None:

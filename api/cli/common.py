@@ -22,11 +22,18 @@ from sqlmodel import Session
 
 from api.cli.spec_cmds import finding_line
 from contract_specs.findings import SpecError
-from ledger.checked_import import CheckedImport, in_two_sessions
-from ledger.contracts import ActiveSpec, active_spec
-from ledger.db import ensure_schema, is_busy, make_engine, unit_of_work
-from ledger.errors import LedgerError, RejectedUpload
-from ledger.uploads import ImportSummary, Source, Upload, cli_limits, read_file, refuse_unread
+from ledger.domain.errors import LedgerError, RejectedUpload
+from ledger.services.checked_import import CheckedImport, in_two_sessions
+from ledger.services.contracts import ActiveSpec, active_spec
+from ledger.storage.db import ensure_schema, is_busy, make_engine, unit_of_work
+from ledger.storage.uploads import (
+    ImportSummary,
+    Source,
+    Upload,
+    cli_limits,
+    read_file,
+    refuse_unread,
+)
 from reconciliation.errors import ReconciliationError
 from reporting.errors import ReportError
 
@@ -141,7 +148,7 @@ def import_command(group: click.Group, name: str, what: str, service: SpecImport
 
 
 class CheckedSpecImport(Protocol):
-    """An import checked before the write lock and stored under it (ledger.checked_import)."""
+    """An import checked before the write lock and stored under it (services.checked_import)."""
 
     def __call__(
         self, contract_id: str, path: Source, *, actor: str, now: datetime

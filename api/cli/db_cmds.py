@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ledger.db import current_revisions, head_revisions, make_engine, upgrade
+from ledger.storage.db import current_revisions, head_revisions, make_engine, upgrade
 
 
 def register(main: click.Group) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from api.cli.serve_cmds import embedded_scheduler, scheduler_running
-from ledger.db import ensure_schema, make_engine
-from ledger.settings import get_settings
+from ledger.storage.db import ensure_schema, make_engine
+from ledger.storage.settings import get_settings
 
 CURL = "curl -s -H 'Authorization: Bearer {secret}' \"http://{host}:{port}{path}\""
 

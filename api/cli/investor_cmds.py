@@ -1,6 +1,6 @@
 """`outcomes cash import`, `outcomes distribute` and `outcomes report investor`.
 
-The commands translate arguments into the investor-finance services (ledger.cash,
+The commands translate arguments into the investor-finance services (ledger.services.cash,
 reporting.investor) and their results into text; the `investor` report joins the `report`
 group the reporting commands create (registered after them), or creates it.
 """
@@ -17,8 +17,8 @@ from api.cli import common
 from api.cli.common import actor_option, import_command
 from api.cli.report_cmds import report_options, run_report
 from contract_specs.model import from_minor, to_minor
-from ledger.cash import distribute
-from ledger.contracts import active_spec
+from ledger.services.cash import distribute
+from ledger.services.contracts import active_spec
 from reconciliation.income import import_cash_by_hand
 from reporting.investor import investor_report
 

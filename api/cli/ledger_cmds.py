@@ -20,15 +20,15 @@ from api.cli.common import (
     import_command,
     run_import,
 )
-from ledger.cell_safety import terminal_text
-from ledger.contracts import activate_version, load_spec_file
-from ledger.enrolment import participants_import
-from ledger.evidence import evidence_import
-from ledger.explain import explain_participant, render
-from ledger.export import write_csv
-from ledger.ids import participant_named
-from ledger.results import import_results
-from ledger.verification import import_decisions
+from ledger.intake.cell_safety import terminal_text
+from ledger.services.contracts import activate_version, load_spec_file
+from ledger.services.enrolment import participants_import
+from ledger.services.evidence import evidence_import
+from ledger.services.explain import explain_participant, render
+from ledger.services.export import write_csv
+from ledger.services.ids import participant_named
+from ledger.services.results import import_results
+from ledger.services.verification import import_decisions
 
 
 def register(main: click.Group) -> None:

@@ -18,10 +18,10 @@ from sqlmodel import Session
 from api.cli import common
 from api.cli.common import actor_option, import_command
 from contract_specs.model import from_minor
-from ledger.cell_safety import terminal_text
-from ledger.contracts import ActiveSpec, active_spec
-from ledger.db import unit_of_work
-from ledger.uploads import ImportSummary, Source
+from ledger.intake.cell_safety import terminal_text
+from ledger.services.contracts import ActiveSpec, active_spec
+from ledger.storage.db import unit_of_work
+from ledger.storage.uploads import ImportSummary, Source
 from reconciliation.periods import periods_so_far
 from reconciliation.remittances import import_remittances
 from reconciliation.rewind import Rewind, RewindPreview

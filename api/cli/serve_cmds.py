@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
-from ledger.db import ensure_schema, make_engine, normalise_url, unit_of_work
-from ledger.errors import LedgerError
-from ledger.settings import get_settings
-from ledger.tokens import ListedToken, create_token, list_tokens, revoke_token
+from ledger.domain.errors import LedgerError
+from ledger.storage.db import ensure_schema, make_engine, normalise_url, unit_of_work
+from ledger.storage.settings import get_settings
+from ledger.storage.tokens import ListedToken, create_token, list_tokens, revoke_token
 
 ROLES = ("intermediary", "commissioner", "investor", "provider", "evaluator")
 

@@ -35,7 +35,7 @@ def _evaluator(ctx: click.Context) -> ExampleEvaluator:
         evaluator: ExampleEvaluator = obj["example_evaluator"]
         return evaluator
     try:
-        engine = importlib.import_module("ledger.entitlement")
+        engine = importlib.import_module("ledger.domain.entitlement")
         real: ExampleEvaluator = engine.evaluate_example
     except (ImportError, AttributeError) as exc:
         raise click.ClickException(f"the entitlement engine is not available ({exc})") from exc

@@ -40,16 +40,16 @@ from contract_specs.canonical import canonical_json
 from contract_specs.findings import SpecError, child_step
 from contract_specs.loader import MAX_SPEC_BYTES, CheckedSpec, check_spec_text
 from contract_specs.model import ContractSpec, Role
-from ledger.contracts import (
+from ledger.services.contracts import (
     activate_version,
     load_spec_file,
     spec_version,
     typed_spec,
     version_in_force,
 )
-from ledger.db import reading, unit_of_work
-from ledger.tables import ContractRow, PartyRow, SpecVersion
-from ledger.tokens import Caller, link_token
+from ledger.storage.db import reading, unit_of_work
+from ledger.storage.tables import ContractRow, PartyRow, SpecVersion
+from ledger.storage.tokens import Caller, link_token
 
 Draft = Annotated[
     bool,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from contract_specs.model import from_minor
-from ledger.facts import utc
+from ledger.services.facts import utc
 from reconciliation.run_findings import Findings
 
 

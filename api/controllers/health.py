@@ -8,7 +8,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import Engine, text
 
 from api.dto import HealthOut
-from ledger.db import reading
+from ledger.storage.db import reading
 
 
 class HealthController(Controller):

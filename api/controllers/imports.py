@@ -4,10 +4,10 @@ One function runs every import (participants, evidence, verification decisions, 
 results), from a multipart file or from JSON rows: the file is read and its text checked first,
 with no transaction open (a large file parsed inside one would hold SQLite's whole-database
 write lock all the while); participants and evidence are also checked against what is stored
-before it (ledger.checked_import); then the reach check, the insert and the idempotency
+before it (ledger.services.checked_import); then the reach check, the insert and the idempotency
 record, in one unit of work. A provider's rows are in its own namespace by construction: the
 services qualify its ids with its party before anything is looked up, and refuse a row naming
-another provider (ledger.ids), so no answer to it depends on another provider's rows.
+another provider (ledger.services.ids), so no answer to it depends on another provider's rows.
 """
 
 from __future__ import annotations
@@ -40,17 +40,17 @@ from api.controllers.writes import (
 from api.dto import ImportOut, RowsIn, UploadForm
 from api.errors import ApiProblem
 from contract_specs.model import Role
-from ledger import enrolment, evidence, results, verification
-from ledger.checked_import import CheckedImport, store_checked
-from ledger.contracts import active_spec
-from ledger.db import reading, unit_of_work
-from ledger.enrolment import import_participants, participants_import
-from ledger.errors import RejectedUpload
-from ledger.evidence import evidence_import, import_evidence
-from ledger.results import import_results
-from ledger.tokens import Caller
-from ledger.uploads import ImportSummary, Upload
-from ledger.verification import import_decisions
+from ledger.domain.errors import RejectedUpload
+from ledger.services import enrolment, evidence, results, verification
+from ledger.services.checked_import import CheckedImport, store_checked
+from ledger.services.contracts import active_spec
+from ledger.services.enrolment import import_participants, participants_import
+from ledger.services.evidence import evidence_import, import_evidence
+from ledger.services.results import import_results
+from ledger.services.verification import import_decisions
+from ledger.storage.db import reading, unit_of_work
+from ledger.storage.tokens import Caller
+from ledger.storage.uploads import ImportSummary, Upload
 
 Service = Callable[[Session, str, Upload, Caller], ImportSummary]
 
@@ -63,7 +63,7 @@ class ImportKind:
     service: Service
     # the file's columns: a JSON row that leaves one out means it empty, as a blank cell would
     columns: tuple[str, ...]
-    # the import checked before the write lock and stored under it (ledger.checked_import);
+    # the import checked before the write lock and stored under it (ledger.services.checked_import);
     # None: `service` checks and stores in the write transaction
     job: Callable[[str, Upload, Caller], CheckedImport] | None = None
 

@@ -24,12 +24,12 @@ from api.auth import allow, reach
 from api.controllers.imports import ImportKind, import_handlers
 from api.controllers.responses import READ
 from contract_specs.model import Role, from_minor
-from ledger.cash import OPTIONAL, REQUIRED, investment_of, load_cash
-from ledger.contracts import active_spec
-from ledger.db import reading
-from ledger.finance.returns import returns_of_investor, returns_table, seen_by_investor
-from ledger.tokens import Caller
-from ledger.uploads import ImportSummary, Upload
+from ledger.domain.finance.returns import returns_of_investor, returns_table, seen_by_investor
+from ledger.services.cash import OPTIONAL, REQUIRED, investment_of, load_cash
+from ledger.services.contracts import active_spec
+from ledger.storage.db import reading
+from ledger.storage.tokens import Caller
+from ledger.storage.uploads import ImportSummary, Upload
 from reconciliation.income import import_cash_by_hand
 from reporting.investor_tables import rate_percent
 

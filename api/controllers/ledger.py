@@ -1,7 +1,8 @@
 """The ledger: postings (filtered, a page at a time) and why a participant was paid, or not.
 
 A provider sees only the postings and explanations of the participants it serves, with its own
-ids; other roles see the ledger keys `<provider>/<local id>` (ledger.keys). A commissioner sees
+ids; other roles see the ledger keys `<provider>/<local id>` (ledger.storage.keys). A commissioner
+sees
 only its own payer's postings, and its own payer's share in an explanation.
 """
 
@@ -19,13 +20,13 @@ from api.auth import own_payer, reach
 from api.controllers.params import MAX_INT
 from api.controllers.responses import READ
 from contract_specs.model import Role
-from ledger.db import reading
-from ledger.errors import UnknownParticipant
-from ledger.explain import Explanation, as_seen_by, explain_participant
-from ledger.export import PostingFilter, PostingsPage, page_as_seen_by, postings_page
-from ledger.ids import participant_named
-from ledger.keys import qualified
-from ledger.tokens import Caller
+from ledger.domain.errors import UnknownParticipant
+from ledger.services.explain import Explanation, as_seen_by, explain_participant
+from ledger.services.export import PostingFilter, PostingsPage, page_as_seen_by, postings_page
+from ledger.services.ids import participant_named
+from ledger.storage.db import reading
+from ledger.storage.keys import qualified
+from ledger.storage.tokens import Caller
 
 MAX_PAGE = 1000
 

@@ -8,7 +8,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, HeaderParameter, PathParameter
 
 from api.dto import UploadForm
-from ledger.settings import Settings
+from ledger.storage.settings import Settings
 
 # the largest number a database integer column holds (PostgreSQL's integer): larger numbers in
 # a path or query are refused as bad requests before any query is made

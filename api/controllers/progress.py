@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.auth import keep_reach, reach, reached
-from ledger.db import reading
-from ledger.tokens import Caller
+from ledger.storage.db import reading
+from ledger.storage.tokens import Caller
 from reporting import memo
 from reporting.report import Report
 from reporting.write_text import write_json

@@ -34,8 +34,8 @@ from api.controllers.responses import READ, DownloadOperation
 from api.dto import ProgressOut, ReportOut
 from api.errors import ApiProblem
 from contract_specs.model import Role
-from ledger.db import reading
-from ledger.tokens import Caller
+from ledger.storage.db import reading
+from ledger.storage.tokens import Caller
 from reporting.commissioner import commissioner_report
 from reporting.investor import investor_report
 from reporting.provider import MIN_GROUP, provider_report

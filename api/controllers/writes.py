@@ -10,7 +10,7 @@ with one written and the other told to retry (409).
 Uploads: the ledger's import services read a .csv or .xlsx file. A multipart upload is read
 under its own (sanitised) name; JSON rows are written as a csv whose file row n is JSON row
 n - 2, so that the services give the same row errors either way and the API maps them back to
-JSON paths. Either is read and its text checked (ledger.intake, the API's limits) before the
+JSON paths. Either is read and its text checked (ledger.intake.reading, the API's limits) before the
 write transaction opens: the database's lock is held for the database's part only.
 """
 
@@ -35,13 +35,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from api.errors import ApiProblem
-from ledger.cell_safety import csv_row_writer
-from ledger.db import unit_of_work
-from ledger.errors import RejectedUpload, RowError, UploadTooLarge
-from ledger.intake import MAX_COLUMNS, FileBytes, Upload, api_limits, read_file
-from ledger.tables import IdempotentRequest
-from ledger.tokens import Caller
-from ledger.uploads import refuse_unread
+from ledger.domain.errors import RejectedUpload, RowError, UploadTooLarge
+from ledger.intake.cell_safety import csv_row_writer
+from ledger.intake.reading import MAX_COLUMNS, FileBytes, Upload, api_limits, read_file
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import IdempotentRequest
+from ledger.storage.tokens import Caller
+from ledger.storage.uploads import refuse_unread
 
 T = TypeVar("T")
 REPLAYED = "Idempotent-Replayed"

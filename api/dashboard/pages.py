@@ -24,10 +24,10 @@ from api.auth import _lookup, own_payer, reach, visible
 from api.dashboard import sessions, views
 from api.errors import as_problem, handle, not_found
 from contract_specs.model import Role
-from ledger.db import reading
-from ledger.explain import as_seen_by, explain_participant
-from ledger.ids import participant_named
-from ledger.tokens import Caller
+from ledger.services.explain import as_seen_by, explain_participant
+from ledger.services.ids import participant_named
+from ledger.storage.db import reading
+from ledger.storage.tokens import Caller
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

@@ -2,7 +2,7 @@
 
 Money readers (intermediary, commissioner, investor) see each period's status, verdict and
 bridge (claimed, received, outstanding) from reconciliation.status, a commissioner only its
-own payer's line (api.auth.own_payer). A provider sees its own participants (ledger.keys
+own payer's line (api.auth.own_payer). A provider sees its own participants (ledger.storage.keys
 namespace) and never the money of payers.
 """
 
@@ -18,10 +18,10 @@ from sqlmodel import Session
 from api.auth import own_payer
 from api.controllers.reconciliation import _payers_bridge
 from contract_specs.model import from_minor
-from ledger.contracts import active_spec
-from ledger.keys import in_namespace, local_of
-from ledger.tables import Participant, table_of
-from ledger.tokens import Caller
+from ledger.services.contracts import active_spec
+from ledger.storage.keys import in_namespace, local_of
+from ledger.storage.tables import Participant, table_of
+from ledger.storage.tokens import Caller
 from reconciliation.periods import periods_so_far
 from reconciliation.status import period_bridge, period_row
 

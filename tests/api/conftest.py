@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from contract_specs.model import ContractSpec, Party, Role
-from ledger.contracts import register_spec, remember
-from ledger.db import unit_of_work
-from ledger.tokens import create_token
+from ledger.services.contracts import register_spec, remember
+from ledger.storage.db import unit_of_work
+from ledger.storage.tokens import create_token
 from tests.conftest import UPLOADS, small_spec
 
 __all__ = [

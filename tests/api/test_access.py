@@ -199,8 +199,8 @@ def test_a_token_reaches_only_the_contracts_it_was_issued_for(client: TestClient
 def test_a_revoked_token_is_refused(client: TestClient, engine: Any) -> None:
     from datetime import UTC, datetime
 
-    from ledger.db import unit_of_work
-    from ledger.tokens import create_token, revoke_token
+    from ledger.storage.db import unit_of_work
+    from ledger.storage.tokens import create_token, revoke_token
 
     with unit_of_work(engine) as session:
         made = create_token(session, "investor", "fund", OWN, actor="t", now=datetime.now(UTC))

@@ -13,15 +13,15 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, select
 
 from contract_specs.model import Role
-from ledger.contracts import (
+from ledger.services.contracts import (
     UnknownSpecVersion,
     activate_version,
     active_spec,
     load_spec_file,
     version_in_force,
 )
-from ledger.db import unit_of_work
-from ledger.tables import AuditLog, SpecVersion
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import AuditLog, SpecVersion
 from tests.api.conftest import OWN, RIVAL, token_for
 from tests.integration.test_ledger_cli import run
 

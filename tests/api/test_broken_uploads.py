@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.settings import get_settings
+from ledger.storage.settings import get_settings
 from tests.api.conftest import OWN, PEOPLE
 from tests.broken_files import BROKEN, Broken, stored
 

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.contracts import load_spec_file
-from ledger.db import unit_of_work
-from ledger.tokens import create_token
+from ledger.services.contracts import load_spec_file
+from ledger.storage.db import unit_of_work
+from ledger.storage.tokens import create_token
 from tests.api.conftest import bearer
 
 SPEC = Path(__file__).parents[2] / "contract_specs" / "examples" / "peterborough.yaml"

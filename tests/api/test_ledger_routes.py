@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from api.cli.serve_cmds import openapi_document
 from contract_specs.model import Role
-from ledger.db import unit_of_work
-from ledger.postings import post_entitlement
+from ledger.services.postings import post_entitlement
+from ledger.storage.db import unit_of_work
 from tests.api.conftest import OWN, token_for, verified_outcomes
 
 URL = f"/api/contracts/{OWN}/postings"

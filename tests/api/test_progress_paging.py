@@ -181,8 +181,8 @@ def test_a_page_served_from_memory_still_checks_the_token_and_the_caller(
 ) -> None:
     from datetime import UTC, datetime
 
-    from ledger.db import unit_of_work
-    from ledger.tokens import create_token, revoke_token
+    from ledger.storage.db import unit_of_work
+    from ledger.storage.tokens import create_token, revoke_token
 
     _enrol(client, as_role)
     with unit_of_work(engine) as session:

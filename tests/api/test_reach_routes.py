@@ -17,8 +17,8 @@ import pytest
 from litestar.testing import TestClient
 
 from contract_specs.model import ContractSpec, Party, Role
-from ledger.contracts import load_spec_file, remember
-from ledger.db import unit_of_work
+from ledger.services.contracts import load_spec_file, remember
+from ledger.storage.db import unit_of_work
 from tests.api.conftest import (
     OWN,
     RIVAL,

@@ -43,8 +43,8 @@ from api.app import create_app
 from api.cli.serve_cmds import openapi_document
 from api.demo import DEMO_CONTRACT, build_demo, demo_tokens
 from contract_specs.model import Role
-from ledger.db import make_engine, unit_of_work, upgrade
-from ledger.tables import Evidence, Participant, Posting, VerificationDecision
+from ledger.storage.db import make_engine, unit_of_work, upgrade
+from ledger.storage.tables import Evidence, Participant, Posting, VerificationDecision
 from reconciliation.tables import ReconcileRun
 from tests.api.conftest import bearer
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func, select
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.db import unit_of_work
-from ledger.tables import Evidence, Participant
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Evidence, Participant
 from tests.api.conftest import OWN, PEOPLE, UPLOADS
 
 

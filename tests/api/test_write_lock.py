@@ -19,11 +19,11 @@ from sqlalchemy import Connection, Engine, func, select, text
 from api.app import create_app
 from api.cli import main
 from contract_specs.model import Role
-from ledger.contracts import active_spec
-from ledger.db import is_sqlite, make_engine, unit_of_work
-from ledger.enrolment import import_participants
-from ledger.settings import get_settings
-from ledger.tables import Participant, table_of
+from ledger.services.contracts import active_spec
+from ledger.services.enrolment import import_participants
+from ledger.storage.db import is_sqlite, make_engine, unit_of_work
+from ledger.storage.settings import get_settings
+from ledger.storage.tables import Participant, table_of
 from tests.api.conftest import OWN, PEOPLE, RIVAL
 
 HEADER = "participant_id,cohort,provider,start_date,date_of_birth\n"

@@ -10,8 +10,8 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
 
 from contract_specs.model import Role
-from ledger.db import unit_of_work
-from ledger.tables import AuditLog, Participant
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import AuditLog, Participant
 from tests.api.conftest import OWN, RIVAL, token_for
 
 SPEC = Path(__file__).parents[1] / "fixtures" / "specs" / "job_outcomes.yaml"

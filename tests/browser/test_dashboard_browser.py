@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.db import make_engine, upgrade
+from ledger.storage.db import make_engine, upgrade
 from tests.api.conftest import OWN, bearer, load_world, verified_outcomes
 
 webdriver = pytest.importorskip("selenium.webdriver")

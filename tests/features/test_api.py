@@ -22,10 +22,10 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.contracts import load_spec_file
-from ledger.db import unit_of_work
-from ledger.evidence import COLUMNS as EVIDENCE_COLUMNS
-from ledger.tokens import create_token
+from ledger.services.contracts import load_spec_file
+from ledger.services.evidence import COLUMNS as EVIDENCE_COLUMNS
+from ledger.storage.db import unit_of_work
+from ledger.storage.tokens import create_token
 from tests.api.conftest import LITESTAR_DEPRECATIONS, OWN, PEOPLE, bearer
 
 pytestmark = [pytest.mark.usefixtures("client"), pytest.mark.filterwarnings(LITESTAR_DEPRECATIONS)]

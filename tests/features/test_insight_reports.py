@@ -16,7 +16,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 
 from contract_specs.model import add_months
-from ledger.db import unit_of_work
+from ledger.storage.db import unit_of_work
 from reporting.provider import provider_report
 from reporting.write_xlsx import write_xlsx
 from tests.integration.test_investor_report import SPEC, run

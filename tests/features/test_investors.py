@@ -12,11 +12,11 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 
 from contract_specs.model import add_months, from_minor
-from ledger.cash import distribute, import_cash
-from ledger.contracts import ActiveSpec, active_spec, load_spec_file
-from ledger.db import unit_of_work
-from ledger.errors import RejectedUpload
-from ledger.results import import_results
+from ledger.domain.errors import RejectedUpload
+from ledger.services.cash import distribute, import_cash
+from ledger.services.contracts import ActiveSpec, active_spec, load_spec_file
+from ledger.services.results import import_results
+from ledger.storage.db import unit_of_work
 from reporting.investor import investor_report
 from reporting.report import Report
 

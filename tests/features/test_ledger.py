@@ -14,18 +14,18 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine, select
 
 from contract_specs.model import from_minor
-from ledger import keys
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.entitlement import compute_entitlement
-from ledger.evidence import import_evidence
-from ledger.explain import explain_participant, render
-from ledger.facts import load_facts
-from ledger.ids import participant_named
-from ledger.postings import post_entitlement
-from ledger.tables import Evidence, Posting
-from ledger.verification import import_decisions
+from ledger.domain.entitlement import compute_entitlement
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.explain import explain_participant, render
+from ledger.services.facts import load_facts
+from ledger.services.ids import participant_named
+from ledger.services.postings import post_entitlement
+from ledger.services.verification import import_decisions
+from ledger.storage import keys
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Evidence, Posting
 
 # requested up front so that every scenario runs once per database backend
 pytestmark = pytest.mark.usefixtures("world")

@@ -11,8 +11,8 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 
 from contract_specs.model import ContractSpec, from_minor
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
+from ledger.services.contracts import ActiveSpec
+from ledger.storage.db import unit_of_work
 from reconciliation.claims import load_claims
 from reconciliation.errors import ReconciliationError
 from reconciliation.matching import Status

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 
-from ledger.db import unit_of_work
-from ledger.keys import local_of
+from ledger.storage.db import unit_of_work
+from ledger.storage.keys import local_of
 from reporting.commissioner import commissioner_report
 from reporting.provider import provider_report
 from reporting.write_text import write_csv, write_json

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, Engine, text
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.db import is_sqlite, make_engine
-from ledger.settings import get_settings
+from ledger.storage.db import is_sqlite, make_engine
+from ledger.storage.settings import get_settings
 from tests.api.conftest import LITESTAR_DEPRECATIONS, OWN, PEOPLE, bearer, load_world
 from tests.broken_files import EVIDENCE_HEADER, GOOD_WORKBOOK, OLE2, PNG, evidence, stored
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 
-from ledger.db import make_engine, unit_of_work
+from ledger.storage.db import make_engine, unit_of_work
 from reporting.commissioner import commissioner_report
 from reporting.payment_lines import LINE_COLUMNS
 from reporting.report import Kind

@@ -15,10 +15,10 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine, func, select
 
 from api.cli import main
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.errors import RejectedUpload
-from ledger.tables import AuditLog, Evidence, Posting
+from ledger.domain.errors import RejectedUpload
+from ledger.services.contracts import ActiveSpec
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import AuditLog, Evidence, Posting
 from reconciliation.tables import ClaimRow, PeriodRow, ReconcileRun
 from tests.integration.test_reconciliation_runs import World, at
 

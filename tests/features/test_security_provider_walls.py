@@ -17,11 +17,11 @@ from sqlalchemy import Engine, select
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.db import unit_of_work
-from ledger.enrolment import COLUMNS as PEOPLE_COLUMNS
-from ledger.evidence import COLUMNS as EVIDENCE_COLUMNS
-from ledger.tables import Participant
-from ledger.tokens import create_token
+from ledger.services.enrolment import COLUMNS as PEOPLE_COLUMNS
+from ledger.services.evidence import COLUMNS as EVIDENCE_COLUMNS
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Participant
+from ledger.storage.tokens import create_token
 from tests.api.conftest import LITESTAR_DEPRECATIONS, OWN, bearer, load_world
 
 pytestmark = [pytest.mark.usefixtures("client"), pytest.mark.filterwarnings(LITESTAR_DEPRECATIONS)]

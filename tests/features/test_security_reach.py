@@ -18,8 +18,8 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 
 from contract_specs.model import ContractSpec, Party, Role
-from ledger.db import unit_of_work
-from ledger.tokens import TokenError, create_token
+from ledger.storage.db import unit_of_work
+from ledger.storage.tokens import TokenError, create_token
 from tests.api.conftest import (
     LITESTAR_DEPRECATIONS,
     OWN,

@@ -10,7 +10,7 @@ ids; reconciled; and only then "aged": the placeholders are rewritten in the dat
 into what an old ledger, stored before the intake checked ids and refused control characters,
 may hold (formulas, `+1`, `@SUM(A1)`, `-2+3`, `#N/A`, tabs, CR, BEL, ESC). The rewrite goes
 round the append-only triggers the way an operator's deliberate repair would
-(ledger.immutability.remove/install) and, on PostgreSQL, round the foreign keys
+(ledger.storage.immutability.remove/install) and, on PostgreSQL, round the foreign keys
 (session_replication_role), touching every text column of every table, so it follows the data
 wherever the schema keeps it.
 """
@@ -28,12 +28,12 @@ from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel
 
 import reconciliation.tables  # noqa: F401  (its tables join the metadata rewritten below)
-from ledger import immutability
-from ledger.contracts import active_spec, load_spec_file
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.verification import import_decisions
+from ledger.services.contracts import active_spec, load_spec_file
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.verification import import_decisions
+from ledger.storage import immutability
+from ledger.storage.db import unit_of_work
 from reconciliation.remittances import import_remittances
 from reconciliation.runs import reconcile
 from tests.integration import test_reports_world as plain

@@ -15,12 +15,12 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 
 from api.cli import main
-from ledger import audit, immutability
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.tables import AuditLog, table_of
-from ledger.tokens import create_token
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.storage import audit, immutability
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import AuditLog, table_of
+from ledger.storage.tokens import create_token
 
 
 def _verify() -> Result:

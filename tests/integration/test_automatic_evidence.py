@@ -13,15 +13,15 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 
 from contract_specs.model import ContractSpec, Verification
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.errors import RejectedUpload
-from ledger.evidence import import_evidence
-from ledger.explain import explain_participant
-from ledger.facts import load_facts
-from ledger.tables import Posting
-from ledger.verification import import_decisions
+from ledger.domain.errors import RejectedUpload
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.explain import explain_participant
+from ledger.services.facts import load_facts
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Posting
 from reconciliation.periods import period_containing
 from reconciliation.runs import reconcile
 from tests.conftest import small_spec

@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
 from api.cli import main
-from ledger.contracts import ActiveSpec
-from ledger.settings import get_settings
+from ledger.services.contracts import ActiveSpec
+from ledger.storage.settings import get_settings
 from tests.broken_files import BROKEN, PEOPLE, PEOPLE_HEADER, PERSON, Broken, evidence, stored
 
 CONTRACT = "dwp-test"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from ledger.cash import load_cash
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.errors import RejectedUpload
+from ledger.domain.errors import RejectedUpload
+from ledger.services.cash import load_cash
+from ledger.services.contracts import ActiveSpec
+from ledger.storage.db import unit_of_work
 from reconciliation.income import import_cash_by_hand
 from reconciliation.remittances import import_remittances
 from tests.integration import test_reconciliation_income

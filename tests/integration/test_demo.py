@@ -13,11 +13,11 @@ from api.cli import main
 from api.cli.demo_cmds import _examples
 from api.demo import DEMO_CONTRACT, DEMO_QUARTERS, build_demo, demo_tokens, is_loaded
 from contract_specs.model import Role
-from ledger.cash import load_cash
-from ledger.contracts import active_spec
-from ledger.db import unit_of_work
-from ledger.tables import Posting
-from ledger.tokens import authenticate
+from ledger.services.cash import load_cash
+from ledger.services.contracts import active_spec
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Posting
+from ledger.storage.tokens import authenticate
 from reconciliation.status import period_bridge
 
 
@@ -60,7 +60,7 @@ def test_demo_history_reconciles_and_every_role_gets_a_working_token(engine: Eng
 
 def test_demo_command_builds_once_and_prints_tokens(db_url: str, monkeypatch) -> None:
     monkeypatch.setenv("OUTCOMES_DATABASE_URL", db_url)
-    from ledger.settings import get_settings
+    from ledger.storage.settings import get_settings
 
     if hasattr(get_settings, "cache_clear"):
         get_settings.cache_clear()

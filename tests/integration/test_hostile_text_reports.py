@@ -26,9 +26,9 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from api.cli import main
-from ledger.db import make_engine, unit_of_work
-from ledger.export import EXPORT_COLUMNS
-from ledger.tokens import create_token
+from ledger.services.export import EXPORT_COLUMNS
+from ledger.storage.db import make_engine, unit_of_work
+from ledger.storage.tokens import create_token
 from reporting.payment_lines import LINE_COLUMNS
 from reporting.progress import PROGRESS_COLUMNS
 from reporting.report import Column, Kind

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, func, insert, inspect, select, table, text
 from sqlalchemy.exc import DBAPIError
 
 from api.demo import DEMO_CONTRACT, build_demo
-from ledger.immutability import PROTECTED
-from ledger.tables import CashTransaction, CohortResult, table_of
+from ledger.storage.immutability import PROTECTED
+from ledger.storage.tables import CashTransaction, CohortResult, table_of
 
 AT = datetime(2017, 1, 5, tzinfo=UTC)
 

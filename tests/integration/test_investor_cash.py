@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from ledger.cash import NoInvestment, distribute, import_cash, load_cash, record_cash
-from ledger.contracts import ActiveSpec, active_spec, load_spec_file
-from ledger.db import unit_of_work
-from ledger.errors import RejectedUpload
-from ledger.finance.flows import CashFlow, CashKind
-from ledger.tables import CashTransaction
+from ledger.domain.errors import RejectedUpload
+from ledger.domain.finance.flows import CashFlow, CashKind
+from ledger.services.cash import NoInvestment, distribute, import_cash, load_cash, record_cash
+from ledger.services.contracts import ActiveSpec, active_spec, load_spec_file
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import CashTransaction
 
 PETERBOROUGH = Path(__file__).parents[2] / "contract_specs" / "examples" / "peterborough.yaml"
 HEADER = "date,kind,tranche,party,component,amount,reference\n"

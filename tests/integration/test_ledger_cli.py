@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from api.cli import main
-from ledger.db import unit_of_work
-from ledger.postings import post_entitlement
+from ledger.services.postings import post_entitlement
+from ledger.storage.db import unit_of_work
 
 SPEC = (
     Path(__file__).parents[2] / "contract_specs" / "examples" / "dwp-innovation-fund-round-1.yaml"

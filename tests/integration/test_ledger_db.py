@@ -7,8 +7,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, func, inspect, select
 
-from ledger.db import current_revisions, ensure_schema, head_revisions, make_engine, unit_of_work
-from ledger.tables import AuditLog, ContractRow
+from ledger.storage.db import (
+    current_revisions,
+    ensure_schema,
+    head_revisions,
+    make_engine,
+    unit_of_work,
+)
+from ledger.storage.tables import AuditLog, ContractRow
 
 
 def test_one_alembic_head() -> None:

@@ -10,12 +10,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
-from ledger.checked_import import in_two_sessions, store_checked
-from ledger.contracts import ActiveSpec
-from ledger.db import reading, unit_of_work
-from ledger.enrolment import ImportSummary, import_participants, participants_import
-from ledger.errors import RejectedUpload
-from ledger.tables import Participant
+from ledger.domain.errors import RejectedUpload
+from ledger.services.checked_import import in_two_sessions, store_checked
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import ImportSummary, import_participants, participants_import
+from ledger.storage.db import reading, unit_of_work
+from ledger.storage.tables import Participant
 
 
 def enrol(engine: Engine, active: ActiveSpec, path: Path, now: datetime) -> ImportSummary:

@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from contract_specs.model import CohortMetric, Direction, PerUnitAboveThreshold
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.errors import RejectedUpload
-from ledger.evidence import import_evidence
-from ledger.facts import load_facts
-from ledger.results import import_results
-from ledger.tables import Evidence, VerificationDecision
-from ledger.verification import import_decisions
+from ledger.domain.errors import RejectedUpload
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.facts import load_facts
+from ledger.services.results import import_results
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Evidence, VerificationDecision
 
 HOUR = timedelta(hours=1)
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.explain import explain_participant, render
-from ledger.postings import post_entitlement
-from ledger.verification import import_decisions
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.explain import explain_participant, render
+from ledger.services.postings import post_entitlement
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
 
 DAY = timedelta(days=1)
 

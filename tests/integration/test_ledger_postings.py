@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS, Entitlement
-from ledger.evidence import import_evidence
-from ledger.export import write_csv
-from ledger.postings import PostResult, post_entitlement
-from ledger.tables import Posting
-from ledger.verification import import_decisions
+from ledger.domain.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS, Entitlement
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.export import write_csv
+from ledger.services.postings import PostResult, post_entitlement
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Posting
 
 DAY = timedelta(days=1)
 

@@ -11,16 +11,16 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS, Entitlement
-from ledger.evidence import import_evidence
-from ledger.explain import explain_participant, render
-from ledger.export import write_csv
-from ledger.postings import post_entitlement
-from ledger.tables import Posting
-from ledger.verification import import_decisions
+from ledger.domain.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS, Entitlement
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.explain import explain_participant, render
+from ledger.services.export import write_csv
+from ledger.services.postings import post_entitlement
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Posting
 from reconciliation.periods import period_containing
 from reconciliation.runs import reconcile
 

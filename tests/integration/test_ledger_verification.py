@@ -4,7 +4,7 @@ A decisions file may name a handful of a contract's evidence rows (a revocations
 all of them (the verifier's quarterly file); the import reads what is stored differently for
 each and in batches. Whatever the path, every row must see its evidence's latest decision, and a
 file with one bad row must store nothing. Statuses afterwards are read back through the facts
-(ledger.facts), which the import does not use.
+(ledger.services.facts), which the import does not use.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from ledger import bulk, verification_status
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.errors import RejectedUpload
-from ledger.evidence import import_evidence
-from ledger.facts import load_facts
-from ledger.tables import VerificationDecision
-from ledger.verification import import_decisions
+from ledger.domain.errors import RejectedUpload
+from ledger.services import verification_status
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.facts import load_facts
+from ledger.services.verification import import_decisions
+from ledger.storage import bulk
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import VerificationDecision
 
 CONTRACT = "dwp-test"
 EVIDENCE = [f"E{n}" for n in range(1, 41)]

@@ -16,9 +16,10 @@ from sqlalchemy.exc import DBAPIError
 
 import reconciliation.tables  # noqa: F401  (its tables are part of the one metadata)
 from api.cli import main
-from ledger import audit
-from ledger.audit import GENESIS, verify_chain
-from ledger.db import (
+from ledger.services.ids import participant_named
+from ledger.storage import audit
+from ledger.storage.audit import GENESIS, verify_chain
+from ledger.storage.db import (
     alembic_config,
     current_revisions,
     downgrade,
@@ -27,8 +28,7 @@ from ledger.db import (
     unit_of_work,
     upgrade,
 )
-from ledger.ids import participant_named
-from ledger.tables import SQLModel
+from ledger.storage.tables import SQLModel
 
 REVISIONS = [r.revision for r in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
 REVISIONS.reverse()  # oldest first
@@ -221,7 +221,7 @@ def test_models_and_migrations_describe_the_same_schema(engine: Engine) -> None:
 def test_db_upgrade_command_from_empty_then_again(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ledger.settings import get_settings
+    from ledger.storage.settings import get_settings
 
     monkeypatch.setenv("OUTCOMES_DATABASE_URL", db_url)
     get_settings.cache_clear()

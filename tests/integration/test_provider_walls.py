@@ -21,13 +21,13 @@ from sqlalchemy import Engine, select
 
 from api.cli import main
 from contract_specs.model import ContractSpec, Party, Role
-from ledger.contracts import ActiveSpec, register_spec, remember
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.errors import RejectedUpload
-from ledger.evidence import import_evidence
-from ledger.tables import Evidence, Participant
-from ledger.uploads import ImportSummary
+from ledger.domain.errors import RejectedUpload
+from ledger.services.contracts import ActiveSpec, register_spec, remember
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Evidence, Participant
+from ledger.storage.uploads import ImportSummary
 from tests.conftest import small_spec
 
 CONTRACT = "dwp-test"

@@ -19,10 +19,10 @@ from sqlmodel import col
 
 from api.cli import main
 from contract_specs.model import ContractSpec, Party, Role
-from ledger.contracts import activate_version, register_spec, remember
-from ledger.db import unit_of_work
-from ledger.tables import AuditLog, PartyRow
-from ledger.tokens import TokenError, authenticate, create_token
+from ledger.services.contracts import activate_version, register_spec, remember
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import AuditLog, PartyRow
+from ledger.storage.tokens import TokenError, authenticate, create_token
 
 CONTRACT = "dwp-test"
 

@@ -17,12 +17,12 @@ from sqlalchemy import Engine, select
 
 from bench.generate import generate
 from contract_specs.model import Frequency, from_minor
-from ledger.contracts import active_spec, load_spec_file
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.tables import Posting
-from ledger.verification import import_decisions
+from ledger.services.contracts import active_spec, load_spec_file
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Posting
 from reconciliation.claims import load_claims
 from reconciliation.errors import PeriodClosedError
 from reconciliation.periods import Period, parse_period

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from contract_specs.model import Payer
-from ledger.contracts import register_spec, remember
-from ledger.db import unit_of_work
+from ledger.services.contracts import register_spec, remember
+from ledger.storage.db import unit_of_work
 from reconciliation.run_findings import Findings
 from reconciliation.tables import ReconcileRun
 from tests.conftest import small_spec

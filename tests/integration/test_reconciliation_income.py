@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import Engine
 
 from contract_specs.model import ContractSpec, Investment, Tranche, TrancheKind
-from ledger.cash import load_cash
-from ledger.contracts import ActiveSpec, register_spec, remember
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.finance.flows import CashFlow, CashKind
-from ledger.verification import import_decisions
+from ledger.domain.finance.flows import CashFlow, CashKind
+from ledger.services.cash import load_cash
+from ledger.services.contracts import ActiveSpec, register_spec, remember
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
 from reconciliation.income import matched_income
 from reconciliation.matching import Kind, Match, Matching, Remittance, Status
 from reconciliation.remittances import import_remittances

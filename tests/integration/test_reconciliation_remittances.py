@@ -10,9 +10,9 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from contract_specs.model import ContractSpec
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.errors import RejectedUpload
+from ledger.domain.errors import RejectedUpload
+from ledger.services.contracts import ActiveSpec
+from ledger.storage.db import unit_of_work
 from reconciliation.remittances import import_remittances, load_remittances
 
 NOW = datetime(2015, 8, 1, tzinfo=UTC)

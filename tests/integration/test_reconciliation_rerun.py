@@ -26,9 +26,9 @@ from contract_specs.model import (
     PerUnitAboveThreshold,
     Schedule,
 )
-from ledger.contracts import ActiveSpec, register_spec, remember
-from ledger.db import unit_of_work
-from ledger.results import import_results
+from ledger.services.contracts import ActiveSpec, register_spec, remember
+from ledger.services.results import import_results
+from ledger.storage.db import unit_of_work
 from reconciliation import settle
 from reconciliation.rewind import Rewind, RewindRequiredError
 from reconciliation.runs import RunReport, preview_rewind, reconcile

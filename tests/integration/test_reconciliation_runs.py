@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from contract_specs.model import ContractSpec, Dated, Schedule
-from ledger.contracts import ActiveSpec, register_spec, remember
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.tables import Posting
-from ledger.verification import import_decisions
+from ledger.services.contracts import ActiveSpec, register_spec, remember
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Posting
 from reconciliation.claims import claim_lines, load_claims
 from reconciliation.errors import PeriodClosedError, ReconciliationError, RunInProgressError
 from reconciliation.runs import reconcile
@@ -243,8 +243,8 @@ def test_two_runs_at_the_same_moment_post_once(world: World) -> None:
 
 def _reconcile_in_process(url: str, start: Any, results: Any) -> None:
     """A separate process: its own engine, the spec parsed as the service would have it."""
-    from ledger.contracts import remember
-    from ledger.db import make_engine
+    from ledger.services.contracts import remember
+    from ledger.storage.db import make_engine
     from tests.conftest import small_spec
 
     remember(small_spec())

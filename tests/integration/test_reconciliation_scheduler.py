@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.tables import Posting
+from ledger.services.contracts import ActiveSpec
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Posting
 from reconciliation.scheduler import database_scheduler
 from reconciliation.status import reconciled_periods
 from tests.integration.test_reconciliation_runs import World

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 from sqlalchemy import Engine
 
-from ledger.db import unit_of_work
+from ledger.storage.db import unit_of_work
 from reporting.commissioner import commissioner_report
 from reporting.provider import provider_report
 from reporting.write_xlsx import write_xlsx

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from ledger.db import unit_of_work
-from ledger.export import write_csv as export_csv
+from ledger.services.export import write_csv as export_csv
+from ledger.storage.db import unit_of_work
 from reporting.commissioner import commissioner_report
 from reporting.errors import ReportError
 from reporting.report import Report
@@ -179,7 +179,7 @@ def test_a_claimed_period_keeps_the_version_and_cut_off_of_its_run(
     engine: Engine, tmp_path: Path
 ) -> None:
     """Issue 18: a later version with a higher tariff does not rewrite a claim already made."""
-    from ledger.contracts import load_spec_file
+    from ledger.services.contracts import load_spec_file
     from tests.integration.test_reports_world import SPEC, at
 
     build_ledger(engine, tmp_path, reconciled=True)

@@ -17,13 +17,13 @@ from sqlalchemy import Engine
 from bench.funnel import PlantDrop
 from bench.generate import GeneratedData, generate, write_csv
 from contract_specs.model import Role
-from ledger.contracts import active_spec, load_spec_file
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.export import write_csv as export_csv
-from ledger.postings import post_entitlement
-from ledger.verification import import_decisions
+from ledger.services.contracts import active_spec, load_spec_file
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.export import write_csv as export_csv
+from ledger.services.postings import post_entitlement
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
 from reporting.commissioner import commissioner_report
 from reporting.provider import provider_report
 from reporting.write_text import write_json

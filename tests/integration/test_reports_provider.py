@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from ledger.db import unit_of_work
+from ledger.storage.db import unit_of_work
 from reporting.provider import provider_report
 from reporting.write_text import write_json
 from tests.integration.test_reports_world import CONTRACT, build_ledger
@@ -131,8 +131,8 @@ def test_enrolled_counts_only_those_started_by_the_period_end(
     # issue 14: a participant recorded in June who starts in August is not yet enrolled at Q2
     from datetime import UTC, datetime
 
-    from ledger.contracts import active_spec
-    from ledger.enrolment import import_participants
+    from ledger.services.contracts import active_spec
+    from ledger.services.enrolment import import_participants
 
     later = tmp_path / "later.csv"
     later.write_text("participant_id,cohort,provider,start_date,care_leaver\n"

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ledger.contracts import active_spec, load_spec_file
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.postings import post_entitlement
-from ledger.verification import import_decisions
+from ledger.services.contracts import active_spec, load_spec_file
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.postings import post_entitlement
+from ledger.services.verification import import_decisions
+from ledger.storage.db import unit_of_work
 from reconciliation.remittances import import_remittances
 from reconciliation.runs import reconcile
 
@@ -203,7 +203,7 @@ def build_ledger(
 def test_the_world_holds_the_postings_the_report_tests_assume(
     engine: Engine, tmp_path: Path
 ) -> None:
-    from ledger.export import write_csv
+    from ledger.services.export import write_csv
 
     build_ledger(engine, tmp_path)
     import io

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from ledger.db import unit_of_work
+from ledger.storage.db import unit_of_work
 from reporting.commissioner import commissioner_report
 from reporting.provider import provider_report
 from reporting.write_xlsx import money_format, write_xlsx

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ledger.contracts import activate_version, load_spec_file
-from ledger.db import unit_of_work
+from ledger.services.contracts import activate_version, load_spec_file
+from ledger.storage.db import unit_of_work
 from reconciliation.status import active_contracts
 
 EXAMPLES = Path(__file__).parents[2] / "contract_specs" / "examples"

@@ -35,7 +35,7 @@ def test_who_runs_the_scheduler(choice: bool | None, url: str, workers: int, run
 @pytest.fixture
 def sqlite_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """OUTCOMES_DATABASE_URL on an SQLite file (the embedded topology serve decides on)."""
-    from ledger.settings import get_settings
+    from ledger.storage.settings import get_settings
 
     url = f"sqlite:///{tmp_path / 'serve.sqlite'}"
     monkeypatch.setenv("OUTCOMES_DATABASE_URL", url)

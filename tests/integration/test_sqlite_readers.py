@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from ledger.db import make_engine, reading, unit_of_work, upgrade
-from ledger.settings import get_settings
+from ledger.storage.db import make_engine, reading, unit_of_work, upgrade
+from ledger.storage.settings import get_settings
 
 
 @pytest.fixture

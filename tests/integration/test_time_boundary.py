@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.errors import RejectedUpload
-from ledger.explain import explain_participant
-from ledger.tables import AuditLog, Evidence, Posting
+from ledger.domain.errors import RejectedUpload
+from ledger.services.contracts import ActiveSpec
+from ledger.services.explain import explain_participant
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import AuditLog, Evidence, Posting
 from reconciliation.errors import ReconciliationError
 from reconciliation.periods import periods_so_far
 from reconciliation.rewind import Rewind, RewindChangedError, RewindRequiredError
@@ -127,7 +127,7 @@ def test_a_cut_off_in_the_future_is_refused_and_nothing_is_written(world: World)
 
 
 def test_explain_refuses_a_cut_off_in_the_future(world: World, session: Session) -> None:
-    from ledger.cut_off import CutOffInFuture
+    from ledger.services.cut_off import CutOffInFuture
 
     with pytest.raises(CutOffInFuture):
         explain_participant(

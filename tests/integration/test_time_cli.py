@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
 from api.cli import main
-from ledger.db import unit_of_work
-from ledger.tables import Posting
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Posting
 from reconciliation.tables import ReconcileRun
 from tests.integration.test_ledger_cli import CONTRACT, run
 from tests.integration.test_reconciliation_cli import verified_entry

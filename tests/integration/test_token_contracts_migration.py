@@ -11,8 +11,8 @@ from alembic import command
 from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session
 
-from ledger.db import alembic_config, make_engine, upgrade
-from ledger.tokens import authenticate, digest
+from ledger.storage.db import alembic_config, make_engine, upgrade
+from ledger.storage.tokens import authenticate, digest
 
 AT = datetime(2016, 3, 1, 9, 30, tzinfo=UTC)
 BEFORE = "0008_run_rewind"

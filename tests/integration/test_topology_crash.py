@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select, table
 
-from ledger.audit import verify_chain
-from ledger.db import make_engine, unit_of_work, upgrade
-from ledger.enrolment import import_participants
-from ledger.evidence import import_evidence
-from ledger.tables import Posting, table_of
-from ledger.verification import import_decisions
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.verification import import_decisions
+from ledger.storage.audit import verify_chain
+from ledger.storage.db import make_engine, unit_of_work, upgrade
+from ledger.storage.tables import Posting, table_of
 from reconciliation.runs import reconcile
 
 pytestmark = [
@@ -61,7 +61,7 @@ FILES = {
 
 def run_the_day(engine: Engine, folder: Path) -> None:
     """A provider's and an intermediary's day: enrol, evidence, verify, reconcile the quarter."""
-    from ledger.contracts import active_spec
+    from ledger.services.contracts import active_spec
 
     with unit_of_work(engine) as session:
         active = active_spec(session, "dwp-test")
@@ -86,7 +86,7 @@ def _die_after(engine: Engine, table_name: str, nth: int) -> None:
 
 
 def _killed_worker(url: str, folder: str, table_name: str, nth: int) -> None:
-    from ledger.contracts import remember
+    from ledger.services.contracts import remember
     from tests.conftest import small_spec
 
     remember(small_spec())
@@ -123,7 +123,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def reference(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The ledger after the day with no kill (SQLite: both backends must end the same)."""
-    from ledger.contracts import register_spec, remember
+    from ledger.services.contracts import register_spec, remember
     from tests.conftest import small_spec
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('ref') / 'ref.sqlite'}")

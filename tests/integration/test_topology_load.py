@@ -23,12 +23,12 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from ledger.audit import verify_chain
-from ledger.contracts import active_spec, load_spec_file
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.tables import Evidence, table_of
-from ledger.tokens import create_token
+from ledger.services.contracts import active_spec, load_spec_file
+from ledger.services.enrolment import import_participants
+from ledger.storage.audit import verify_chain
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Evidence, table_of
+from ledger.storage.tokens import create_token
 
 pytestmark = pytest.mark.slow
 

@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from ledger.audit import verify_chain
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.errors import LedgerError, RejectedUpload
-from ledger.evidence import import_evidence
-from ledger.tables import Evidence, Participant, Posting, table_of
-from ledger.verification import import_decisions
+from ledger.domain.errors import LedgerError, RejectedUpload
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.verification import import_decisions
+from ledger.storage.audit import verify_chain
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import Evidence, Participant, Posting, table_of
 from reconciliation.runs import reconcile
 
 pytestmark = pytest.mark.slow
@@ -44,8 +44,8 @@ def _work(task: str, path: str, actor: str, url: str, start: Any) -> str:
     Everything slow (imports, the first connection, the spec) happens before the barrier, so
     the imports themselves start together and really race.
     """
-    from ledger.contracts import active_spec, remember
-    from ledger.db import make_engine
+    from ledger.services.contracts import active_spec, remember
+    from ledger.storage.db import make_engine
     from tests.conftest import small_spec
 
     remember(small_spec())

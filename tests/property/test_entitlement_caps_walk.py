@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.entitlement.caps import CUT_NAMES, CapLimits, CapRows, apply_caps
+from ledger.domain.entitlement.caps import CUT_NAMES, CapLimits, CapRows, apply_caps
 
 DENOMINATOR = 10000
 

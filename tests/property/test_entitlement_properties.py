@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contract_specs.model import ContractSpec, to_minor
-from ledger.entitlement import compute_entitlement, facts_from_rows
-from ledger.entitlement.schedules import every_metric
-from ledger.entitlement.shares import split
-from ledger.entitlement.types import Entitlement, Facts
+from ledger.domain.entitlement import compute_entitlement, facts_from_rows
+from ledger.domain.entitlement.schedules import every_metric
+from ledger.domain.entitlement.shares import split
+from ledger.domain.entitlement.types import Entitlement, Facts
 from tests.property.strategies import facts, specs
 from tests.reference.entitlement import reference_entitlement
 

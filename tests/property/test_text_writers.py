@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from ledger.export import EXPORT_COLUMNS, write_rows
+from ledger.services.export import EXPORT_COLUMNS, write_rows
 from reporting.deadlines import DEADLINE_COLUMNS
 from reporting.payment_lines import LINE_COLUMNS
 from reporting.report import Column, Kind, Report, Table

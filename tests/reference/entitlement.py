@@ -1,7 +1,7 @@
 """A reference entitlement, written the obvious way: row by row, plain Python, ints and Fractions.
 
 It follows docs/semantics.md (SEMANTICS.md sections 3 and 4 plus the rules the project decided)
-and shares no code with `ledger.entitlement`: only the spec model (`Schedule.at`,
+and shares no code with `ledger.domain.entitlement`: only the spec model (`Schedule.at`,
 `Duration.after/before`, `to_minor`). The property tests check that the vectorised engine
 produces exactly the same lines and not-payable rows.
 

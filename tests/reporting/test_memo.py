@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from ledger import audit
-from ledger.db import reading, unit_of_work
+from ledger.storage import audit
+from ledger.storage.db import reading, unit_of_work
 from reporting import memo
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)

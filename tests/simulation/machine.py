@@ -39,8 +39,8 @@ from hypothesis.stateful import (
 from sqlalchemy import Engine
 
 from contract_specs.model import ContractSpec
-from ledger.contracts import ActiveSpec, register_spec, remember
-from ledger.db import make_engine, unit_of_work, upgrade
+from ledger.services.contracts import ActiveSpec, register_spec, remember
+from ledger.storage.db import make_engine, unit_of_work, upgrade
 from reconciliation.periods import Period, period_containing
 from tests.reference.entitlement import reference_entitlement
 from tests.simulation.world import Outcome, World, postings_by_key, raw_facts

@@ -25,7 +25,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from ledger.db import make_engine, normalise_url, upgrade
+from ledger.storage.db import make_engine, normalise_url, upgrade
 from tests.conftest import POSTGRES_ENV, small_spec
 from tests.simulation.machine import LedgerMachine
 

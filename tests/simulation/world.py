@@ -2,7 +2,8 @@
 
 `World` sends files through the same service functions the CLI and the API call (imports,
 reconcile, period close) and says whether each was stored or refused. `raw_facts` reads the
-stored rows back with plain SQL and applies the cut-off in plain Python (no ledger.facts), so
+stored rows back with plain SQL and applies the cut-off in plain Python (no ledger.services.facts),
+so
 that the independent reference engine (tests/reference/) sees the facts as an auditor would.
 """
 
@@ -20,14 +21,21 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 
 from contract_specs.model import ContractSpec
-from ledger.audit import chain_head, verify_chain
-from ledger.contracts import ActiveSpec
-from ledger.db import unit_of_work
-from ledger.enrolment import import_participants
-from ledger.errors import LedgerError
-from ledger.evidence import import_evidence
-from ledger.tables import Evidence, Participant, Posting, SQLModel, VerificationDecision, table_of
-from ledger.verification import import_decisions
+from ledger.domain.errors import LedgerError
+from ledger.services.contracts import ActiveSpec
+from ledger.services.enrolment import import_participants
+from ledger.services.evidence import import_evidence
+from ledger.services.verification import import_decisions
+from ledger.storage.audit import chain_head, verify_chain
+from ledger.storage.db import unit_of_work
+from ledger.storage.tables import (
+    Evidence,
+    Participant,
+    Posting,
+    SQLModel,
+    VerificationDecision,
+    table_of,
+)
 from reconciliation.errors import ReconciliationError
 from reconciliation.remittances import import_remittances
 from reconciliation.runs import reconcile

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from ledger.cell_safety import csv_row_writer, csv_text, terminal_text, xlsx_text
+from ledger.intake.cell_safety import csv_row_writer, csv_text, terminal_text, xlsx_text
 
 
 @pytest.mark.parametrize(

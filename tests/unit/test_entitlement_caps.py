@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from contract_specs.model import ContractCaps, MetricCaps, Payer
-from ledger.entitlement import compute_entitlement, facts_from_rows
+from ledger.domain.entitlement import compute_entitlement, facts_from_rows
 from tests.reference.specs import START, fact, make_spec, metric, person, schedule, shares
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledger.entitlement.coding import distinct_rows, join_sorted, positions
+from ledger.domain.entitlement.coding import distinct_rows, join_sorted, positions
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from contract_specs.model import (
     Tier,
     Tiers,
 )
-from ledger.entitlement import compute_entitlement, facts_from_rows
+from ledger.domain.entitlement import compute_entitlement, facts_from_rows
 from tests.reference.specs import START, make_spec, schedule, shares
 
 COHORTS = (

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from contract_specs.model import AgeAtStart, Duration, Metric, Prerequisite
-from ledger.entitlement import compute_entitlement, facts_from_rows
-from ledger.entitlement.dates import add_months, age_in_years, day_number, from_day_number
+from ledger.domain.entitlement import compute_entitlement, facts_from_rows
+from ledger.domain.entitlement.dates import add_months, age_in_years, day_number, from_day_number
 from tests.reference.specs import fact, make_spec, person, prices
 
 

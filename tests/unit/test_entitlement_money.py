@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from contract_specs.model import Metric, Payer
-from ledger.entitlement import compute_entitlement, facts_from_rows
-from ledger.entitlement.shares import split
+from ledger.domain.entitlement import compute_entitlement, facts_from_rows
+from ledger.domain.entitlement.shares import split
 from tests.reference.specs import START, fact, make_spec, person, prices, schedule, shares
 
 

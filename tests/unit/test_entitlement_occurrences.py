@@ -16,8 +16,8 @@ from contract_specs.model import (
     Threshold,
     Verification,
 )
-from ledger.entitlement import compute_entitlement, facts_from_rows
-from ledger.entitlement.types import Entitlement
+from ledger.domain.entitlement import compute_entitlement, facts_from_rows
+from ledger.domain.entitlement.types import Entitlement
 from tests.reference.specs import fact, make_spec, person, prices
 
 
@@ -264,7 +264,7 @@ def test_categorical_columns_give_the_same_entitlement_as_strings() -> None:
 
 
 def test_no_facts_give_empty_frames_with_every_column() -> None:
-    from ledger.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS
+    from ledger.domain.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS
 
     spec = make_spec([Metric("entry", "Entry", tariff=prices("100.00"))])
     result = compute_entitlement(spec, facts_from_rows(spec, [], [], []))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from contract_specs.model import Measure, Metric, Threshold
-from ledger.entitlement import FactsError, evaluate_example, facts_from_rows
+from ledger.domain.entitlement import FactsError, evaluate_example, facts_from_rows
 from tests.reference.specs import make_spec, prices
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "contract_specs" / "examples").glob("*.yaml"))

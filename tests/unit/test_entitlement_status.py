@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from contract_specs.model import Verification
-from ledger.entitlement import status as rule
+from ledger.domain.entitlement import status as rule
 from tests.conftest import small_spec
 
 

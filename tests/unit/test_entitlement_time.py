@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 from contract_specs.model import Duration, Measure, Metric, Prerequisite, Threshold
-from ledger.entitlement import compute_entitlement, facts_from_rows
-from ledger.entitlement.types import Entitlement
+from ledger.domain.entitlement import compute_entitlement, facts_from_rows
+from ledger.domain.entitlement.types import Entitlement
 from tests.reference.entitlement import reference_entitlement
 from tests.reference.specs import fact, make_spec, metric, person, prices
 

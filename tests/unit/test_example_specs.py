@@ -14,7 +14,7 @@ import pytest
 from contract_specs.examples_runner import run_example
 from contract_specs.loader import load_spec, read_spec_file
 from contract_specs.model import ContractSpec, Example
-from ledger.entitlement import evaluate_example
+from ledger.domain.entitlement import evaluate_example
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "contract_specs" / "examples"
 SPEC_FILES = sorted(EXAMPLES_DIR.glob("*.yaml"))

@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 
 from contract_specs.model import ContractCaps, ContractSpec, Investment, Tranche, TrancheKind
-from ledger.entitlement import compute_entitlement, facts_from_rows
-from ledger.finance.flows import CashFlow, CashKind
-from ledger.finance.forecast import payment_date, still_to_come
-from ledger.finance.forecast_caps import OWED, ForecastCase, forecast
-from ledger.finance.projection import implied_returns
+from ledger.domain.entitlement import compute_entitlement, facts_from_rows
+from ledger.domain.finance.flows import CashFlow, CashKind
+from ledger.domain.finance.forecast import payment_date, still_to_come
+from ledger.domain.finance.forecast_caps import OWED, ForecastCase, forecast
+from ledger.domain.finance.projection import implied_returns
 
 START = date(2015, 1, 1)
 AS_OF = date(2015, 12, 31)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract_specs.model import Investment, Tranche, TrancheKind
-from ledger.finance.flows import CashFlow, CashKind, Component
-from ledger.finance.returns import multiple, returns_table, xirr
+from ledger.domain.finance.flows import CashFlow, CashKind, Component
+from ledger.domain.finance.returns import multiple, returns_table, xirr
 
 D0 = date(2021, 1, 1)
 

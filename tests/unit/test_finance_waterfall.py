@@ -18,11 +18,11 @@ from contract_specs.model import (
     Tranche,
     TrancheKind,
 )
-from ledger.finance.distribute import plan_distribution
-from ledger.finance.flows import CashFlow, CashKind
-from ledger.finance.positions import Position, position
-from ledger.finance.returns import xirr
-from ledger.finance.waterfall import FeeDue, run_waterfall, split
+from ledger.domain.finance.distribute import plan_distribution
+from ledger.domain.finance.flows import CashFlow, CashKind
+from ledger.domain.finance.positions import Position, position
+from ledger.domain.finance.returns import xirr
+from ledger.domain.finance.waterfall import FeeDue, run_waterfall, split
 
 D0 = date(2021, 1, 1)
 

@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 from contract_specs.model import FeeKind, Investment, ServiceFee, Tranche, TrancheKind
-from ledger.finance.flows import CashFlow, CashKind
-from ledger.finance.forecast_caps import ForecastCase, Income
-from ledger.finance.projection import implied_returns
+from ledger.domain.finance.flows import CashFlow, CashKind
+from ledger.domain.finance.forecast_caps import ForecastCase, Income
+from ledger.domain.finance.projection import implied_returns
 
 DRAW_DAY = date(2020, 7, 1)
 INCOME_DAY = date(2021, 1, 1)

@@ -23,7 +23,7 @@ from bench.ids import numbered
 from bench.profiles import Profile
 from contract_specs.loader import load_spec, parse_spec_text
 from contract_specs.model import AgeAtStart, ContractSpec, Duration, Flag
-from ledger.entitlement import compute_entitlement, facts_from_rows
+from ledger.domain.entitlement import compute_entitlement, facts_from_rows
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "contract_specs" / "examples"
 FCF = EXAMPLES / "fair-chance-fund-ambition.yaml"

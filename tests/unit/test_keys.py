@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import keys
+from ledger.storage import keys
 
 STORED = pa.array(["acme/P1", "bravo/P1", "acme/A2", "bravo-two/B3"], type=pa.large_string())
 
@@ -112,7 +112,7 @@ def test_resolving_without_a_provider_column_or_anything_stored() -> None:
 
 
 def test_the_longest_key_an_import_makes_fits_the_id_columns() -> None:
-    from ledger.tables import KEY_LENGTH, Evidence, Participant, Posting, table_of
+    from ledger.storage.tables import KEY_LENGTH, Evidence, Participant, Posting, table_of
 
     longest = keys.qualified("p" * 64, "x" * keys.LOCAL_MAX)
     assert keys.is_qualified(longest) and len(longest) == keys.LONGEST_KEY <= KEY_LENGTH

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ledger.postings import posting_columns
+from ledger.services.postings import posting_columns
 
 
 def test_a_cut_line_says_what_cut_it_once() -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from contract_specs.loader import load_spec
-from ledger.entitlement.types import Facts
+from ledger.domain.entitlement.types import Facts
 from reconciliation.digest import inputs_hash
 
 SPEC = load_spec(

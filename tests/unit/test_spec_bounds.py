@@ -68,7 +68,7 @@ def test_a_spec_over_the_size_limit_is_not_parsed(tmp_path: Path) -> None:
 def test_the_cli_refuses_aliases_without_a_traceback(
     verb: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ledger.settings import get_settings
+    from ledger.storage.settings import get_settings
 
     monkeypatch.setenv("OUTCOMES_DATABASE_URL", f"sqlite:///{tmp_path / 'l.sqlite'}")
     get_settings.cache_clear()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from contract_specs.examples_runner import run_examples
 from contract_specs.loader import check_spec_file, load_spec
-from ledger.entitlement import evaluate_example
+from ledger.domain.entitlement import evaluate_example
 
 ROOT = Path(__file__).parents[2]
 FORMAT = ROOT / "docs" / "spec-format.yaml"

@@ -1,0 +1,1 @@
+"""domain layer of the ledger (see docs/architecture.md)."""

@@ -1,0 +1,142 @@
+"""From claims to payable occurrences (SEMANTICS 3.1, 3.3, 3.4).
+
+A claim (evidence row, metric, day) is checked against the metric's window, the contract's last
+outcome date and the metric's conditions; the valid claims of one participant, metric and day
+are one occurrence. Occurrences then need their prerequisites (in dependency order) and are
+ranked per participant and metric for the limit per participant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from contract_specs.model import ContractSpec, Rule
+from ledger.domain.entitlement.dates import after, before, day_number
+from ledger.domain.entitlement.people import People, rules_hold
+from ledger.domain.entitlement.reasons import CODE, COUNTS
+from ledger.domain.entitlement.thresholds import Claims
+
+
+@dataclass(frozen=True)
+class Occurrences:
+    """Occurrences sorted by (participant, metric, day); `reason` COUNTS means payable."""
+
+    person: np.ndarray
+    metric: np.ndarray
+    day: np.ndarray
+    reason: np.ndarray
+    n: np.ndarray  # rank among the participant's payable occurrences of the metric (0: none)
+    of_claim: np.ndarray  # for each claim, its occurrence (-1 when the claim itself failed)
+
+
+def check_claims(spec: ContractSpec, claims: Claims, people: People) -> np.ndarray:
+    """Each claim's reason: outside_window, after_last_outcome_date, condition_not_met or COUNTS."""
+    person = claims.person
+    start = people.start[person]
+    reason = np.full(len(claims.row), COUNTS, dtype=np.int8)
+    last = spec.contract.last_outcome_date
+    holds_cache: dict[tuple[Rule, ...], np.ndarray] = {}
+    for position, metric in enumerate(spec.metrics):
+        selected = np.flatnonzero(claims.metric == position)
+        if selected.size == 0:
+            continue
+        day = claims.day[selected]
+        outside = np.zeros(selected.size, dtype=bool)
+        if metric.window is not None:
+            outside = day > after(start[selected], metric.window)
+        late = np.zeros(selected.size, dtype=bool)
+        if last is not None:
+            late = day > day_number(last)
+        if metric.conditions not in holds_cache:
+            holds_cache[metric.conditions] = rules_hold(metric.conditions, people)
+        unmet = ~holds_cache[metric.conditions][person[selected]]
+        reason[selected] = np.select(
+            [outside, late, unmet],
+            [CODE["outside_window"], CODE["after_last_outcome_date"], CODE["condition_not_met"]],
+            default=COUNTS,
+        )
+    return reason
+
+
+def occurrences_of(
+    spec: ContractSpec, claims: Claims, claim_reason: np.ndarray, people_count: int
+) -> Occurrences:
+    """Merge valid claims into occurrences, then apply prerequisites and the limit."""
+    valid = np.flatnonzero(claim_reason == COUNTS)
+    person, metric, day = claims.person[valid], claims.metric[valid], claims.day[valid]
+    order = np.lexsort((day, metric, person))
+    person, metric, day = person[order], metric[order], day[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (np.diff(person) != 0) | (np.diff(metric) != 0) | (np.diff(day) != 0)
+    group = np.cumsum(new) - 1
+    of_claim = np.full(len(claims.row), -1, dtype=np.int64)
+    of_claim[valid[order]] = group
+    first = np.flatnonzero(new)
+    person, metric, day = person[first], metric[first], day[first]
+    reason = np.full(len(first), COUNTS, dtype=np.int8)
+
+    _prerequisites(spec, person, metric, day, reason, people_count)
+    n = _limit(spec, person, metric, reason)
+    return Occurrences(person, metric, day, reason, n, of_claim)
+
+
+def dependency_order(spec: ContractSpec) -> list[int]:
+    """Metric positions with every prerequisite before the metrics that need it."""
+    position = {m.id: i for i, m in enumerate(spec.metrics)}
+    done: list[int] = []
+
+    def visit(index: int) -> None:
+        if index in done:
+            return
+        for prerequisite in spec.metrics[index].prerequisites:
+            visit(position[prerequisite.metric])
+        done.append(index)
+
+    for index in range(len(spec.metrics)):
+        visit(index)
+    return done
+
+
+def _prerequisites(
+    spec: ContractSpec,
+    person: np.ndarray,
+    metric: np.ndarray,
+    day: np.ndarray,
+    reason: np.ndarray,
+    people_count: int,
+) -> None:
+    position = {m.id: i for i, m in enumerate(spec.metrics)}
+    never = np.iinfo(np.int64).max
+    for index in dependency_order(spec):
+        needs = spec.metrics[index].prerequisites
+        if not needs:
+            continue
+        selected = np.flatnonzero((metric == index) & (reason == COUNTS))
+        met = np.ones(selected.size, dtype=bool)
+        for prerequisite in needs:
+            # the earliest valid occurrence is the best a prerequisite can do
+            source = (metric == position[prerequisite.metric]) & (reason == COUNTS)
+            earliest = np.full(people_count, never, dtype=np.int64)
+            np.minimum.at(earliest, person[source], day[source])
+            met &= earliest[person[selected]] <= before(day[selected], prerequisite.min_gap)
+        reason[selected[~met]] = CODE["prerequisite_not_met"]
+
+
+def _limit(
+    spec: ContractSpec, person: np.ndarray, metric: np.ndarray, reason: np.ndarray
+) -> np.ndarray:
+    n = np.zeros(len(person), dtype=np.int64)
+    valid = np.flatnonzero(reason == COUNTS)
+    if valid.size == 0:
+        return n
+    new = np.ones(valid.size, dtype=bool)
+    new[1:] = (np.diff(person[valid]) != 0) | (np.diff(metric[valid]) != 0)
+    starts = np.flatnonzero(new)
+    rank = np.arange(valid.size) - np.repeat(starts, np.diff(np.append(starts, valid.size))) + 1
+    allowed = np.array([m.max_per_participant for m in spec.metrics], dtype=np.int64)
+    over = rank > allowed[metric[valid]]
+    reason[valid[over]] = CODE["limit_per_participant"]
+    n[valid[~over]] = rank[~over]
+    return n

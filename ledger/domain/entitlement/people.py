@@ -1,0 +1,92 @@
+"""Participants as arrays, and the participant rules (conditions of a metric) evaluated at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from contract_specs.model import AgeAtStart, ContractSpec, Flag, OneOf, Rule
+from ledger.domain.entitlement.dates import NO_DAY, age_in_years, day_number, day_numbers
+
+
+@dataclass(frozen=True)
+class People:
+    """Enrolled participants, numbered 0..n-1 in the frame's row order."""
+
+    ids: pd.Index
+    start: np.ndarray  # int64 day numbers
+    cohort: np.ndarray  # str cohort ids
+    cohort_number: np.ndarray  # position in spec.cohorts, -1 if the spec does not know it
+    provider: np.ndarray  # str
+    frame: pd.DataFrame
+
+
+def people_of(spec: ContractSpec, frame: pd.DataFrame) -> People:
+    """Number the participants and code their start dates and cohorts."""
+    frame = frame.reset_index(drop=True)
+    cohort = frame["cohort"].astype(str).to_numpy(dtype=object)
+    numbers = {c.id: i for i, c in enumerate(spec.cohorts)}
+    codes, uniques = pd.factorize(cohort)
+    cohort_number = np.array([numbers.get(u, -1) for u in uniques], dtype=np.int64)
+    return People(
+        ids=pd.Index(frame["participant_id"].astype(str).to_numpy(dtype=object)),
+        start=day_numbers(frame["start_date"]),
+        cohort=cohort,
+        cohort_number=cohort_number[codes] if len(codes) else np.zeros(0, dtype=np.int64),
+        provider=frame["provider"].fillna("").astype(str).to_numpy(dtype=object),
+        frame=frame,
+    )
+
+
+def rule_holds(rule: Rule, people: People) -> np.ndarray:
+    """For each participant, whether the rule holds on the start date (a missing value fails)."""
+    if rule.attribute not in people.frame.columns:
+        return np.zeros(len(people.ids), dtype=bool)
+    column = people.frame[rule.attribute]
+    known = column.notna().to_numpy()
+    if isinstance(rule, AgeAtStart):
+        birth = day_numbers(column)
+        known = known & (birth != NO_DAY)
+        age = age_in_years(np.where(known, birth, 0), people.start)
+        holds = np.ones(len(age), dtype=bool)
+        if rule.min is not None:
+            holds &= age >= rule.min
+        if rule.max is not None:
+            holds &= age <= rule.max
+        return known & holds
+    if isinstance(rule, Flag):
+        values = column.astype(object).where(column.notna(), False).astype(bool).to_numpy()
+        return known & (values == rule.value)
+    if isinstance(rule, OneOf):
+        return known & column.astype(str).isin(rule.values).to_numpy()
+    raise TypeError(f"unknown rule {rule!r}")
+
+
+def rules_hold(rules: tuple[Rule, ...], people: People) -> np.ndarray:
+    """Whether every rule holds, for each participant."""
+    holds = np.ones(len(people.ids), dtype=bool)
+    for rule in rules:
+        holds &= rule_holds(rule, people)
+    return holds
+
+
+def enrolment_refused(spec: ContractSpec, people: People) -> np.ndarray:
+    """Rows that enrolment would refuse (SEMANTICS 2): an unknown cohort, a start date outside the
+    cohort's enrolment window or on/after its cancellation, an eligibility rule that fails, or a
+    full cohort (earlier rows take the places). For rows that never went through enrolment, such
+    as a spec's examples; stored participants were checked when they were imported."""
+    refused = people.cohort_number < 0
+    for number, cohort in enumerate(spec.cohorts):
+        mine = people.cohort_number == number
+        outside = (people.start < day_number(cohort.enrolment_from)) | (
+            people.start > day_number(cohort.enrolment_to)
+        )
+        if cohort.cancelled_on is not None:
+            outside |= people.start >= day_number(cohort.cancelled_on)
+        refused |= mine & (outside | ~rules_hold(cohort.eligibility, people))
+        if cohort.capacity is not None:
+            taken = np.cumsum(mine & ~refused)
+            refused |= mine & ~refused & (taken > cohort.capacity)
+    return refused

@@ -1,0 +1,1 @@
+"""intake layer of the ledger (see docs/architecture.md)."""

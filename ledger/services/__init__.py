@@ -1,0 +1,1 @@
+"""services layer of the ledger (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""storage layer of the ledger (see docs/architecture.md)."""
