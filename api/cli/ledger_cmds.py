@@ -6,6 +6,7 @@ a user can fix are printed one per line (`FILE:ROW: column: reason`) with exit c
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from api.cli.common import (
     import_command,
     run_import,
 )
+from contract_specs.loader import load_spec
 from ledger.intake.cell_safety import terminal_text
 from ledger.services.contracts import activate_version, load_spec_file
 from ledger.services.enrolment import participants_import
@@ -28,7 +30,9 @@ from ledger.services.explain import explain_participant, render
 from ledger.services.export import write_csv
 from ledger.services.ids import participant_named
 from ledger.services.results import import_results
+from ledger.services.spec_preview import preview_document, preview_spec, render_preview
 from ledger.services.verification import import_decisions
+from ledger.storage.db import reading
 
 
 def register(main: click.Group) -> None:
@@ -63,6 +67,25 @@ def register(main: click.Group) -> None:
         else:
             before = f"version {done.previous}" if done.previous else "no version"
             click.echo(f"{contract_id}: version {version} in force (was {before})")
+
+    @contract.command("preview")
+    @click.argument("contract_id", metavar="CONTRACT")
+    @click.argument("new_spec", metavar="NEW_SPEC", type=existing_file)
+    @click.option(
+        "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    )
+    def contract_preview(contract_id: str, new_spec: Path, fmt: str) -> None:
+        """The money NEW_SPEC would change against CONTRACT's facts as of now, per payer and
+        period, per metric and line by line, before it is loaded. Nothing is written."""
+        with common.user_errors():
+            new = load_spec(new_spec)
+        with common.database() as engine, reading(engine) as session:
+            preview = preview_spec(session, contract_id, new, common.now())
+        if fmt == "json":
+            click.echo(json.dumps(preview_document(preview), indent=2))
+        else:
+            for line in render_preview(preview):
+                click.echo(terminal_text(line))
 
     @main.group()
     def participants() -> None:
