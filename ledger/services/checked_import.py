@@ -22,13 +22,16 @@ from ledger.storage.db import hold_until_commit, reading, unit_of_work
 from ledger.storage.tables import table_of
 from ledger.storage.uploads import ImportSummary
 
+Store = Callable[[Session], ImportSummary]
+"""Inserts an import's checked rows in the writer's session."""
+
 
 @dataclass(frozen=True)
 class Checked:
     """A file's rows checked against the database as it was at `stamp`; `store` inserts them."""
 
     stamp: Hashable
-    store: Callable[[Session], ImportSummary]
+    store: Store
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,25 @@ class CheckedImport:
     lock: str
     stamp: Callable[[Session], Hashable]
     check: Callable[[Session], Checked]
+
+
+def contract_import(
+    lock: str,
+    contract_id: str,
+    depends_on: tuple[type[SQLModel], ...],
+    check: Callable[[Session], Store],
+) -> CheckedImport:
+    """An import of `contract_id` serialised by `lock`, whose `check` (returning how to store the
+    checked rows) read the contract's rows of `depends_on`: the stamp is the version in force
+    and those tables' row counts, read just before the check in the same session."""
+
+    def stamp(session: Session) -> Hashable:
+        return contract_stamp(session, contract_id, *depends_on)
+
+    def checked(session: Session) -> Checked:
+        return Checked(stamp(session), check(session))
+
+    return CheckedImport(lock=lock, stamp=stamp, check=checked)
 
 
 def store_checked(session: Session, job: CheckedImport, checked: Checked) -> ImportSummary:

@@ -28,7 +28,7 @@ from contract_specs.model import (
 from ledger.domain.entitlement.people import people_of, rule_holds
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
-from ledger.services.checked_import import Checked, CheckedImport, contract_stamp, in_one_session
+from ledger.services.checked_import import CheckedImport, Store, contract_import, in_one_session
 from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.services.ids import qualify_local
 from ledger.storage.tables import Participant, table_of
@@ -81,10 +81,11 @@ def participants_import(
     default the one in force when it is checked). One import of a contract's participants
     is stored at a time, across processes: the second sees what the first stored (its rows
     unchanged, the cohort's places taken), never a stale view."""
-    return CheckedImport(
-        lock=f"participants:{contract_id}",
-        stamp=lambda session: contract_stamp(session, contract_id, Participant),
-        check=lambda session: _check(session, contract_id, active, path, actor, now, provider),
+    return contract_import(
+        f"participants:{contract_id}",
+        contract_id,
+        (Participant,),
+        lambda session: _check(session, contract_id, active, path, actor, now, provider),
     )
 
 
@@ -96,10 +97,9 @@ def _check(
     actor: str,
     now: datetime,
     provider: str | None,
-) -> Checked:
+) -> Store:
     """Check the file against the spec (`active`, or the one in force) and what is stored."""
     require_contract(session, contract_id)
-    stamp = contract_stamp(session, contract_id, Participant)
     spec = (active or active_spec(session, contract_id)).spec
     checks = open_checks(path, COLUMNS, [a.name for a in spec.attributes])
     typed = check_rows(checks, spec, provider)
@@ -138,7 +138,7 @@ def _check(
             now=now,
         )
 
-    return Checked(stamp, store)
+    return store
 
 
 def check_rows(checks: RowChecks, spec: ContractSpec, provider: str | None = None) -> pd.DataFrame:

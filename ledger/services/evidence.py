@@ -25,7 +25,7 @@ from ledger.domain.entitlement.coding import positions
 from ledger.domain.entitlement.types import EVIDENCE_COLUMNS
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
-from ledger.services.checked_import import Checked, CheckedImport, contract_stamp, in_one_session
+from ledger.services.checked_import import CheckedImport, Store, contract_import, in_one_session
 from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.services.facts import fetch_columns, utc
 from ledger.services.ids import PROVIDER_COLUMN, flag_bad_ids, qualify_local, resolve_column
@@ -80,10 +80,11 @@ def evidence_import(
     one in force when it is checked). One import of a contract's evidence is stored at a time,
     across processes: a file sent twice at once is stored by the first and found unchanged by
     the second (never a unique-key crash)."""
-    return CheckedImport(
-        lock=f"evidence:{contract_id}",
-        stamp=lambda session: contract_stamp(session, contract_id, Participant, Evidence),
-        check=lambda session: _check(session, contract_id, active, path, actor, now, provider),
+    return contract_import(
+        f"evidence:{contract_id}",
+        contract_id,
+        (Participant, Evidence),
+        lambda session: _check(session, contract_id, active, path, actor, now, provider),
     )
 
 
@@ -95,10 +96,9 @@ def _check(
     actor: str,
     now: datetime,
     provider: str | None,
-) -> Checked:
+) -> Store:
     """Check the file against the spec (`active`, or the one in force) and what is stored."""
     require_contract(session, contract_id)
-    stamp = contract_stamp(session, contract_id, Participant, Evidence)
     spec = (active or active_spec(session, contract_id)).spec
     checks = open_checks(path, COLUMNS, (PROVIDER_COLUMN,))
     typed = check_rows(checks, spec, _enrolled(session, contract_id, provider), provider)
@@ -138,7 +138,7 @@ def _check(
             now=now,
         )
 
-    return Checked(stamp, store)
+    return store
 
 
 @dataclass(frozen=True)
