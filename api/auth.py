@@ -77,7 +77,7 @@ class TokenAuth(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not secret.strip():
             raise NotAuthorizedException("send a token: Authorization: Bearer <token>")
         engine: Engine = connection.app.state.engine
-        caller, at = await anyio.to_thread.run_sync(_lookup, engine, secret.strip())
+        caller, at = await anyio.to_thread.run_sync(lookup, engine, secret.strip())
         if caller is None:
             raise NotAuthorizedException("the token is not valid (unknown or revoked)")
         if not caller.contracts:
@@ -96,7 +96,7 @@ class Checked(NamedTuple):
     head: memo.Head
 
 
-def _lookup(engine: Engine, secret: str) -> tuple[Caller | None, memo.Head]:
+def lookup(engine: Engine, secret: str) -> tuple[Caller | None, memo.Head]:
     """The caller a secret stands for, and the head it was checked at. Only valid tokens are
     kept: an unknown secret is looked up every time (a token made later must work)."""
     key = ("caller", digest(secret))

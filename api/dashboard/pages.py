@@ -20,7 +20,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy import Engine
 
-from api.auth import _lookup, own_payer, reach, visible
+from api.auth import lookup, own_payer, reach, visible
 from api.dashboard import sessions, views
 from api.errors import as_problem, handle, not_found
 from contract_specs.model import Role
@@ -42,7 +42,7 @@ def _caller(request: Request[Any, Any, Any], engine: Engine) -> Caller | None:
     secret = sessions.unseal(request.cookies.get(sessions.COOKIE, ""))
     if secret is None:
         return None
-    caller, _ = _lookup(engine, secret)
+    caller, _ = lookup(engine, secret)
     if caller is None or not caller.contracts:
         return None
     return caller
@@ -115,7 +115,7 @@ class DashboardPages(Controller):
         secret = data.get("token", "").strip()
         caller = None
         if secret:
-            caller, _ = await anyio.to_thread.run_sync(_lookup, engine, secret)
+            caller, _ = await anyio.to_thread.run_sync(lookup, engine, secret)
         if caller is None or not caller.contracts:
             return _page(request, "sign_in.html", {"error": "That token is not valid."}, status=401)
         response: Response[Any] = Redirect("/dash/contracts", status_code=303)
