@@ -84,6 +84,7 @@ class Bar:
     x: int
     y: int
     height: int
+    period: str
     label: str
 
 
@@ -94,5 +95,5 @@ def bars(values: list[tuple[str, Decimal]], width: int = 24, height: int = 120) 
     out = []
     for i, (label, value) in enumerate(values):
         h = int(value / top * height)
-        out.append(Bar(i * (width + 8), height - h, h, f"{label}: {value}"))
+        out.append(Bar(i * (width + 8), height - h, h, label, f"{label}: {value}"))
     return out
