@@ -27,10 +27,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 from contract_specs.model import from_minor
 from ledger.intake.cell_safety import xlsx_text
@@ -60,12 +61,14 @@ def write_xlsx(report: Report, out: Path) -> None:
     """Write the report as a workbook at `out` (replaced if it exists)."""
     workbook = Workbook(write_only=True)
     money = money_format(report.currency, report.exponent)
-    _cover(workbook, report)
+    footer = _footer(report)
+    _cover(workbook, report, footer)
     sheets: dict[str, WriteOnlyWorksheet] = {}
     for table in report.tables:
         sheet = workbook.create_sheet(_sheet_title(table))
         sheets[table.name] = sheet
         last = _layout(sheet, table)
+        print_ready(sheet, footer, header_rows="1:1")
         workbook.defined_names[table.name] = DefinedName(
             table.name, attr_text=f"{quote_sheetname(sheet.title)}!$A$1:${last}"
         )
@@ -81,6 +84,27 @@ def write_xlsx(report: Report, out: Path) -> None:
     raw = out.with_name(out.name + ".partial")
     workbook.save(raw)
     _pin_times(raw, out, moment)
+
+
+def print_ready(sheet: WriteOnlyWorksheet, footer: str, header_rows: str | None = None) -> None:
+    """Print as a reader would want (set before the sheet's first row): A4 landscape, as
+    wide as one page (as long as it needs), the header row repeated on every page, and
+    `footer` with the page number and count."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    if header_rows is not None:
+        sheet.print_title_rows = header_rows
+    sheet.oddFooter.center.text = footer
+
+
+def _footer(report: Report) -> str:
+    """The footer of every printed page: what the report is, and page x of y. An `&` of the
+    report's own text is doubled: alone it would start a header/footer code."""
+    what = xlsx_text(report.title).replace("&", "&&")
+    return f"{what[:200]} · page &P of &N"
 
 
 def _sheet_title(table: Table) -> str:
@@ -168,26 +192,29 @@ def text_cell(sheet: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
     return cell
 
 
-def _cover(workbook: Workbook, report: Report) -> None:
+def _cover(workbook: Workbook, report: Report, footer: str) -> None:
     sheet = workbook.create_sheet("Cover")
+    print_ready(sheet, footer)  # before the first row: a streamed sheet writes its setup then
     sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 70
+    # one line a value, wide enough for a landscape page: a wrapped cell keeps its row's
+    # height in a streamed sheet and would print over the next line
+    sheet.column_dimensions["B"].width = 110
     title = text_cell(sheet, report.title)
-    title.font = Font(bold=True, size=14)
+    title.font = Font(bold=True, size=12)
     sheet.append([title])
     sheet.append([])
     for label, value in report.cover:
         cell = text_cell(sheet, label)
         cell.font = Font(bold=True)
-        text = text_cell(sheet, value)
-        text.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.append([cell, text])
+        sheet.append([cell, text_cell(sheet, value)])
     sheet.append([])
     sheet.append(["Sheets"])
     for table in report.tables:
         sheet.append(
             [text_cell(sheet, _sheet_title(table)), text_cell(sheet, table.note or table.title)]
         )
+    # the title may run past column B on screen; on paper the cover is columns A and B only
+    sheet.print_area = f"A1:B{len(report.cover) + len(report.tables) + 4}"
 
 
 _CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")

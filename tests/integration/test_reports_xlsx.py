@@ -91,3 +91,28 @@ def test_the_same_ledger_gives_the_same_workbook_bytes(ledger: Engine, tmp_path:
 )
 def test_money_formats_follow_the_currency(currency: str, exponent: int, expected: str) -> None:
     assert money_format(currency, exponent) == expected
+
+
+@pytest.mark.parametrize("kind", ["commissioner", "provider"])
+def test_every_sheet_prints_as_a_reader_would_want(
+    ledger: Engine, tmp_path: Path, kind: str
+) -> None:
+    out = tmp_path / f"{kind}.xlsx"
+    with unit_of_work(ledger) as session:
+        report = (
+            commissioner_report(session, CONTRACT, "2015-Q2", "council")
+            if kind == "commissioner"
+            else provider_report(session, CONTRACT, "2015-Q2", "north-care")
+        )
+    write_xlsx(report, out)
+    book = load_workbook(out)
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize) == ("landscape", 9), sheet.title  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), sheet.title
+        assert sheet.oddFooter.center.text.endswith("page &P of &N"), sheet.title
+        assert report.title.replace("&", "&&") in sheet.oddFooter.center.text
+        if sheet.title != "Cover":
+            assert sheet.print_title_rows == "$1:$1", sheet.title  # the header on every page
+    assert book["Cover"].print_area == "'Cover'!$A$1:$B$" + str(book["Cover"].max_row)
