@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_spec import write_bench_spec
+from bench.cli_start import cli_start_rows
 from bench.generate import generate, write_csv
 from bench.load import get_once, run_load
 
@@ -143,6 +144,9 @@ def run_size(size: int, folder: Path, options: Options, log: Any = print) -> Siz
     result.steps.append(written)
     log(f"  {size:,}: commissioner report ({both['found']['lines']:,} lines) done")
     result.steps.extend(_progress(common, setup["token"], folder, options))
+    for name, (seconds, peak) in cli_start_rows(spec_path):
+        result.steps.append(Step(name, seconds, peak))
+        log(f"  {size:,}: {name}: {seconds:.2f} s")
     return result
 
 

@@ -47,6 +47,8 @@ TARGETS = {
         Target("reconcile (re-run, no change)", 20.0),
         Target("commissioner report: write xlsx", 1.5, of_floor=True),
         Target("progress: p99 under load", 0.1),
+        Target("cli start: outcomes --help", 0.5),
+        Target("cli start: spec validate", 0.5),
     )
 }
 

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+import sys
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from contract_specs.findings import Finding, child_step, error, jpath
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "contract.schema.json"
 
@@ -30,10 +34,52 @@ def contract_schema() -> dict[str, Any]:
     return schema
 
 
+# The only `format` the contract schema uses; a test keeps this equal to the schema's formats.
+SCHEMA_FORMATS = frozenset({"date"})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _is_date(instance: object) -> bool:
+    """RFC 3339 full-date, as jsonschema's own "date" checker: YYYY-MM-DD and a real day."""
+    if not isinstance(instance, str):
+        return True
+    if not _DATE.fullmatch(instance):
+        return False
+    try:
+        date.fromisoformat(instance)
+    except ValueError:
+        return False
+    return True
+
+
+def _import_jsonschema() -> None:
+    """Import jsonschema without letting it import rfc3987_syntax (STACK.md pitfall 11).
+
+    jsonschema's format module imports rfc3987_syntax when it is installed, only for the
+    "iri" formats, and that compiles a lark grammar for about a second on every CLI start. The
+    contract schema uses no iri format, so the import is refused while jsonschema loads (an
+    ImportError it expects and skips); a process that imported rfc3987_syntax first is left as is.
+    """
+    if "jsonschema" in sys.modules:
+        return
+    blocked = "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        import jsonschema  # noqa: F401
+    finally:
+        if blocked:
+            del sys.modules["rfc3987_syntax"]
+
+
 @cache
 def _validator() -> Draft202012Validator:
-    schema = contract_schema()
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    _import_jsonschema()
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    checker.checks("date", raises=ValueError)(_is_date)
+    return Draft202012Validator(contract_schema(), format_checker=checker)
 
 
 def schema_findings(document: Any) -> list[Finding]:

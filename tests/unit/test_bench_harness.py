@@ -24,6 +24,8 @@ STEPS = (
     "commissioner report: write xlsx",
     "progress: first request",
     "progress: p99 under load",
+    "cli start: outcomes --help",
+    "cli start: spec validate",
 )
 
 
