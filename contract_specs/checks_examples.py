@@ -13,13 +13,35 @@ from typing import Any
 from contract_specs.checks_amounts import too_many_places
 from contract_specs.checks_refs import PARTICIPANT_COLUMNS, POOL, ref, unknown
 from contract_specs.docwalk import Doc, Names, as_date, as_decimal, entries, mapping
-from contract_specs.findings import Finding, child_step, error, jpath
+from contract_specs.findings import Finding, child_step, error, jpath, warning
 
 
 def check_examples(doc: Doc, names: Names) -> Iterator[Finding]:
     """Every row of every example refers to declared cohorts, metrics, payers and attributes."""
+    milestones = {
+        m["id"]: mapping(m.get("threshold")).get("measure")
+        for _, m in entries(doc.get("metrics"))
+        if isinstance(m.get("id"), str) and "threshold" in m
+    }
     for e, example in entries(doc.get("examples")):
         yield from _example(e, example, names)
+        for r, row in entries(example.get("evidence")):
+            if row.get("metric") in milestones:
+                yield _milestone_named(
+                    jpath("examples", e, "evidence", r, "metric"),
+                    row["metric"],
+                    milestones[row["metric"]],
+                )
+
+
+def _milestone_named(path: str, metric: str, measure: object) -> Finding:
+    """A row naming a threshold metric counts for nothing: the example may show that on purpose
+    (a warning, not an error), but an author who meant the measure hears it here."""
+    return warning(
+        path,
+        f"`{metric}` is reached from the rows of measure `{measure}`: a row naming it counts "
+        f"for nothing (threshold_not_claimable); name `{measure}` with a quantity instead",
+    )
 
 
 def _example(e: int, example: Doc, names: Names) -> Iterator[Finding]:

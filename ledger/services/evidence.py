@@ -169,6 +169,18 @@ def check_rows(
         "is neither a metric nor a measure of this contract: use one of "
         + ", ".join(sorted([*metrics, *measures])),
     )
+    milestones = {m.id: m.threshold.measure for m in spec.metrics if m.threshold is not None}
+    named = f["metric"].isin(milestones)
+    if named.any():
+        # the ledger would never pay it (threshold_not_claimable): say so on its row, now
+        checks.flag(
+            named,
+            "metric",
+            f["metric"]
+            + " is a milestone reached from the rows of measure "
+            + f["metric"].map(milestones).astype("str")
+            + ": send those rows, each with its quantity, not the milestone itself",
+        )
     accepted = {**metrics, **{m.id: m.evidence_types for m in spec.measures}}
     needs_type = f["metric"].isin([m for m, types in accepted.items() if types])
     checks.flag(

@@ -175,6 +175,10 @@ def reference_entitlement(
         if thing is None:
             out.not_payable[eid] = "unknown_metric"
             continue
+        if row["metric"] in metrics and metrics[row["metric"]].threshold is not None:
+            # a milestone is reached from its measure's rows, never claimed by naming it
+            out.not_payable[eid] = "threshold_not_claimable"
+            continue
         status = row.get("status") or "verified"
         if status == "rejected":
             out.not_payable[eid] = "rejected"

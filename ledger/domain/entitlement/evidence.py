@@ -1,6 +1,7 @@
-"""Checks on each evidence row before occurrences exist (SEMANTICS 3.1): enrolment, metric,
-verification status, evidence type, quantity, the submission date and the start date. The first
-failing check names the row's reason."""
+"""Checks on each evidence row before occurrences exist (SEMANTICS 3.1): enrolment, metric (a
+threshold metric is reached from its measure's rows, never named directly), verification status,
+evidence type, quantity, the submission date and the start date. The first failing check names
+the row's reason."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ class Things:
     metric_count: int
     automatic: np.ndarray
     evidence_types: tuple[tuple[str, ...], ...]
+    # False for a threshold metric: only its measure's rows reach it
+    claimable: np.ndarray
 
     def is_measure(self, thing: np.ndarray) -> np.ndarray:
         return thing >= self.metric_count
@@ -49,6 +52,9 @@ def things_of(spec: ContractSpec) -> Things:
         metric_count=len(spec.metrics),
         automatic=np.array([item.id in automatic for item in items], dtype=bool),
         evidence_types=tuple(tuple(item.evidence_types) for item in items),
+        claimable=np.array(
+            [not (isinstance(item, Metric) and item.threshold) for item in items], dtype=bool
+        ),
     )
 
 
@@ -78,6 +84,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
     submitted = day_numbers(evidence["submitted_on"])
     safe_thing = np.maximum(thing, 0)
     automatic = things.automatic[safe_thing] if len(things.ids) else np.zeros(len(thing), bool)
+    claimable = things.claimable[safe_thing] if len(things.ids) else np.ones(len(thing), bool)
     # the one status rule (ledger.evidence_status): a missing or empty status is no decision,
     # which counts only where verification is automatic; an unknown word stays -1
     written = status_codes(evidence["status"])
@@ -98,6 +105,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
         [
             person < 0,
             thing < 0,
+            ~claimable,
             status == REJECTED,
             status == REVOKED,
             ~counts(status),
@@ -110,6 +118,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
         [
             CODE["not_enrolled"],
             CODE["unknown_metric"],
+            CODE["threshold_not_claimable"],
             CODE["rejected"],
             CODE["revoked"],
             CODE["not_verified"],

@@ -177,6 +177,11 @@ def _text(spec: ContractSpec, reason: str, item: Metric | Measure | None) -> str
         return "no enrolled participant with this id"
     if reason == "unknown_metric":
         return "the spec has no metric or measure with this id"
+    if reason == "threshold_not_claimable" and isinstance(item, Metric) and item.threshold:
+        return (
+            f"{name} is reached from the rows of measure {item.threshold.measure} "
+            "(with quantities): send those rows, not the milestone itself"
+        )
     if reason == "not_verified":
         return f"{name} counts only verified evidence"
     if reason in ("rejected", "revoked"):

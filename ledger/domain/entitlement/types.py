@@ -95,6 +95,7 @@ CUT_REASONS = (
 NOT_PAYABLE_REASONS = (
     "not_enrolled",
     "unknown_metric",
+    "threshold_not_claimable",
     "not_verified",
     "rejected",
     "revoked",

@@ -1,0 +1,83 @@
+"""The checks of the rules added for issue 16 ("what could not be said"), table-driven: one
+mistake in an otherwise valid spec -> its finding, at its JSON path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_specs.loader import check_spec_text
+from contract_specs.yaml_lines import read_yaml
+
+BASE = Path(__file__).parents[1] / "fixtures" / "specs" / "job_outcomes.yaml"
+Doc = dict[str, Any]
+
+
+def base() -> Doc:
+    data: Doc = read_yaml(BASE.read_text()).data
+    return data
+
+
+def findings_of(doc: Doc) -> list[tuple[str, str, str]]:
+    checked = check_spec_text(json.dumps(doc), "spec.json")
+    return [(f.path, f.severity, f.message) for f in checked.findings]
+
+
+def metric(doc: Doc, i: int) -> Doc:
+    result: Doc = doc["metrics"][i]
+    return result
+
+
+def with_milestone(doc: Doc) -> Doc:
+    doc["measures"] = [{"id": "earnings", "name": "Earnings", "unit": "GBP"}]
+    doc["metrics"].append(
+        {
+            "id": "earned_768",
+            "name": "Earned 768",
+            "threshold": {"measure": "earnings", "quantity": "768"},
+            "tariff": [{"from": "2015-01-01", "price": "300.00"}],
+        }
+    )
+    return doc
+
+
+def example_row(doc: Doc, **row: Any) -> Doc:
+    doc["examples"][0]["evidence"].append(
+        {"evidence_id": "E9", "participant_id": "P1", "achieved_on": "2015-06-01", **row}
+    )
+    return doc
+
+
+CASES: list[tuple[str, Callable[[Doc], object], str, str, str]] = [
+    # (name, mutation, JSON path of the finding, severity, a phrase its message must contain)
+    (
+        "an example row naming a threshold metric instead of its measure",
+        lambda d: example_row(with_milestone(d), metric="earned_768"),
+        "$.examples[0].evidence[2].metric",
+        "warning",
+        "name `earnings` with a quantity instead",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "severity", "phrase"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_each_mistake_is_found_at_its_path(
+    mutate: Callable[[Doc], object], path: str, severity: str, phrase: str
+) -> None:
+    doc = base()
+    mutate(doc)
+    found = [(p, s, m) for p, s, m in findings_of(doc) if p == path]
+    assert found, findings_of(doc)
+    assert any(s == severity and phrase in m for _, s, m in found), found
+
+
+def test_the_base_spec_is_clean() -> None:
+    assert [f for f in findings_of(base()) if f[1] == "error"] == []
