@@ -12,11 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from contract_specs.model import (
+    AgeAtOutcome,
     AgeAtStart,
     Attribute,
     AttributeType,
     Cohort,
     CohortMetric,
+    Condition,
     Contract,
     ContractCaps,
     ContractSpec,
@@ -132,6 +134,13 @@ def _rule(rule: Doc) -> Rule:
     return OneOf(attribute=body["attribute"], values=tuple(body["values"]))
 
 
+def _condition(rule: Doc) -> Condition:
+    body = rule.get("age_at_outcome")
+    if body is not None:
+        return AgeAtOutcome(attribute=body["attribute"], min=body.get("min"), max=body.get("max"))
+    return _rule(rule)
+
+
 def _prices(schedule: list[Doc]) -> Schedule[Decimal]:
     return Schedule(tuple(Dated(_date(e["from"]), Decimal(e["price"])) for e in schedule))
 
@@ -186,7 +195,7 @@ def _metric(m: Doc) -> Metric:
         tariff=_prices(m["tariff"]),
         evidence_types=tuple(m.get("evidence_types", [])),
         window=_duration(m["window"]) if "window" in m else None,
-        conditions=tuple(_rule(r) for r in m.get("conditions", [])),
+        conditions=tuple(_condition(r) for r in m.get("conditions", [])),
         prerequisites=tuple(
             Prerequisite(metric=p["metric"], min_gap=_duration(p.get("min_gap", {})))
             for p in m.get("prerequisites", [])

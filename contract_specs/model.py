@@ -170,6 +170,21 @@ class OneOf:
 Rule = AgeAtStart | Flag | OneOf
 
 
+@dataclass(frozen=True)
+class AgeAtOutcome:
+    """Age in whole years on the day the outcome is achieved, within [min, max] ("aged 16 or over
+    when the job starts"). A metric condition only: enrolment has no outcome day."""
+
+    attribute: str
+    min: int | None = None
+    max: int | None = None
+
+
+# what a metric's `conditions` may hold: the participant rules, judged on the start date, and
+# the rules judged on the day of the outcome
+Condition = Rule | AgeAtOutcome
+
+
 # --- parties, attributes, cohorts ------------------------------------------------------------
 
 
@@ -249,7 +264,7 @@ class Metric:
     tariff: Schedule[Decimal]
     evidence_types: tuple[str, ...] = ()
     window: Duration | None = None
-    conditions: tuple[Rule, ...] = ()
+    conditions: tuple[Condition, ...] = ()
     prerequisites: tuple[Prerequisite, ...] = ()
     max_per_participant: int = 1
     threshold: Threshold | None = None

@@ -22,7 +22,9 @@ from math import floor
 from typing import Any
 
 from contract_specs.model import (
+    AgeAtOutcome,
     AgeAtStart,
+    Condition,
     ContractSpec,
     Flag,
     Metric,
@@ -100,6 +102,17 @@ def rule_holds(rule: Rule, person: Row, start: date) -> bool:
     if isinstance(rule, OneOf):
         return str(value) in rule.values
     raise TypeError(rule)
+
+
+def condition_holds(rule: Condition, person: Row, start: date, day: date) -> bool:
+    """A metric condition: an age at the outcome is judged on the outcome's day."""
+    if isinstance(rule, AgeAtOutcome):
+        birth = person.get(rule.attribute)
+        if birth is None:
+            return False
+        age = age_on(birth, day)
+        return (rule.min is None or age >= rule.min) and (rule.max is None or age <= rule.max)
+    return rule_holds(rule, person, start)
 
 
 def value_at(schedule: Schedule[Any] | None, day: date) -> Any:
@@ -247,7 +260,7 @@ def reference_entitlement(
             reason = "outside_window"
         elif last_date is not None and day > last_date:
             reason = "after_last_outcome_date"
-        elif not all(rule_holds(rule, person, start) for rule in metric.conditions):
+        elif not all(condition_holds(rule, person, start, day) for rule in metric.conditions):
             reason = "condition_not_met"
         if reason:
             pair_reason[(eid, metric_id)] = reason

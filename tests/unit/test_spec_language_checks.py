@@ -61,6 +61,42 @@ CASES: list[tuple[str, Callable[[Doc], object], str, str, str]] = [
         "warning",
         "name `earnings` with a quantity instead",
     ),
+    (
+        "an age at the outcome in a cohort's eligibility",
+        lambda d: d["cohorts"][0]["eligibility"].append(
+            {"age_at_outcome": {"attribute": "date_of_birth", "min": 16}}
+        ),
+        "$.cohorts[0].eligibility[1].age_at_outcome",
+        "error",
+        "use age_at_start here",
+    ),
+    (
+        "an age at the outcome on an attribute that is not a date",
+        lambda d: metric(d, 0).update(
+            conditions=[{"age_at_outcome": {"attribute": "care_leaver", "min": 16}}]
+        ),
+        "$.metrics[0].conditions[0].age_at_outcome.attribute",
+        "error",
+        "age_at_outcome needs a date attribute",
+    ),
+    (
+        "an age at the outcome with no bound",
+        lambda d: metric(d, 0).update(
+            conditions=[{"age_at_outcome": {"attribute": "date_of_birth"}}]
+        ),
+        "$.metrics[0].conditions[0].age_at_outcome",
+        "error",
+        "needs `min`, `max` or both",
+    ),
+    (
+        "an age at the outcome with a key it does not know",
+        lambda d: metric(d, 0).update(
+            conditions=[{"age_at_outcome": {"attribute": "date_of_birth", "minimum": 16}}]
+        ),
+        "$.metrics[0].conditions[0].age_at_outcome.minimum",
+        "error",
+        "did you mean `min`",
+    ),
 ]
 
 

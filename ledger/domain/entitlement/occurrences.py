@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from contract_specs.model import ContractSpec, Rule
+from contract_specs.model import AgeAtOutcome, Condition, ContractSpec
 from ledger.domain.entitlement.dates import after, before, day_number
-from ledger.domain.entitlement.people import People, rules_hold
+from ledger.domain.entitlement.people import People, outcome_rules_hold, rules_hold
 from ledger.domain.entitlement.reasons import CODE, COUNTS
 from ledger.domain.entitlement.thresholds import Claims
 
@@ -37,7 +37,7 @@ def check_claims(spec: ContractSpec, claims: Claims, people: People) -> np.ndarr
     start = people.start[person]
     reason = np.full(len(claims.row), COUNTS, dtype=np.int8)
     last = spec.contract.last_outcome_date
-    holds_cache: dict[tuple[Rule, ...], np.ndarray] = {}
+    holds_cache: dict[tuple[Condition, ...], np.ndarray] = {}
     for position, metric in enumerate(spec.metrics):
         selected = np.flatnonzero(claims.metric == position)
         if selected.size == 0:
@@ -52,6 +52,9 @@ def check_claims(spec: ContractSpec, claims: Claims, people: People) -> np.ndarr
         if metric.conditions not in holds_cache:
             holds_cache[metric.conditions] = rules_hold(metric.conditions, people)
         unmet = ~holds_cache[metric.conditions][person[selected]]
+        if any(isinstance(rule, AgeAtOutcome) for rule in metric.conditions):
+            # judged on the claim's own day (a milestone's: the day it was reached)
+            unmet |= ~outcome_rules_hold(metric.conditions, people, person[selected], day)
         reason[selected] = np.select(
             [outside, late, unmet],
             [CODE["outside_window"], CODE["after_last_outcome_date"], CODE["condition_not_met"]],
