@@ -142,7 +142,25 @@ def _condition(rule: Doc) -> Condition:
 
 
 def _prices(schedule: list[Doc]) -> Schedule[Decimal]:
-    return Schedule(tuple(Dated(_date(e["from"]), Decimal(e["price"])) for e in schedule))
+    """Each entry's price (of the first occurrence, where an entry lists `prices`)."""
+    return Schedule(
+        tuple(
+            Dated(_date(e["from"]), Decimal(e["price"] if "price" in e else e["prices"][0]))
+            for e in schedule
+        )
+    )
+
+
+def _by_occurrence(schedule: list[Doc]) -> Schedule[tuple[Decimal, ...]] | None:
+    """Each entry's prices by occurrence number, when any entry lists them (else None)."""
+    if not any("prices" in e for e in schedule):
+        return None
+    return Schedule(
+        tuple(
+            Dated(_date(e["from"]), tuple(Decimal(p) for p in e.get("prices", [e.get("price")])))
+            for e in schedule
+        )
+    )
 
 
 def _shares(schedule: list[Doc]) -> Schedule[Mapping[str, Decimal]]:
@@ -173,6 +191,9 @@ def _cohort(c: Doc) -> Cohort:
         eligibility=tuple(_rule(r) for r in c.get("eligibility", [])),
         tariffs={m: _prices(s) for m, s in c.get("tariffs", {}).items()},
         cancelled_on=_date(c["cancelled_on"]) if "cancelled_on" in c else None,
+        tariffs_by_occurrence={
+            m: by for m, s in c.get("tariffs", {}).items() if (by := _by_occurrence(s))
+        },
     )
 
 
@@ -212,6 +233,8 @@ def _metric(m: Doc) -> Metric:
         caps=_caps(m.get("caps")),
         payer_shares=_shares(m["payer_shares"]) if "payer_shares" in m else None,
         description=m.get("description", ""),
+        min_spacing=_duration(m["min_spacing"]) if "min_spacing" in m else None,
+        tariff_by_occurrence=_by_occurrence(m["tariff"]),
     )
 
 

@@ -25,6 +25,7 @@ from contract_specs.checks_dates import (
 from contract_specs.checks_examples import check_examples
 from contract_specs.checks_investment import check_investment
 from contract_specs.checks_refs import check_cycles, check_ids, check_references
+from contract_specs.checks_repeats import check_repeats
 from contract_specs.checks_triggers import check_triggers
 from contract_specs.docwalk import Names, entries
 from contract_specs.findings import Finding, error
@@ -51,6 +52,7 @@ def semantic_findings(document: Any) -> list[Finding]:
     found.extend(check_examples(document, names))
     found.extend(check_investment(document, names))
     found.extend(check_triggers(document, names))
+    found.extend(check_repeats(document))
     return found
 
 

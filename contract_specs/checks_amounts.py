@@ -10,7 +10,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from contract_specs.docwalk import Doc, Names, as_decimal, decimal_places, entries, mapping
+from contract_specs.docwalk import (
+    Doc,
+    Names,
+    as_decimal,
+    decimal_places,
+    entries,
+    entry_prices,
+    mapping,
+)
 from contract_specs.findings import Finding, error, jpath, warning
 
 HUNDRED = Decimal(100)
@@ -150,13 +158,13 @@ def _highest_prices(doc: Doc) -> dict[str, tuple[Decimal, int]]:
     for _, cohort in entries(doc.get("cohorts")):
         for overridden, schedule in mapping(cohort.get("tariffs")).items():
             overrides.setdefault(overridden, []).extend(
-                e.get("price") for _, e in entries(schedule)
+                p for _, e in entries(schedule) for p in entry_prices(e)
             )
     for i, metric in entries(doc.get("metrics")):
         metric_id = metric.get("id")
         if not isinstance(metric_id, str):
             continue
-        written = [e.get("price") for _, e in entries(metric.get("tariff"))]
+        written = [p for _, e in entries(metric.get("tariff")) for p in entry_prices(e)]
         prices = [
             p for p in map(as_decimal, written + overrides.get(metric_id, [])) if p is not None
         ]

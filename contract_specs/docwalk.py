@@ -31,6 +31,12 @@ def entries(value: Any) -> Iterator[tuple[int, Doc]]:
                 yield index, item
 
 
+def entry_prices(entry: Doc) -> list[Any]:
+    """The prices a tariff entry writes: its `price`, or each of its `prices` (by occurrence)."""
+    listed = entry.get("prices")
+    return [entry.get("price"), *(listed if isinstance(listed, list) else [])]
+
+
 def as_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 

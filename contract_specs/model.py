@@ -218,6 +218,8 @@ class Cohort:
     tariffs: Mapping[str, Schedule[Decimal]] = field(default_factory=dict)
     # set when a cohort was cancelled (e.g. Peterborough cohort 3): no enrolment from this date
     cancelled_on: date | None = None
+    # the overrides that price by occurrence number (see Metric.tariff_by_occurrence)
+    tariffs_by_occurrence: Mapping[str, Schedule[tuple[Decimal, ...]]] = field(default_factory=dict)
 
 
 # --- individual outcome metrics --------------------------------------------------------------
@@ -274,6 +276,16 @@ class Metric:
     caps: MetricCaps = MetricCaps()
     payer_shares: Schedule[Mapping[str, Decimal]] | None = None
     description: str = ""
+    # repeated outcomes: an occurrence counts only this long after the previous one that counted
+    min_spacing: Duration | None = None
+    # prices by occurrence number, when an entry of the tariff gives `prices`: the same entries
+    # as `tariff` (which holds each entry's first price), each with its list of prices
+    tariff_by_occurrence: Schedule[tuple[Decimal, ...]] | None = None
+
+
+def occurrence_price(prices: tuple[Decimal, ...], n: int) -> Decimal:
+    """The price of occurrence n (1-based): the n-th of the list, the last one for any later."""
+    return prices[min(n, len(prices)) - 1]
 
 
 # --- cohort-level outcome metrics ------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any
 from contract_specs.model import (
     AgeAtOutcome,
     AgeAtStart,
+    Cohort,
     Condition,
     ContractSpec,
     Flag,
@@ -32,6 +33,7 @@ from contract_specs.model import (
     Rule,
     Schedule,
     Verification,
+    occurrence_price,
     to_minor,
 )
 
@@ -113,6 +115,25 @@ def condition_holds(rule: Condition, person: Row, start: date, day: date) -> boo
         age = age_on(birth, day)
         return (rule.min is None or age >= rule.min) and (rule.max is None or age <= rule.max)
     return rule_holds(rule, person, start)
+
+
+def tariff_price(metric: Metric, cohort: Cohort | None, day: date, n: int) -> Decimal | None:
+    """The price of occurrence n on `day`: the cohort's override when it has an entry in force,
+    else the metric's; an entry listing prices by occurrence gives its n-th (or last)."""
+    for schedule, by_occurrence in (
+        (
+            cohort.tariffs.get(metric.id) if cohort else None,
+            cohort.tariffs_by_occurrence.get(metric.id) if cohort else None,
+        ),
+        (metric.tariff, metric.tariff_by_occurrence),
+    ):
+        if schedule is None or schedule.at(day) is None:
+            continue
+        if by_occurrence is None:
+            return schedule.at(day)
+        prices = by_occurrence.at(day)
+        return None if prices is None else occurrence_price(prices, n)
+    return None
 
 
 def value_at(schedule: Schedule[Any] | None, day: date) -> Any:
@@ -299,6 +320,15 @@ def reference_entitlement(
         metric = metrics[metric_id]
         person = people[pid]
         occs.sort(key=lambda o: o.achieved_on)
+        if metric.min_spacing is not None:
+            # each occurrence counts only from the previous counted one plus the spacing
+            spaced: list[Occurrence] = []
+            for occ in occs:
+                if spaced and occ.achieved_on < metric.min_spacing.after(spaced[-1].achieved_on):
+                    occ.reason = "too_soon_after_previous"
+                else:
+                    spaced.append(occ)
+            occs = spaced
         for n, occ in enumerate(occs, start=1):
             if n > metric.max_per_participant:
                 occ.reason = "limit_per_participant"
@@ -307,9 +337,7 @@ def reference_entitlement(
             occ.cohort = person["cohort"]
             occ.provider = person["provider"]
             cohort = next((c for c in spec.cohorts if c.id == person["cohort"]), None)
-            price = value_at(cohort.tariffs.get(metric_id) if cohort else None, occ.achieved_on)
-            if price is None:
-                price = metric.tariff.at(occ.achieved_on)
+            price = tariff_price(metric, cohort, occ.achieved_on, n)
             occ.price = 0 if price is None else to_minor(price, exponent)
             occ.shares = shares_on(spec, metric.payer_shares, occ.achieved_on)
             payable.append(occ)

@@ -97,6 +97,61 @@ CASES: list[tuple[str, Callable[[Doc], object], str, str, str]] = [
         "error",
         "did you mean `min`",
     ),
+    (
+        "a tariff entry with both a price and prices by occurrence",
+        lambda d: metric(d, 0)["tariff"][0].update(prices=["1000.00", "500.00"]),
+        "$.metrics[0].tariff[0]",
+        "error",
+        "give exactly one",
+    ),
+    (
+        "a tariff entry with neither a price nor prices",
+        lambda d: metric(d, 0)["tariff"][0].pop("price"),
+        "$.metrics[0].tariff[0]",
+        "error",
+        "either one `price` or `prices`",
+    ),
+    (
+        "a cohort override entry with neither",
+        lambda d: d["cohorts"][0].update(tariffs={"job_entry": [{"from": "2015-01-01"}]}),
+        "$.cohorts[0].tariffs.job_entry[0]",
+        "error",
+        "either one `price` or `prices`",
+    ),
+    (
+        "prices by occurrence with too many decimals",
+        lambda d: (
+            metric(d, 0)["tariff"][0].update(price=None, prices=["1.1234567"])
+            or metric(d, 0)["tariff"][0].pop("price")
+        ),
+        "$.metrics[0].tariff[0].prices[0]",
+        "error",
+        "",
+    ),
+    (
+        "prices by occurrence on a metric paid once",
+        lambda d: (
+            metric(d, 0)["tariff"][0].update(prices=["1000.00", "500.00"])
+            or metric(d, 0)["tariff"][0].pop("price")
+        ),
+        "$.metrics[0].tariff[0].prices",
+        "warning",
+        "only the first of these prices can ever be paid",
+    ),
+    (
+        "a spacing on a metric paid once",
+        lambda d: metric(d, 0).update(min_spacing={"months": 3}),
+        "$.metrics[0].min_spacing",
+        "warning",
+        "changes nothing",
+    ),
+    (
+        "a spacing that is not a duration",
+        lambda d: metric(d, 0).update(min_spacing={"quarters": 1}, max_per_participant=4),
+        "$.metrics[0].min_spacing.quarters",
+        "error",
+        "unknown key `quarters`",
+    ),
 ]
 
 

@@ -151,7 +151,7 @@ def _payable(
     person = occurrences.person[chosen]
     position = occurrences.metric[chosen]
     day = occurrences.day[chosen]
-    prices = prices_of(spec, position, day, people.cohort_number[person])
+    prices = prices_of(spec, position, day, people.cohort_number[person], occurrences.n[chosen])
     labels = list(prices.labels)
 
     payments = cohort_payments(spec, facts.results)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from contract_specs.model import ContractSpec, Measure, Metric
+from contract_specs.model import ContractSpec, Duration, Measure, Metric
 from ledger.domain.entitlement.caps import (
     CONTRACT,
     METRIC_AMOUNT,
@@ -171,6 +171,13 @@ def _dated_text(
     return achieved + " before start " + _dates(start)
 
 
+def _words(duration: Duration) -> str:
+    """A duration as "3 months", "1 month 2 weeks"."""
+    parts = [(duration.months, "month"), (duration.weeks, "week"), (duration.days, "day")]
+    said = [f"{count} {unit}{'s' * (count != 1)}" for count, unit in parts if count]
+    return " ".join(said) or "0 days"
+
+
 def _text(spec: ContractSpec, reason: str, item: Metric | Measure | None) -> str:
     name = item.id if item is not None else "?"
     if reason == "not_enrolled":
@@ -197,6 +204,8 @@ def _text(spec: ContractSpec, reason: str, item: Metric | Measure | None) -> str
         return f"a row of measure {name} needs a quantity"
     if reason == "threshold_not_reached":
         return f"cumulative {name} since start reached no milestone with this row"
+    if reason == "too_soon_after_previous" and isinstance(item, Metric) and item.min_spacing:
+        return f"{name} counts only {_words(item.min_spacing)} after the previous one that counted"
     if reason == "limit_per_participant" and isinstance(item, Metric):
         return f"{name} pays at most {item.max_per_participant} per participant"
     if reason == "participant_cap_reached":

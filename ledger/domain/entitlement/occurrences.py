@@ -2,8 +2,9 @@
 
 A claim (evidence row, metric, day) is checked against the metric's window, the contract's last
 outcome date and the metric's conditions; the valid claims of one participant, metric and day
-are one occurrence. Occurrences then need their prerequisites (in dependency order) and are
-ranked per participant and metric for the limit per participant.
+are one occurrence. Occurrences then need their prerequisites (in dependency order), their
+spacing from the previous occurrence that counted (a metric's `min_spacing`), and are ranked
+per participant and metric for the limit per participant.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def occurrences_of(
     reason = np.full(len(first), COUNTS, dtype=np.int8)
 
     _prerequisites(spec, person, metric, day, reason, people_count)
+    _spacing(spec, person, metric, day, reason)
     n = _limit(spec, person, metric, reason)
     return Occurrences(person, metric, day, reason, n, of_claim)
 
@@ -125,6 +127,36 @@ def _prerequisites(
             np.minimum.at(earliest, person[source], day[source])
             met &= earliest[person[selected]] <= before(day[selected], prerequisite.min_gap)
         reason[selected[~met]] = CODE["prerequisite_not_met"]
+
+
+def _spacing(
+    spec: ContractSpec, person: np.ndarray, metric: np.ndarray, day: np.ndarray, reason: np.ndarray
+) -> None:
+    """An occurrence of a metric with a `min_spacing` counts only on or after the previous one
+    that counted plus the spacing. Which one counted depends on the one before, so the walk goes
+    by rank within each participant's occurrences (a loop over ranks, never over people)."""
+    for index, item in enumerate(spec.metrics):
+        if item.min_spacing is None:
+            continue
+        selected = np.flatnonzero((metric == index) & (reason == COUNTS))
+        if selected.size < 2:
+            continue
+        # occurrences are sorted by (participant, metric, day): groups are runs of a participant
+        new = np.ones(selected.size, dtype=bool)
+        new[1:] = person[selected[1:]] != person[selected[:-1]]
+        group = np.cumsum(new) - 1
+        starts = np.flatnonzero(new)
+        rank = np.arange(selected.size) - starts[group]
+        # the day from which the next occurrence may count, per group (the first always does)
+        allowed = np.full(len(starts), np.iinfo(np.int64).min, dtype=np.int64)
+        by_rank = np.argsort(rank, kind="stable")
+        bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
+        for k in range(len(bounds) - 1):
+            at = by_rank[bounds[k] : bounds[k + 1]]
+            these, owner = selected[at], group[at]
+            counts = day[these] >= allowed[owner]
+            reason[these[~counts]] = CODE["too_soon_after_previous"]
+            allowed[owner[counts]] = after(day[these[counts]], item.min_spacing)
 
 
 def _limit(
