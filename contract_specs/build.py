@@ -16,6 +16,7 @@ from contract_specs.model import (
     AgeAtStart,
     Attribute,
     AttributeType,
+    ClockFrom,
     Cohort,
     CohortMetric,
     Condition,
@@ -25,6 +26,7 @@ from contract_specs.model import (
     Dated,
     Direction,
     Duration,
+    Event,
     Example,
     ExpectedLine,
     ExpectedNotPayable,
@@ -83,6 +85,26 @@ def build_spec(doc: Doc) -> ContractSpec:
         version=doc.get("version"),
         investment=_investment(doc["investment"]) if "investment" in doc else None,
         triggers=tuple(_trigger(t) for t in doc.get("triggers", [])),
+        events=tuple(_event(e) for e in doc.get("events", [])),
+    )
+
+
+def _event(e: Doc) -> Event:
+    return Event(
+        id=e["id"],
+        name=e["name"],
+        evidence_types=tuple(e.get("evidence_types", [])),
+        verification=Verification(e.get("verification", "required")),
+        description=e.get("description", ""),
+    )
+
+
+def _prerequisite(p: Doc) -> Prerequisite:
+    return Prerequisite(
+        metric=p["metric"],
+        min_gap=_duration(p.get("min_gap", {})),
+        measured_from=ClockFrom(p.get("measured_from", "any")),
+        interrupted_by=tuple(p.get("interrupted_by", [])),
     )
 
 
@@ -217,10 +239,7 @@ def _metric(m: Doc) -> Metric:
         evidence_types=tuple(m.get("evidence_types", [])),
         window=_duration(m["window"]) if "window" in m else None,
         conditions=tuple(_condition(r) for r in m.get("conditions", [])),
-        prerequisites=tuple(
-            Prerequisite(metric=p["metric"], min_gap=_duration(p.get("min_gap", {})))
-            for p in m.get("prerequisites", [])
-        ),
+        prerequisites=tuple(_prerequisite(p) for p in m.get("prerequisites", [])),
         max_per_participant=m.get("max_per_participant", 1),
         threshold=(
             Threshold(measure=threshold["measure"], quantity=Decimal(threshold["quantity"]))

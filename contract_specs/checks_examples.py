@@ -55,7 +55,7 @@ def _example(e: int, example: Doc, names: Names) -> Iterator[Finding]:
                 yield _again(jpath(*at, "participants", r, "participant_id"), pid, participants)
             participants.setdefault(pid, jpath(*at, "participants", r))
     evidence: dict[str, str] = {}
-    metric_or_measure = [*names.metrics, *names.measures]
+    metric_or_measure = [*names.metrics, *names.measures, *names.events]
     for r, row in entries(example.get("evidence")):
         path = jpath(*at, "evidence", r)
         yield from unknown(

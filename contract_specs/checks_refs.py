@@ -1,7 +1,8 @@
 """Semantic checks: every id is declared once, and every reference names something declared.
 
-Metric, cohort metric and measure ids share one namespace: an evidence row's `metric` column may
-name a metric or a measure, and an entitlement line's `metric` a metric or a cohort metric.
+Metric, cohort metric, measure and event ids share one namespace: an evidence row's `metric`
+column may name a metric, a measure or an event, and an entitlement line's `metric` a metric or
+a cohort metric.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def unknown(path: str, name: Any, known: Iterable[str], what: str, where: str) -
 _DECLARED: dict[str, tuple[str, Callable[[Names], Iterable[str]]]] = {
     "metric": ("metrics", lambda n: n.metrics),
     "measure": ("measures", lambda n: n.measures),
+    "event": ("events", lambda n: n.events),
     "cohort": ("cohorts", lambda n: n.cohorts),
     "cohort metric": ("cohort_metrics", lambda n: n.cohort_metrics),
     "payer": ("payers", lambda n: n.payers),
@@ -52,7 +54,7 @@ def ref(path: str, name: Any, what: str, names: Names) -> Iterator[Finding]:
 _NAMESPACES = (
     (("parties",), "id", "party id"),
     (("cohorts",), "id", "cohort id"),
-    (("metrics", "cohort_metrics", "measures"), "id", "metric or measure id"),
+    (("metrics", "cohort_metrics", "measures", "events"), "id", "metric, measure or event id"),
     (("payers",), "party", "payer"),
     (("examples",), "name", "example name"),
 )
@@ -122,6 +124,13 @@ def check_references(doc: Doc, names: Names) -> Iterator[Finding]:
                 "metric",
                 names,
             )
+            for k, event in enumerate(_list(prerequisite.get("interrupted_by"))):
+                yield from ref(
+                    jpath("metrics", i, "prerequisites", j, "interrupted_by", k),
+                    event,
+                    "event",
+                    names,
+                )
         threshold = mapping(metric.get("threshold"))
         yield from ref(
             jpath("metrics", i, "threshold", "measure"), threshold.get("measure"), "measure", names

@@ -82,6 +82,7 @@ class Names:
     metrics: list[str] = field(default_factory=list)
     cohort_metrics: list[str] = field(default_factory=list)
     measures: dict[str, int] = field(default_factory=dict)  # id -> decimals
+    events: list[str] = field(default_factory=list)
     attributes: dict[str, Doc] = field(default_factory=dict)
     exponent: int | None = None
 
@@ -98,6 +99,7 @@ class Names:
         names.cohorts = _ids(doc.get("cohorts"))
         names.metrics = _ids(doc.get("metrics"))
         names.cohort_metrics = _ids(doc.get("cohort_metrics"))
+        names.events = _ids(doc.get("events"))
         for _, measure in entries(doc.get("measures")):
             decimals = measure.get("decimals", 2)
             if isinstance(measure.get("id"), str):

@@ -245,12 +245,35 @@ class Threshold:
     quantity: Decimal
 
 
+class ClockFrom(StrEnum):
+    """Which prerequisite occurrence a gap is measured from."""
+
+    ANY = "any"  # any valid one at least the gap earlier (the earliest decides)
+    LATEST = "latest"  # the latest one on or before the outcome: a new entry restarts the clock
+
+
 @dataclass(frozen=True)
 class Prerequisite:
-    """A valid occurrence of `metric` must exist at least `min_gap` before this one."""
+    """A valid occurrence of `metric` must exist at least `min_gap` before this one; measured
+    from the latest one when `measured_from` says so, and with none of the `interrupted_by`
+    events strictly between it and this one."""
 
     metric: str
     min_gap: Duration = Duration()
+    measured_from: ClockFrom = ClockFrom.ANY
+    interrupted_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happens to a participant and pays nothing (an abandonment, an eviction, a
+    return to custody): evidence of it is checked like any row, and it stops a clock."""
+
+    id: str
+    name: str
+    evidence_types: tuple[str, ...] = ()
+    verification: Verification = Verification.REQUIRED
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -531,6 +554,12 @@ class ContractSpec:
     investment: Investment | None = None
     # management triggers the provider report flags (optional `triggers:` section)
     triggers: tuple[Trigger, ...] = ()
+    # what happens and pays nothing, for rules to refer to (optional `events:` section)
+    events: tuple[Event, ...] = ()
+
+    def evidence_things(self) -> tuple[Metric | Measure | Event, ...]:
+        """What an evidence row's `metric` column may name: metrics, measures, then events."""
+        return (*self.metrics, *self.measures, *self.events)
 
     def metric(self, metric_id: str) -> Metric:
         for metric in self.metrics:

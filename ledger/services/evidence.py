@@ -162,12 +162,13 @@ def check_rows(
     achieved = checks.date("achieved_on")
     metrics = {m.id: m.evidence_types for m in spec.metrics}
     measures = {m.id: m for m in spec.measures}
+    events = {e.id: e.evidence_types for e in spec.events}
     is_measure = f["metric"].isin(measures)
     checks.flag(
-        ~f["metric"].isin(metrics) & ~is_measure & (f["metric"] != ""),
+        ~f["metric"].isin(metrics) & ~is_measure & ~f["metric"].isin(events) & (f["metric"] != ""),
         "metric",
-        "is neither a metric nor a measure of this contract: use one of "
-        + ", ".join(sorted([*metrics, *measures])),
+        "is not a metric, measure or event of this contract: use one of "
+        + ", ".join(sorted([*metrics, *measures, *events])),
     )
     milestones = {m.id: m.threshold.measure for m in spec.metrics if m.threshold is not None}
     named = f["metric"].isin(milestones)
@@ -181,7 +182,7 @@ def check_rows(
             + f["metric"].map(milestones).astype("str")
             + ": send those rows, each with its quantity, not the milestone itself",
         )
-    accepted = {**metrics, **{m.id: m.evidence_types for m in spec.measures}}
+    accepted = {**metrics, **{m.id: m.evidence_types for m in spec.measures}, **events}
     needs_type = f["metric"].isin([m for m, types in accepted.items() if types])
     checks.flag(
         needs_type & (f["evidence_type"] == ""),

@@ -11,15 +11,27 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contract_specs.model import AgeAtOutcome, ContractSpec, Dated, Duration, Metric, Schedule
+from contract_specs.model import (
+    AgeAtOutcome,
+    ClockFrom,
+    ContractSpec,
+    Dated,
+    Duration,
+    Event,
+    Metric,
+    Prerequisite,
+    Schedule,
+)
 from ledger.domain.entitlement import compute_entitlement
-from tests.property.strategies import day, durations, facts, prices, specs
+from tests.property.strategies import STATUSES, day, durations, facts, prices, specs
 from tests.property.test_entitlement_properties import (
     assert_caps_hold,
     engine_facts,
     engine_lines,
     reference_lines,
 )
+from tests.reference.specs import make_spec
+from tests.reference.specs import prices as prices_of
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 Rows = tuple[list[dict], list[dict], list[dict]]
@@ -123,4 +135,83 @@ def repeated_outcomes(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
 @SETTINGS
 @given(repeated_outcomes())
 def test_spacing_and_prices_by_occurrence_are_paid_alike(case: tuple[ContractSpec, Rows]) -> None:
+    assert_same(*case)
+
+
+EVENTS = (
+    Event("abandonment", "Abandoned", evidence_types=("letter",)),
+    Event("eviction", "Evicted"),
+)
+
+
+@st.composite
+def clocks(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
+    """An entry and a sustainment measured from the latest entry or from any, stopped by events
+    or not; entries, claims and events a day either side of each other's boundaries."""
+    names = [e.id for e in EVENTS]
+    gap = draw(st.one_of(durations, st.builds(Duration, months=st.integers(1, 6))))
+    prerequisite = Prerequisite(
+        "entry",
+        gap,
+        draw(st.sampled_from(list(ClockFrom))),
+        tuple(draw(st.lists(st.sampled_from(names), unique=True))),
+    )
+    spec = make_spec(
+        [
+            Metric("entry", "Entry", tariff=prices_of("100.00"), max_per_participant=3),
+            Metric(
+                "sustained",
+                "Sustained",
+                tariff=prices_of("250.00"),
+                prerequisites=(prerequisite,),
+                max_per_participant=draw(st.integers(1, 2)),
+            ),
+        ]
+    )
+    spec = replace(spec, events=EVENTS)
+    people = [
+        {"participant_id": f"P{i}", "cohort": "c1", "provider": "provider-a", "start_date": day(0)}
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    evidence: list[dict] = []
+
+    def row(pid: str, metric: str, on: date, status: str = "verified") -> None:
+        evidence.append(
+            {
+                "evidence_id": f"X{len(evidence):02d}",
+                "participant_id": pid,
+                "metric": metric,
+                "achieved_on": on,
+                "evidence_type": "letter",
+                "status": status,
+                "quantity": None,
+                "submitted_on": None,
+            }
+        )
+
+    jitter = st.sampled_from([-1, 0, 1])
+    for person in people:
+        pid = person["participant_id"]
+        entries = sorted(
+            day(d) for d in draw(st.lists(st.integers(0, 200), min_size=1, max_size=3))
+        )
+        for on in entries:
+            row(pid, "entry", on, draw(st.sampled_from(["verified"] * 5 + ["rejected"])))
+        for on in draw(st.lists(st.sampled_from(entries), min_size=1, max_size=3)):
+            claimed = gap.after(on) + timedelta(days=draw(jitter))
+            row(pid, "sustained", claimed)
+            if draw(st.integers(0, 3)) == 0:  # a new entry on the day of the outcome, or near
+                row(pid, "entry", claimed + timedelta(days=draw(jitter)))
+        for _ in range(draw(st.integers(0, 3))):
+            near = draw(st.sampled_from([e["achieved_on"] for e in evidence]))
+            on = near + timedelta(days=draw(jitter))
+            row(pid, draw(st.sampled_from(names)), on, draw(st.sampled_from(STATUSES)))
+    return spec, (people, evidence, [])
+
+
+@SETTINGS
+@given(clocks())
+def test_restarting_and_interrupted_clocks_are_judged_alike(
+    case: tuple[ContractSpec, Rows],
+) -> None:
     assert_same(*case)

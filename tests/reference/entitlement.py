@@ -24,6 +24,7 @@ from typing import Any
 from contract_specs.model import (
     AgeAtOutcome,
     AgeAtStart,
+    ClockFrom,
     Cohort,
     Condition,
     ContractSpec,
@@ -197,6 +198,8 @@ def reference_entitlement(
     # --- rows: status, type, quantity, start ---------------------------------------------------
     pairs: list[tuple[str, str, date]] = []  # (evidence_id, metric, occurrence date)
     measure_rows: dict[tuple[str, str], list[Row]] = {}
+    events = {e.id: e for e in spec.events}
+    happened: dict[tuple[str, str], list[date]] = {}  # (participant, event) -> days
     row_of: dict[str, Row] = {}
     for row in evidence:
         eid = row["evidence_id"]
@@ -205,7 +208,9 @@ def reference_entitlement(
         if person is None:
             out.not_payable[eid] = "not_enrolled"
             continue
-        thing: Any = metrics.get(row["metric"]) or measures.get(row["metric"])
+        thing: Any = (
+            metrics.get(row["metric"]) or measures.get(row["metric"]) or events.get(row["metric"])
+        )
         if thing is None:
             out.not_payable[eid] = "unknown_metric"
             continue
@@ -240,7 +245,12 @@ def reference_entitlement(
         if row["achieved_on"] < person["start_date"]:
             out.not_payable[eid] = "before_start"
             continue
-        if is_measure:
+        if row["metric"] in events:
+            # an event pays nothing: it happened, and may stop a clock
+            happened.setdefault((row["participant_id"], row["metric"]), []).append(
+                row["achieved_on"]
+            )
+        elif is_measure:
             measure_rows.setdefault((row["participant_id"], row["metric"]), []).append(row)
         else:
             pairs.append((eid, row["metric"], row["achieved_on"]))
@@ -299,16 +309,33 @@ def reference_entitlement(
         for occ in occurrences.values():
             if occ.metric != metric.id:
                 continue
-            ok = True
+            failed = ""
             for prerequisite in metric.prerequisites:
                 latest = prerequisite.min_gap.before(occ.achieved_on)
                 earlier = valid_dates.get((occ.participant_id, prerequisite.metric), [])
-                if not any(d <= latest for d in earlier):
-                    ok = False
-            if ok:
+                if prerequisite.measured_from == ClockFrom.LATEST:
+                    # a new entry restarts the clock: only the latest one so far counts
+                    so_far = [d for d in earlier if d <= occ.achieved_on]
+                    anchor = max(so_far) if so_far else None
+                    if anchor is not None and anchor > latest:
+                        anchor = None
+                else:
+                    in_time = [d for d in earlier if d <= latest]
+                    anchor = max(in_time) if in_time else None
+                reason = ""
+                if anchor is None:
+                    reason = "prerequisite_not_met"
+                elif any(
+                    anchor < day < occ.achieved_on
+                    for event in prerequisite.interrupted_by
+                    for day in happened.get((occ.participant_id, event), [])
+                ):
+                    reason = "interrupted"
+                failed = failed or reason
+            if not failed:
                 valid_dates.setdefault((occ.participant_id, metric.id), []).append(occ.achieved_on)
             else:
-                occ.reason = "prerequisite_not_met"
+                occ.reason = failed
 
     # --- limit per participant, tariff ---------------------------------------------------------
     payable: list[Occurrence] = []

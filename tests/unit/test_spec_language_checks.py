@@ -152,7 +152,48 @@ CASES: list[tuple[str, Callable[[Doc], object], str, str, str]] = [
         "error",
         "unknown key `quarters`",
     ),
+    (
+        "an interruption naming an undeclared event",
+        lambda d: with_event(d)["metrics"][1]["prerequisites"][0].update(
+            interrupted_by=["evicton"]
+        ),
+        "$.metrics[1].prerequisites[0].interrupted_by[0]",
+        "error",
+        "unknown event `evicton` (did you mean `eviction`?)",
+    ),
+    (
+        "an event with a metric's id",
+        lambda d: d.setdefault("events", []).append({"id": "job_entry", "name": "Twice"}),
+        "$.events[0].id",
+        "error",
+        "already used at $.metrics[0].id",
+    ),
+    (
+        "a clock measured from a word it does not know",
+        lambda d: metric(d, 1)["prerequisites"][0].update(measured_from="last"),
+        "$.metrics[1].prerequisites[0].measured_from",
+        "error",
+        "did you mean `latest`",
+    ),
+    (
+        "an example row naming an undeclared event",
+        lambda d: example_row(with_event(d), metric="evicted"),
+        "$.examples[0].evidence[2].metric",
+        "error",
+        "unknown metric or measure `evicted`",
+    ),
 ]
+
+
+def with_event(doc: Doc) -> Doc:
+    doc["events"] = [{"id": "eviction", "name": "Evicted"}]
+    return doc
+
+
+def test_an_example_may_name_an_event() -> None:
+    doc = example_row(with_event(base()), metric="eviction")
+    metric(doc, 1)["prerequisites"][0].update(measured_from="latest", interrupted_by=["eviction"])
+    assert [f for f in findings_of(doc) if f[1] == "error"] == []
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from ledger.domain.entitlement.caps import CUT_NAMES, CapLimits, CapOutcome, Cap
 from ledger.domain.entitlement.coding import distinct_rows, join_sorted, positions, text_column
 from ledger.domain.entitlement.cohort import cohort_payments
 from ledger.domain.entitlement.dates import day_number
-from ledger.domain.entitlement.evidence import check_rows, things_of
+from ledger.domain.entitlement.evidence import check_rows, events_of, things_of
 from ledger.domain.entitlement.not_payable import not_payable_frame
 from ledger.domain.entitlement.occurrences import Occurrences, check_claims, occurrences_of
 from ledger.domain.entitlement.people import People, people_of
@@ -92,7 +92,9 @@ def compute_entitlement(
     measure_claims, unused = threshold_claims(spec, rows, things)
     claims = Claims.concat([plain_claims(rows, things), measure_claims])
     claim_reason = check_claims(spec, claims, people)
-    occurrences = occurrences_of(spec, claims, claim_reason, len(people.ids))
+    occurrences = occurrences_of(
+        spec, claims, claim_reason, len(people.ids), events_of(rows, things)
+    )
 
     payable = _payable(spec, facts, people, occurrences, claims, evidence)
     table = share_table(spec)

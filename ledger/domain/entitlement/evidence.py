@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from contract_specs.model import ContractSpec, Measure, Metric
+from contract_specs.model import ContractSpec, Metric
+from ledger.domain.entitlement.clocks import Events
 from ledger.domain.entitlement.coding import positions
 from ledger.domain.entitlement.dates import NO_DAY, day_numbers
 from ledger.domain.entitlement.people import People
@@ -30,7 +31,7 @@ from ledger.domain.entitlement.status import codes as status_codes
 @dataclass(frozen=True)
 class Things:
     """What an evidence row's `metric` column may name: metrics (numbered by their position in the
-    spec) then measures (numbered after them)."""
+    spec), then measures, then events (numbered after them)."""
 
     ids: tuple[str, ...]
     metric_count: int
@@ -38,14 +39,18 @@ class Things:
     evidence_types: tuple[tuple[str, ...], ...]
     # False for a threshold metric: only its measure's rows reach it
     claimable: np.ndarray
+    measure_count: int = 0
 
     def is_measure(self, thing: np.ndarray) -> np.ndarray:
-        return thing >= self.metric_count
+        return (thing >= self.metric_count) & (thing < self.metric_count + self.measure_count)
+
+    def is_event(self, thing: np.ndarray) -> np.ndarray:
+        return thing >= self.metric_count + self.measure_count
 
 
 def things_of(spec: ContractSpec) -> Things:
-    """Metrics then measures, with their verification and accepted evidence types."""
-    items: list[Metric | Measure] = [*spec.metrics, *spec.measures]
+    """Metrics, measures then events, with their verification and accepted evidence types."""
+    items = spec.evidence_things()
     automatic = set(automatic_ids(spec))
     return Things(
         ids=tuple(item.id for item in items),
@@ -55,6 +60,7 @@ def things_of(spec: ContractSpec) -> Things:
         claimable=np.array(
             [not (isinstance(item, Metric) and item.threshold) for item in items], dtype=bool
         ),
+        measure_count=len(spec.measures),
     )
 
 
@@ -136,4 +142,14 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
         submitted=submitted,
         quantity=quantity.fillna(0).to_numpy(dtype=np.int64),
         reason=reason,
+    )
+
+
+def events_of(rows: Rows, things: Things) -> Events:
+    """The rows naming an event that passed every check: they count as that event happening."""
+    valid = np.flatnonzero((rows.reason == COUNTS) & things.is_event(rows.thing))
+    return Events(
+        person=rows.person[valid],
+        event=rows.thing[valid] - things.metric_count - things.measure_count,
+        day=rows.day[valid],
     )

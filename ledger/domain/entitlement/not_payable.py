@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from contract_specs.model import ContractSpec, Duration, Measure, Metric
+from contract_specs.model import ContractSpec, Duration, Event, Measure, Metric
 from ledger.domain.entitlement.caps import (
     CONTRACT,
     METRIC_AMOUNT,
@@ -125,7 +125,7 @@ def _details(
     if len(chosen) == 0:
         return np.empty(0, dtype=object)
     codes, combos = distinct_rows(reason, thing)
-    items: list[Metric | Measure] = [*spec.metrics, *spec.measures]
+    items = spec.evidence_things()
     texts = np.empty(len(combos), dtype=object)
     dated = []
     for k, (code, number) in enumerate(combos.tolist()):
@@ -153,7 +153,7 @@ def _dated_text(
     rows: Rows,
     chosen: np.ndarray,
     reason: str,
-    item: Metric | Measure | None,
+    item: Metric | Measure | Event | None,
 ) -> np.ndarray:
     achieved = "achieved " + _dates(rows.day[chosen])
     if isinstance(item, Metric) and reason not in ("before_start", "achieved_after_submission"):
@@ -178,7 +178,7 @@ def _words(duration: Duration) -> str:
     return " ".join(said) or "0 days"
 
 
-def _text(spec: ContractSpec, reason: str, item: Metric | Measure | None) -> str:
+def _text(spec: ContractSpec, reason: str, item: Metric | Measure | Event | None) -> str:
     name = item.id if item is not None else "?"
     if reason == "not_enrolled":
         return "no enrolled participant with this id"
@@ -204,6 +204,13 @@ def _text(spec: ContractSpec, reason: str, item: Metric | Measure | None) -> str
         return f"a row of measure {name} needs a quantity"
     if reason == "threshold_not_reached":
         return f"cumulative {name} since start reached no milestone with this row"
+    if reason == "interrupted" and isinstance(item, Metric):
+        stops = "; ".join(
+            f"{', '.join(p.interrupted_by)} after the {p.metric}"
+            for p in item.prerequisites
+            if p.interrupted_by
+        )
+        return f"{name}: interrupted by {stops} it counts from, before this outcome"
     if reason == "too_soon_after_previous" and isinstance(item, Metric) and item.min_spacing:
         return f"{name} counts only {_words(item.min_spacing)} after the previous one that counted"
     if reason == "limit_per_participant" and isinstance(item, Metric):

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from contract_specs.model import AgeAtOutcome, Condition, ContractSpec
-from ledger.domain.entitlement.dates import after, before, day_number
+from contract_specs.model import AgeAtOutcome, ClockFrom, Condition, ContractSpec
+from ledger.domain.entitlement.clocks import Events, any_between, latest_on_or_before
+from ledger.domain.entitlement.dates import NO_DAY, after, before, day_number
 from ledger.domain.entitlement.people import People, outcome_rules_hold, rules_hold
 from ledger.domain.entitlement.reasons import CODE, COUNTS
 from ledger.domain.entitlement.thresholds import Claims
@@ -65,7 +66,11 @@ def check_claims(spec: ContractSpec, claims: Claims, people: People) -> np.ndarr
 
 
 def occurrences_of(
-    spec: ContractSpec, claims: Claims, claim_reason: np.ndarray, people_count: int
+    spec: ContractSpec,
+    claims: Claims,
+    claim_reason: np.ndarray,
+    people_count: int,
+    events: Events | None = None,
 ) -> Occurrences:
     """Merge valid claims into occurrences, then apply prerequisites and the limit."""
     valid = np.flatnonzero(claim_reason == COUNTS)
@@ -81,7 +86,7 @@ def occurrences_of(
     person, metric, day = person[first], metric[first], day[first]
     reason = np.full(len(first), COUNTS, dtype=np.int8)
 
-    _prerequisites(spec, person, metric, day, reason, people_count)
+    _prerequisites(spec, person, metric, day, reason, people_count, events)
     _spacing(spec, person, metric, day, reason)
     n = _limit(spec, person, metric, reason)
     return Occurrences(person, metric, day, reason, n, of_claim)
@@ -111,22 +116,46 @@ def _prerequisites(
     day: np.ndarray,
     reason: np.ndarray,
     people_count: int,
+    events: Events | None,
 ) -> None:
+    """Each occurrence needs each prerequisite; the first one it fails (in the order listed)
+    names its reason: prerequisite_not_met, or interrupted when the occurrence it would count
+    from is followed by an interrupting event before this one."""
     position = {m.id: i for i, m in enumerate(spec.metrics)}
+    event_number = {e.id: i for i, e in enumerate(spec.events)}
     never = np.iinfo(np.int64).max
     for index in dependency_order(spec):
         needs = spec.metrics[index].prerequisites
         if not needs:
             continue
         selected = np.flatnonzero((metric == index) & (reason == COUNTS))
-        met = np.ones(selected.size, dtype=bool)
+        failed = np.zeros(selected.size, dtype=np.int8)
         for prerequisite in needs:
-            # the earliest valid occurrence is the best a prerequisite can do
             source = (metric == position[prerequisite.metric]) & (reason == COUNTS)
-            earliest = np.full(people_count, never, dtype=np.int64)
-            np.minimum.at(earliest, person[source], day[source])
-            met &= earliest[person[selected]] <= before(day[selected], prerequisite.min_gap)
-        reason[selected[~met]] = CODE["prerequisite_not_met"]
+            latest_by = before(day[selected], prerequisite.min_gap)
+            if prerequisite.measured_from is ClockFrom.ANY and not prerequisite.interrupted_by:
+                # the earliest valid occurrence is the best a prerequisite can do
+                earliest = np.full(people_count, never, dtype=np.int64)
+                np.minimum.at(earliest, person[source], day[source])
+                unmet = earliest[person[selected]] > latest_by
+                interrupted = np.zeros(selected.size, dtype=bool)
+            else:
+                # the clock runs from the latest entry on or before the outcome (restarted by a
+                # new entry), or, measured from any, from the latest one the gap allows
+                latest = prerequisite.measured_from is ClockFrom.LATEST
+                bound = day[selected] if latest else latest_by
+                anchor = latest_on_or_before(person[source], day[source], person[selected], bound)
+                unmet = (anchor == NO_DAY) | (anchor > latest_by)
+                interrupted = np.zeros(selected.size, dtype=bool)
+                if prerequisite.interrupted_by and events is not None:
+                    who, when = events.of([event_number[e] for e in prerequisite.interrupted_by])
+                    interrupted = ~unmet & any_between(
+                        who, when, person[selected], anchor, day[selected]
+                    )
+            fresh = failed == 0
+            failed[fresh & unmet] = CODE["prerequisite_not_met"]
+            failed[fresh & interrupted] = CODE["interrupted"]
+        reason[selected[failed > 0]] = failed[failed > 0]
 
 
 def _spacing(

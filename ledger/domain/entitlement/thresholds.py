@@ -79,7 +79,7 @@ def threshold_claims(spec: ContractSpec, rows: Rows, things: Things) -> tuple[Cl
 def plain_claims(rows: Rows, things: Things) -> Claims:
     """Claims made by rows naming a metric directly, dated on their own day."""
     selected = np.flatnonzero(
-        (rows.reason == COUNTS) & (rows.thing >= 0) & ~things.is_measure(rows.thing)
+        (rows.reason == COUNTS) & (rows.thing >= 0) & (rows.thing < things.metric_count)
     )
     return Claims(
         row=selected,

@@ -106,6 +106,7 @@ NOT_PAYABLE_REASONS = (
     "after_last_outcome_date",
     "condition_not_met",
     "prerequisite_not_met",
+    "interrupted",
     "too_soon_after_previous",
     "quantity_missing",
     "threshold_not_reached",
