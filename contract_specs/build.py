@@ -41,6 +41,8 @@ from contract_specs.model import (
     Party,
     Payer,
     PaymentRule,
+    PersonScale,
+    PerUnit,
     PerUnitAboveThreshold,
     Prerequisite,
     ReturnCap,
@@ -254,7 +256,18 @@ def _metric(m: Doc) -> Metric:
         description=m.get("description", ""),
         min_spacing=_duration(m["min_spacing"]) if "min_spacing" in m else None,
         tariff_by_occurrence=_by_occurrence(m["tariff"]),
+        per_unit=_per_unit(m["per_unit"]) if "per_unit" in m else None,
+        scale=_scale(m["scale"]) if "scale" in m else None,
     )
+
+
+def _per_unit(p: Doc) -> PerUnit:
+    limit = p.get("max_units")
+    return PerUnit(measure=p["measure"], max_units=Decimal(limit) if limit is not None else None)
+
+
+def _scale(p: Doc) -> PersonScale:
+    return PersonScale(measure=p["measure"], lower=Decimal(p["lower"]), upper=Decimal(p["upper"]))
 
 
 def _payment_rule(rule: Doc) -> PaymentRule:

@@ -24,6 +24,7 @@ from contract_specs.checks_dates import (
 )
 from contract_specs.checks_examples import check_examples
 from contract_specs.checks_investment import check_investment
+from contract_specs.checks_quantities import check_quantities
 from contract_specs.checks_refs import check_cycles, check_ids, check_references
 from contract_specs.checks_repeats import check_repeats
 from contract_specs.checks_triggers import check_triggers
@@ -53,6 +54,7 @@ def semantic_findings(document: Any) -> list[Finding]:
     found.extend(check_investment(document, names))
     found.extend(check_triggers(document, names))
     found.extend(check_repeats(document))
+    found.extend(check_quantities(document, names))
     return found
 
 

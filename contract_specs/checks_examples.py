@@ -19,9 +19,10 @@ from contract_specs.findings import Finding, child_step, error, jpath, warning
 def check_examples(doc: Doc, names: Names) -> Iterator[Finding]:
     """Every row of every example refers to declared cohorts, metrics, payers and attributes."""
     milestones = {
-        m["id"]: mapping(m.get("threshold")).get("measure")
+        m["id"]: mapping(m.get(kind)).get("measure")
         for _, m in entries(doc.get("metrics"))
-        if isinstance(m.get("id"), str) and "threshold" in m
+        for kind in ("threshold", "per_unit", "scale")
+        if isinstance(m.get("id"), str) and kind in m
     }
     for e, example in entries(doc.get("examples")):
         yield from _example(e, example, names)

@@ -238,6 +238,25 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class PerUnit:
+    """Paid per unit of a measure: each day's units at the price in force, at most `max_units`
+    per participant (per care-day, per guided learning hour)."""
+
+    measure: str
+    max_units: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PersonScale:
+    """A per-person sliding scale on a measure's cumulative total since start: 0% of the price
+    at or below `lower`, 100% at or above `upper`, linear between."""
+
+    measure: str
+    lower: Decimal
+    upper: Decimal
+
+
+@dataclass(frozen=True)
 class Threshold:
     """Achieved on the first date the cumulative quantity since start reaches `quantity`."""
 
@@ -304,6 +323,18 @@ class Metric:
     # prices by occurrence number, when an entry of the tariff gives `prices`: the same entries
     # as `tariff` (which holds each entry's first price), each with its list of prices
     tariff_by_occurrence: Schedule[tuple[Decimal, ...]] | None = None
+    # payments on a quantity: a price per unit, or a per-person sliding scale
+    per_unit: PerUnit | None = None
+    scale: PersonScale | None = None
+
+    @property
+    def measure(self) -> str | None:
+        """The measure whose rows reach this metric (a threshold, per unit or a scale), if any:
+        such a metric is never claimed by naming it."""
+        for rule in (self.threshold, self.per_unit, self.scale):
+            if rule is not None:
+                return rule.measure
+        return None
 
 
 def occurrence_price(prices: tuple[Decimal, ...], n: int) -> Decimal:

@@ -170,7 +170,7 @@ def check_rows(
         "is not a metric, measure or event of this contract: use one of "
         + ", ".join(sorted([*metrics, *measures, *events])),
     )
-    milestones = {m.id: m.threshold.measure for m in spec.metrics if m.threshold is not None}
+    milestones = {m.id: m.measure for m in spec.metrics if m.measure is not None}
     named = f["metric"].isin(milestones)
     if named.any():
         # the ledger would never pay it (threshold_not_claimable): say so on its row, now
@@ -178,9 +178,9 @@ def check_rows(
             named,
             "metric",
             f["metric"]
-            + " is a milestone reached from the rows of measure "
+            + " is reached from the rows of measure "
             + f["metric"].map(milestones).astype("str")
-            + ": send those rows, each with its quantity, not the milestone itself",
+            + ": send those rows, each with its quantity, not the metric itself",
         )
     accepted = {**metrics, **{m.id: m.evidence_types for m in spec.measures}, **events}
     needs_type = f["metric"].isin([m for m, types in accepted.items() if types])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,8 @@ from contract_specs.model import (
     Duration,
     Event,
     Metric,
+    PersonScale,
+    PerUnit,
     Prerequisite,
     Schedule,
 )
@@ -214,4 +217,77 @@ def clocks(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
 def test_restarting_and_interrupted_clocks_are_judged_alike(
     case: tuple[ContractSpec, Rows],
 ) -> None:
+    assert_same(*case)
+
+
+@st.composite
+def on_quantities(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
+    """Metrics paid per unit of the measure (with or without max_units) or on a per-person
+    scale, beside thresholds; measure rows with same-day corrections."""
+    spec = draw(specs())
+    decimals = spec.measures[0].decimals
+
+    def quantity(low: int, high: int) -> Decimal:
+        return Decimal(draw(st.integers(low, high))).scaleb(-decimals)
+
+    def paid_on_quantity(metric: Metric) -> Metric:
+        kind = draw(st.sampled_from(["per_unit", "per_unit", "scale", "as is"]))
+        if kind == "per_unit":
+            limit = draw(st.one_of(st.none(), st.integers(0, 3000)))
+            limit = None if limit is None else Decimal(limit).scaleb(-decimals)
+            return replace(metric, threshold=None, per_unit=PerUnit("earn", limit))
+        if kind == "scale":
+            lower = quantity(-200, 1500)
+            upper = lower + quantity(1, 1500)
+            return replace(
+                metric,
+                threshold=None,
+                max_per_participant=1,
+                scale=PersonScale("earn", lower, upper),
+            )
+        return metric
+
+    spec = replace(spec, metrics=tuple(paid_on_quantity(m) for m in spec.metrics))
+    people, evidence, results = draw(facts(spec))
+    for k, row in enumerate([r for r in evidence if r["quantity"] is not None]):
+        if draw(st.integers(0, 2)) == 0:  # a correction of the same day
+            fix = -row["quantity"] if draw(st.booleans()) else quantity(-300, 300)
+            evidence.append({**row, "evidence_id": f"F{k}", "quantity": fix})
+    # a scale whose end is some participant's total, give or take one minor unit
+    starts = {p["participant_id"]: p["start_date"] for p in people}
+    types = spec.measures[0].evidence_types
+    totals: dict[str, Decimal] = {}
+    for row in evidence:
+        counted = (
+            row["metric"] == "earn"
+            and row["quantity"] is not None
+            and row["status"] == "verified"
+            and (not types or row["evidence_type"] in types)
+            and row["participant_id"] in starts
+            and row["achieved_on"] >= starts[row["participant_id"]]
+            and (row["submitted_on"] is None or row["submitted_on"] >= row["achieved_on"])
+        )
+        if counted:
+            totals[row["participant_id"]] = totals.get(row["participant_id"], 0) + row["quantity"]
+    if totals:
+        end = draw(st.sampled_from(sorted(totals.values()))) + draw(
+            st.sampled_from([0, 0, 1, -1])
+        ) * Decimal(1).scaleb(-decimals)
+
+        def at_total(metric: Metric) -> Metric:
+            if metric.scale is None:
+                return metric
+            if draw(st.booleans()):
+                return replace(
+                    metric, scale=PersonScale("earn", end, max(end, metric.scale.upper) + 1)
+                )
+            return replace(metric, scale=PersonScale("earn", min(end, metric.scale.lower) - 1, end))
+
+        spec = replace(spec, metrics=tuple(at_total(m) for m in spec.metrics))
+    return spec, (people, evidence, results)
+
+
+@SETTINGS
+@given(on_quantities())
+def test_payments_on_a_quantity_are_paid_alike(case: tuple[ContractSpec, Rows]) -> None:
     assert_same(*case)

@@ -84,6 +84,7 @@ class Occurrence:
     parts: dict[str, int] = field(default_factory=dict)
     paid: dict[str, int] = field(default_factory=dict)
     reason: str = ""  # not-payable reason when paid nothing
+    units: Decimal = Decimal(0)  # a metric paid on a quantity: the units it is paid on
 
 
 def age_on(birth: date, day: date) -> int:
@@ -135,6 +136,49 @@ def tariff_price(metric: Metric, cohort: Cohort | None, day: date, n: int) -> De
         prices = by_occurrence.at(day)
         return None if prices is None else occurrence_price(prices, n)
     return None
+
+
+def measure_claims(
+    metric: Metric, rows: list[Row], days: list[date]
+) -> list[tuple[str, date, Decimal]]:
+    """(evidence_id, occurrence day, units) of the rows of one participant's measure that
+    reach `metric`: a threshold on its crossing day; per unit, each day adding up to more than
+    0; a scale, on the latest day, when the total is above its lower end."""
+
+    def on(day: date) -> Decimal:
+        return sum(
+            (Decimal(str(r["quantity"])) for r in rows if r["achieved_on"] == day), Decimal(0)
+        )
+
+    found: list[tuple[str, date, Decimal]] = []
+    if metric.threshold is not None:
+        total = Decimal(0)
+        for day in days:
+            total += on(day)
+            if total >= metric.threshold.quantity:
+                return [
+                    (r["evidence_id"], day, Decimal(0)) for r in rows if r["achieved_on"] <= day
+                ]
+    elif metric.per_unit is not None:
+        for day in days:
+            if on(day) > 0:
+                found += [(r["evidence_id"], day, on(day)) for r in rows if r["achieved_on"] == day]
+    elif metric.scale is not None:
+        total = sum((on(day) for day in days), Decimal(0))
+        if total > metric.scale.lower:
+            found += [(r["evidence_id"], days[-1], total) for r in rows]
+    return found
+
+
+def quantity_price(metric: Metric, price: Decimal, units: Decimal, exponent: int) -> int:
+    """A price per unit times the units, or the price times the scale's share, half-up."""
+    amount = Fraction(price)
+    if metric.per_unit is not None:
+        amount *= Fraction(units)
+    elif metric.scale is not None:
+        lower, upper = Fraction(metric.scale.lower), Fraction(metric.scale.upper)
+        amount *= min(max((Fraction(units) - lower) / (upper - lower), Fraction(0)), Fraction(1))
+    return floor(amount * 10**exponent + Fraction(1, 2))
 
 
 def value_at(schedule: Schedule[Any] | None, day: date) -> Any:
@@ -197,6 +241,7 @@ def reference_entitlement(
 
     # --- rows: status, type, quantity, start ---------------------------------------------------
     pairs: list[tuple[str, str, date]] = []  # (evidence_id, metric, occurrence date)
+    units_of: dict[tuple[str, str], Decimal] = {}  # (evidence_id, metric) -> units paid on
     measure_rows: dict[tuple[str, str], list[Row]] = {}
     events = {e.id: e for e in spec.events}
     happened: dict[tuple[str, str], list[date]] = {}  # (participant, event) -> days
@@ -214,7 +259,7 @@ def reference_entitlement(
         if thing is None:
             out.not_payable[eid] = "unknown_metric"
             continue
-        if row["metric"] in metrics and metrics[row["metric"]].threshold is not None:
+        if row["metric"] in metrics and metrics[row["metric"]].measure is not None:
             # a milestone is reached from its measure's rows, never claimed by naming it
             out.not_payable[eid] = "threshold_not_claimable"
             continue
@@ -259,24 +304,30 @@ def reference_entitlement(
     for (_, measure_id), rows in measure_rows.items():
         days = sorted({r["achieved_on"] for r in rows})
         used: set[str] = set()
+        why: dict[str, str] = {}  # the first metric's reason for a row it does not use
         for metric in spec.metrics:
-            if metric.threshold is None or metric.threshold.measure != measure_id:
+            if metric.measure != measure_id:
                 continue
-            total = Decimal(0)
-            for day in days:
-                total += sum(
-                    (Decimal(str(r["quantity"])) for r in rows if r["achieved_on"] == day),
-                    Decimal(0),
-                )
-                if total >= metric.threshold.quantity:
-                    for r in rows:
-                        if r["achieved_on"] <= day:
-                            pairs.append((r["evidence_id"], metric.id, day))
-                            used.add(r["evidence_id"])
-                    break
+            mine = measure_claims(metric, rows, days)
+            for eid, day, units in mine:
+                pairs.append((eid, metric.id, day))
+                units_of[(eid, metric.id)] = units
+                used.add(eid)
+            missed = (
+                "no_units"
+                if metric.per_unit
+                else "below_scale"
+                if metric.scale
+                else "threshold_not_reached"
+            )
+            for r in rows:
+                if r["evidence_id"] not in {eid for eid, _, _ in mine}:
+                    why.setdefault(r["evidence_id"], missed)
         for r in rows:
             if r["evidence_id"] not in used:
-                out.not_payable[r["evidence_id"]] = "threshold_not_reached"
+                out.not_payable[r["evidence_id"]] = why.get(
+                    r["evidence_id"], "threshold_not_reached"
+                )
 
     # --- per pair: window, last outcome date, conditions ---------------------------------------
     pair_reason: dict[tuple[str, str], str] = {}
@@ -299,7 +350,14 @@ def reference_entitlement(
             groups.setdefault((row["participant_id"], metric_id, day), []).append(eid)
 
     occurrences = {
-        key: Occurrence(key[0], key[1], key[2], sorted(ids), position[key[1]])
+        key: Occurrence(
+            key[0],
+            key[1],
+            key[2],
+            sorted(ids),
+            position[key[1]],
+            units=units_of.get((ids[0], key[1]), Decimal(0)),
+        )
         for key, ids in groups.items()
     }
 
@@ -356,16 +414,26 @@ def reference_entitlement(
                 else:
                     spaced.append(occ)
             occs = spaced
+        units_left = metric.per_unit.max_units if metric.per_unit else None
         for n, occ in enumerate(occs, start=1):
-            if n > metric.max_per_participant:
+            if n > metric.max_per_participant and metric.per_unit is None:
                 occ.reason = "limit_per_participant"
                 continue
+            if units_left is not None:
+                # a per-unit metric pays at most max_units, day by day in date order
+                occ.units = min(occ.units, max(units_left, Decimal(0)))
+                units_left -= occ.units
+                if occ.units <= 0:
+                    occ.reason = "max_units_reached"
+                    continue
             occ.n = n
             occ.cohort = person["cohort"]
             occ.provider = person["provider"]
             cohort = next((c for c in spec.cohorts if c.id == person["cohort"]), None)
             price = tariff_price(metric, cohort, occ.achieved_on, n)
             occ.price = 0 if price is None else to_minor(price, exponent)
+            if price is not None and metric.measure and metric.threshold is None:
+                occ.price = quantity_price(metric, price, occ.units, exponent)
             occ.shares = shares_on(spec, metric.payer_shares, occ.achieved_on)
             payable.append(occ)
 

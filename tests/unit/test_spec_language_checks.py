@@ -182,6 +182,54 @@ CASES: list[tuple[str, Callable[[Doc], object], str, str, str]] = [
         "error",
         "unknown metric or measure `evicted`",
     ),
+    (
+        "a price per unit of an undeclared measure",
+        lambda d: metric(d, 0).update(per_unit={"measure": "care_dayz"}),
+        "$.metrics[0].per_unit.measure",
+        "error",
+        "unknown measure `care_dayz`",
+    ),
+    (
+        "a metric reached from a measure two ways",
+        lambda d: metric(with_milestone(d), 2).update(per_unit={"measure": "earnings"}),
+        "$.metrics[2]",
+        "error",
+        "in 2 ways (threshold, per_unit)",
+    ),
+    (
+        "max_units with more decimals than its measure",
+        lambda d: metric(with_milestone(d), 0).update(
+            per_unit={"measure": "earnings", "max_units": "1.234"}
+        ),
+        "$.metrics[0].per_unit.max_units",
+        "error",
+        "has 3 decimals but the measure `earnings` allows 2",
+    ),
+    (
+        "a per-unit metric with a limit per participant",
+        lambda d: metric(with_milestone(d), 0).update(
+            per_unit={"measure": "earnings"}, max_per_participant=3
+        ),
+        "$.metrics[0].max_per_participant",
+        "error",
+        "limit them with `max_units`",
+    ),
+    (
+        "a scale running from high to low",
+        lambda d: metric(with_milestone(d), 0).update(
+            scale={"measure": "earnings", "lower": "6", "upper": "2"}
+        ),
+        "$.metrics[0].scale",
+        "error",
+        "lower 6 is not below upper 2",
+    ),
+    (
+        "a scale with no upper end",
+        lambda d: metric(with_milestone(d), 0).update(scale={"measure": "earnings", "lower": "6"}),
+        "$.metrics[0].scale",
+        "error",
+        "missing `upper`",
+    ),
 ]
 
 

@@ -58,7 +58,7 @@ def things_of(spec: ContractSpec) -> Things:
         automatic=np.array([item.id in automatic for item in items], dtype=bool),
         evidence_types=tuple(tuple(item.evidence_types) for item in items),
         claimable=np.array(
-            [not (isinstance(item, Metric) and item.threshold) for item in items], dtype=bool
+            [not (isinstance(item, Metric) and item.measure) for item in items], dtype=bool
         ),
         measure_count=len(spec.measures),
     )

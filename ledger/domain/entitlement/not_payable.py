@@ -56,7 +56,7 @@ def not_payable_frame(
     evidence: pd.DataFrame,
     people: People,
     rows: Rows,
-    unused: np.ndarray,
+    unused: tuple[np.ndarray, np.ndarray],
     claims: Claims,
     claim_reason: np.ndarray,
     occurrences: Occurrences,
@@ -72,7 +72,7 @@ def not_payable_frame(
     occurrence_reason[payable_occurrence[individual]] = _paid_nothing(outcome, price)[individual]
 
     reason = rows.reason.copy()
-    reason[unused] = CODE["threshold_not_reached"]
+    reason[unused[0]] = unused[1]
     deciding = rows.thing.copy()  # which metric's rules decided the row's fate
     claim_code = claim_reason
     if len(occurrence_reason):
@@ -184,11 +184,17 @@ def _text(spec: ContractSpec, reason: str, item: Metric | Measure | Event | None
         return "no enrolled participant with this id"
     if reason == "unknown_metric":
         return "the spec has no metric or measure with this id"
-    if reason == "threshold_not_claimable" and isinstance(item, Metric) and item.threshold:
+    if reason == "threshold_not_claimable" and isinstance(item, Metric) and item.measure:
         return (
-            f"{name} is reached from the rows of measure {item.threshold.measure} "
-            "(with quantities): send those rows, not the milestone itself"
+            f"{name} is reached from the rows of measure {item.measure} "
+            "(with quantities): send those rows, not the metric itself"
         )
+    if reason == "no_units":
+        return f"the day's quantities of {name} add up to nothing (a correction of its day)"
+    if reason == "below_scale":
+        return f"cumulative {name} since start is at or below the lower end of the scale"
+    if reason == "max_units_reached" and isinstance(item, Metric) and item.per_unit:
+        return f"{name} pays at most {item.per_unit.max_units} units per participant"
     if reason == "not_verified":
         return f"{name} counts only verified evidence"
     if reason in ("rejected", "revoked"):

@@ -17,6 +17,7 @@ from contract_specs.model import AgeAtOutcome, ClockFrom, Condition, ContractSpe
 from ledger.domain.entitlement.clocks import Events, any_between, latest_on_or_before
 from ledger.domain.entitlement.dates import NO_DAY, after, before, day_number
 from ledger.domain.entitlement.people import People, outcome_rules_hold, rules_hold
+from ledger.domain.entitlement.quantities import paid_units
 from ledger.domain.entitlement.reasons import CODE, COUNTS
 from ledger.domain.entitlement.thresholds import Claims
 
@@ -31,6 +32,7 @@ class Occurrences:
     reason: np.ndarray
     n: np.ndarray  # rank among the participant's payable occurrences of the metric (0: none)
     of_claim: np.ndarray  # for each claim, its occurrence (-1 when the claim itself failed)
+    units: np.ndarray  # a metric paid on a quantity: the units it is paid on (after max_units)
 
 
 def check_claims(spec: ContractSpec, claims: Claims, people: People) -> np.ndarray:
@@ -83,13 +85,15 @@ def occurrences_of(
     of_claim = np.full(len(claims.row), -1, dtype=np.int64)
     of_claim[valid[order]] = group
     first = np.flatnonzero(new)
+    units = claims.units[valid][order][first]
     person, metric, day = person[first], metric[first], day[first]
     reason = np.full(len(first), COUNTS, dtype=np.int8)
 
     _prerequisites(spec, person, metric, day, reason, people_count, events)
     _spacing(spec, person, metric, day, reason)
     n = _limit(spec, person, metric, reason)
-    return Occurrences(person, metric, day, reason, n, of_claim)
+    units = _max_units(spec, person, metric, reason, n, units)
+    return Occurrences(person, metric, day, reason, n, of_claim, units)
 
 
 def dependency_order(spec: ContractSpec) -> list[int]:
@@ -199,8 +203,36 @@ def _limit(
     new[1:] = (np.diff(person[valid]) != 0) | (np.diff(metric[valid]) != 0)
     starts = np.flatnonzero(new)
     rank = np.arange(valid.size) - np.repeat(starts, np.diff(np.append(starts, valid.size))) + 1
-    allowed = np.array([m.max_per_participant for m in spec.metrics], dtype=np.int64)
+    # a per-unit metric pays every day's units: only max_units limits it
+    allowed = np.array(
+        [np.iinfo(np.int64).max if m.per_unit else m.max_per_participant for m in spec.metrics],
+        dtype=np.int64,
+    )
     over = rank > allowed[metric[valid]]
     reason[valid[over]] = CODE["limit_per_participant"]
     n[valid[~over]] = rank[~over]
     return n
+
+
+def _max_units(
+    spec: ContractSpec,
+    person: np.ndarray,
+    metric: np.ndarray,
+    reason: np.ndarray,
+    n: np.ndarray,
+    units: np.ndarray,
+) -> np.ndarray:
+    """The units each per-unit occurrence is paid on after its metric's max_units (in date
+    order per participant); a day left with none is max_units_reached."""
+    decimals = {m.id: m.decimals for m in spec.measures}
+    units = units.copy()
+    for index, item in enumerate(spec.metrics):
+        if item.per_unit is None or item.per_unit.max_units is None:
+            continue
+        selected = np.flatnonzero((metric == index) & (reason == COUNTS))
+        paid = paid_units(item, decimals[item.per_unit.measure], person[selected], units[selected])
+        units[selected] = paid
+        none = selected[paid <= 0]
+        reason[none] = CODE["max_units_reached"]
+        n[none] = 0
+    return units

@@ -17,6 +17,7 @@ from ledger.domain.entitlement.schedules import in_force
 @dataclass(frozen=True)
 class Prices:
     price: np.ndarray  # int64 minor units
+    micro: np.ndarray  # int64: the exact price x 10**6 (for prices times a quantity)
     rule: np.ndarray  # index into `labels`, -1: no tariff in force
     labels: tuple[str, ...]
 
@@ -38,6 +39,7 @@ def prices_of(
     """Price and tariff entry for each (metric position, day, cohort number, occurrence n)."""
     exponent = spec.contract.exponent
     price = np.zeros(len(metric), dtype=np.int64)
+    micro = np.zeros(len(metric), dtype=np.int64)
     rule = np.full(len(metric), -1, dtype=np.int64)
     labels: list[str] = []
 
@@ -46,6 +48,7 @@ def prices_of(
         by_occurrence: Schedule[tuple[Decimal, ...]] | None,
         rows: np.ndarray,
         prefix: str,
+        per: str,
     ) -> None:
         table = _table(schedule, by_occurrence)
         width = len(table[0])
@@ -53,24 +56,27 @@ def prices_of(
         minor = np.array(
             [[to_minor(p, exponent) for p in prices] for prices in table], dtype=np.int64
         )
+        exact = np.array([[int(p.scaleb(6)) for p in prices] for prices in table], dtype=np.int64)
         hit = found >= 0
-        k = np.minimum(n[rows[hit]], width) - 1
+        k = np.minimum(np.maximum(n[rows[hit]], 1), width) - 1
         price[rows[hit]] = minor[found[hit], k]
+        micro[rows[hit]] = exact[found[hit], k]
         rule[rows[hit]] = len(labels) + found[hit] * width + k
         for entry, prices in zip(schedule.entries, table, strict=True):
             for number, value in enumerate(prices, start=1):
                 which = "" if width == 1 else f" (occurrence {number}{'+' * (number == width)})"
-                labels.append(f"{prefix}tariff {value}{which} from {entry.from_.isoformat()}")
+                labels.append(f"{prefix}tariff {value}{per}{which} from {entry.from_.isoformat()}")
 
     for position, item in enumerate(spec.metrics):
         rows = np.flatnonzero(metric == position)
         if rows.size == 0:
             continue
-        apply(item.tariff, item.tariff_by_occurrence, rows, "")
+        per = " per unit" if item.per_unit else " at 100% of the scale" if item.scale else ""
+        apply(item.tariff, item.tariff_by_occurrence, rows, "", per)
         for number, cohort_spec in enumerate(spec.cohorts):
             override = cohort_spec.tariffs.get(item.id)
             if override is not None:
                 mine = rows[cohort[rows] == number]
                 by = cohort_spec.tariffs_by_occurrence.get(item.id)
-                apply(override, by, mine, f"{cohort_spec.id} ")
-    return Prices(price, rule, tuple(labels))
+                apply(override, by, mine, f"{cohort_spec.id} ", per)
+    return Prices(price, micro, rule, tuple(labels))
