@@ -26,6 +26,7 @@ from contract_specs.model import (
     Dated,
     Direction,
     Duration,
+    Effect,
     Event,
     Example,
     ExpectedLine,
@@ -45,6 +46,7 @@ from contract_specs.model import (
     PerUnit,
     PerUnitAboveThreshold,
     Prerequisite,
+    Results,
     ReturnCap,
     Role,
     Rule,
@@ -307,6 +309,8 @@ def _cohort_metric(m: Doc) -> CohortMetric:
         caps=_caps(m.get("caps")),
         payer_shares=_shares(m["payer_shares"]) if "payer_shares" in m else None,
         description=m.get("description", ""),
+        effect=Effect(m.get("effect", "relative")),
+        results=Results(m.get("results", "latest")),
     )
 
 

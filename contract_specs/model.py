@@ -379,6 +379,20 @@ class SlidingScale:
 PaymentRule = PerUnitAboveThreshold | Tiers | SlidingScale
 
 
+class Effect(StrEnum):
+    """How a cohort's effect is measured against its comparison."""
+
+    RELATIVE = "relative"  # percent of the comparison value
+    ABSOLUTE = "absolute"  # in the result's own units (points), so a comparison may be 0
+
+
+class Results(StrEnum):
+    """Which of a cohort's results count."""
+
+    LATEST = "latest"  # the latest evaluation replaces the earlier ones
+    CUMULATIVE = "cumulative"  # each evaluation is a line; a later one nets off the earlier
+
+
 @dataclass(frozen=True)
 class CohortMetric:
     id: str
@@ -394,6 +408,8 @@ class CohortMetric:
     caps: MetricCaps = MetricCaps()
     payer_shares: Schedule[Mapping[str, Decimal]] | None = None
     description: str = ""
+    effect: Effect = Effect.RELATIVE
+    results: Results = Results.LATEST
 
 
 # --- the contract as a whole -----------------------------------------------------------------

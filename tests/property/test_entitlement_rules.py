@@ -15,18 +15,32 @@ from hypothesis import strategies as st
 from contract_specs.model import (
     AgeAtOutcome,
     ClockFrom,
+    CohortMetric,
     ContractSpec,
     Dated,
+    Direction,
     Duration,
+    Effect,
     Event,
     Metric,
+    MetricCaps,
     PersonScale,
     PerUnit,
     Prerequisite,
+    Results,
     Schedule,
 )
 from ledger.domain.entitlement import compute_entitlement
-from tests.property.strategies import STATUSES, day, durations, facts, prices, specs
+from tests.property.strategies import (
+    STATUSES,
+    cohort_rules,
+    day,
+    durations,
+    facts,
+    prices,
+    small_cap,
+    specs,
+)
 from tests.property.test_entitlement_properties import (
     assert_caps_hold,
     engine_facts,
@@ -290,4 +304,60 @@ def on_quantities(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
 @SETTINGS
 @given(on_quantities())
 def test_payments_on_a_quantity_are_paid_alike(case: tuple[ContractSpec, Rows]) -> None:
+    assert_same(*case)
+
+
+@st.composite
+def results_over_time(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
+    """Cohort metrics with absolute or relative effects, and series of cumulative results (a
+    comparison of 0 among them), netted against a pooled metric or not."""
+    spec = draw(specs())
+    direction = draw(st.sampled_from(list(Direction)))
+    per_cohort = CohortMetric(
+        "per-cohort",
+        "per cohort",
+        ("c1", "c2"),
+        direction,
+        draw(cohort_rules),
+        caps=MetricCaps(amount=draw(small_cap)),
+        effect=draw(st.sampled_from(list(Effect))),
+        results=draw(st.sampled_from([Results.CUMULATIVE, Results.CUMULATIVE, Results.LATEST])),
+    )
+    pooled = CohortMetric(
+        "pooled",
+        "pooled",
+        ("c1", "c2"),
+        direction,
+        draw(cohort_rules),
+        pooled=True,
+        net_of=("per-cohort",),
+        effect=draw(st.sampled_from(list(Effect))),
+        results=draw(st.sampled_from(list(Results))),
+    )
+    spec = replace(spec, cohort_metrics=(per_cohort, pooled)[: draw(st.integers(1, 2))])
+    people, evidence, _ = draw(facts(spec))
+    results = []
+    for measured in spec.cohort_metrics:
+        for cohort in ["pool"] if measured.pooled else ["c1", "c2"]:
+            for k in range(draw(st.integers(0, 4))):
+                # up to 30 points: an absolute effect reaches the rules' bands (5 to 15)
+                comparison = draw(st.one_of(st.just(0), st.integers(0, 3000)))
+                results.append(
+                    {
+                        "result_id": f"R{measured.id}{cohort}{k}",
+                        "metric": measured.id,
+                        "cohort": cohort,
+                        "observed": str(Decimal(draw(st.integers(0, 3000))).scaleb(-2)),
+                        "comparison": str(Decimal(comparison).scaleb(-2)),
+                        "units": draw(st.integers(0, 1000)),
+                        "evaluated_on": day(draw(st.sampled_from([100, 200, 200, 300]))),
+                        "reference": "",
+                    }
+                )
+    return spec, (people, evidence, results)
+
+
+@SETTINGS
+@given(results_over_time())
+def test_cohort_results_over_time_are_paid_alike(case: tuple[ContractSpec, Rows]) -> None:
     assert_same(*case)

@@ -3,6 +3,8 @@ months from the latest accommodation entry", "with no abandonment in between".""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from contract_specs.model import ClockFrom, ContractSpec, Duration, Event, Metric, Prerequisite
@@ -20,7 +22,7 @@ def spec_of(measured_from: ClockFrom, interrupted_by: tuple[str, ...] = ()) -> C
     )
     spec = make_spec([metric("entry", "500.00", max_per_participant=3), sustained])
     events = (Event("abandonment", "Accommodation abandoned"), Event("eviction", "Evicted"))
-    return ContractSpec(**{**spec.__dict__, "events": events})
+    return replace(spec, events=events)
 
 
 def outcome(spec: ContractSpec, evidence: list[dict]) -> tuple[bool, dict[str, str]]:

@@ -230,7 +230,58 @@ CASES: list[tuple[str, Callable[[Doc], object], str, str, str]] = [
         "error",
         "missing `upper`",
     ),
+    (
+        "an example result comparing a relative effect with 0",
+        lambda d: with_results(d, effect="relative"),
+        "$.examples[0].results[0].comparison",
+        "warning",
+        "declare `effect: absolute`",
+    ),
+    (
+        "an effect that is neither relative nor absolute",
+        lambda d: with_results(d, effect="points"),
+        "$.cohort_metrics[0].effect",
+        "error",
+        "one of: relative, absolute",
+    ),
+    (
+        "results that are neither latest nor cumulative",
+        lambda d: with_results(d, results="each"),
+        "$.cohort_metrics[0].results",
+        "error",
+        "one of: latest, cumulative",
+    ),
 ]
+
+
+def with_results(doc: Doc, **fields: str) -> Doc:
+    doc["cohort_metrics"] = [
+        {
+            "id": "points",
+            "name": "Points",
+            "cohorts": ["cohort-1"],
+            "direction": "higher_is_better",
+            "rule": {"per_unit_above_threshold": {"threshold_percent": "5", "price": "1.00"}},
+            **fields,
+        }
+    ]
+    doc["examples"][0]["results"] = [
+        {
+            "result_id": "R1",
+            "metric": "points",
+            "cohort": "cohort-1",
+            "observed": "6",
+            "comparison": "0",
+            "units": 10,
+            "evaluated_on": "2016-06-30",
+        }
+    ]
+    return doc
+
+
+def test_an_absolute_effect_against_0_is_not_warned_about() -> None:
+    doc = with_results(base(), effect="absolute", results="cumulative")
+    assert [f for f in findings_of(doc) if "results" in f[0] or f[1] == "error"] == []
 
 
 def with_event(doc: Doc) -> Doc:

@@ -194,7 +194,7 @@ def _payable(
     order = np.lexsort((id_rank[who], position, day))
     return Payable(
         position=position[order],
-        n=join(occurrences.n[chosen], [1 for _ in payments], np.int64)[order],
+        n=join(occurrences.n[chosen], [p.occurrence for p in payments], np.int64)[order],
         day=day[order],
         price=join(price, [p.amount for p in payments], np.int64)[order],
         rule=np.concatenate([prices.rule, cohort_rule])[order],
