@@ -29,6 +29,7 @@ from contract_specs.model import (
     Effect,
     Event,
     Example,
+    ExampleCaps,
     ExpectedLine,
     ExpectedNotPayable,
     FeeKind,
@@ -389,6 +390,16 @@ def _example(e: Doc) -> Example:
         ),
         totals={p: Decimal(v) for p, v in expect.get("totals", {}).items()},
         description=e.get("description", ""),
+        caps=_example_caps(e["caps"]) if "caps" in e else None,
+    )
+
+
+def _example_caps(c: Doc) -> ExampleCaps:
+    return ExampleCaps(
+        per_participant=_money(c.get("per_participant")),
+        contract=_money(c.get("contract")),
+        commitments={p: Decimal(v) for p, v in c.get("commitments", {}).items()},
+        metrics={m: _caps(v) for m, v in c.get("metrics", {}).items()},
     )
 
 

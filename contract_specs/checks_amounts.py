@@ -79,6 +79,22 @@ def money_places(doc: Doc) -> Iterator[tuple[str, Any]]:
             yield jpath("examples", e, "expect", "lines", n, "amount"), line.get("amount")
         for payer_id, total in mapping(expect.get("totals")).items():
             yield jpath("examples", e, "expect", "totals", payer_id), total
+        yield from _example_caps_places(e, mapping(example.get("caps")))
+
+
+def _example_caps_places(e: int, caps: Doc) -> Iterator[tuple[str, Any]]:
+    """The amounts of an example's own caps (issue 16, item 7)."""
+    for key in ("per_participant", "contract"):
+        if key in caps:
+            yield jpath("examples", e, "caps", key), caps[key]
+    for payer_id, commitment in mapping(caps.get("commitments")).items():
+        yield jpath("examples", e, "caps", "commitments", payer_id), commitment
+    for metric_id, metric_caps in mapping(caps.get("metrics")).items():
+        if "amount" in mapping(metric_caps):
+            yield (
+                jpath("examples", e, "caps", "metrics", metric_id, "amount"),
+                metric_caps["amount"],
+            )
 
 
 def too_many_places(path: str, value: Any, allowed: int, unit: str) -> Iterator[Finding]:

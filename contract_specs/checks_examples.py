@@ -182,3 +182,21 @@ def _expectations(
         )
     for payer in mapping(expect.get("totals")):
         yield from ref(jpath(*at, "expect", "totals", payer), payer, "payer", names)
+
+
+def check_example_caps(doc: Doc, names: Names) -> Iterator[Finding]:
+    """An example's own caps name payers and metrics the spec declares."""
+    for e, example in entries(doc.get("examples")):
+        caps = mapping(example.get("caps"))
+        for payer in mapping(caps.get("commitments")):
+            yield from ref(
+                jpath("examples", e, "caps", "commitments", payer), payer, "payer", names
+            )
+        for metric in mapping(caps.get("metrics")):
+            yield from unknown(
+                jpath("examples", e, "caps", "metrics", metric),
+                metric,
+                [*names.metrics, *names.cohort_metrics],
+                "metric",
+                "metrics",
+            )

@@ -466,6 +466,17 @@ class ExpectedNotPayable:
 
 
 @dataclass(frozen=True)
+class ExampleCaps:
+    """An example's own caps, so that a cap can be tested in a few rows: each one given
+    replaces the spec's for that example only (a metric's caps as a whole)."""
+
+    per_participant: Decimal | None = None
+    contract: Decimal | None = None
+    commitments: Mapping[str, Decimal] = field(default_factory=dict)
+    metrics: Mapping[str, MetricCaps] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Example:
     """A small case embedded in the spec, with the lines it must produce (`spec test`)."""
 
@@ -477,6 +488,7 @@ class Example:
     not_payable: tuple[ExpectedNotPayable, ...] = ()
     totals: Mapping[str, Decimal] = field(default_factory=dict)
     description: str = ""
+    caps: ExampleCaps | None = None
 
 
 # --- investor finance (optional): the vehicle, its tranches and the provider's fees ------------

@@ -251,7 +251,51 @@ CASES: list[tuple[str, Callable[[Doc], object], str, str, str]] = [
         "error",
         "one of: latest, cumulative",
     ),
+    (
+        "an example's commitment for a party that is not a payer",
+        lambda d: d["examples"][0].update(caps={"commitments": {"counsil": "100.00"}}),
+        "$.examples[0].caps.commitments.counsil",
+        "error",
+        "unknown payer `counsil` (did you mean `council`?)",
+    ),
+    (
+        "an example's caps for an unknown metric",
+        lambda d: d["examples"][0].update(caps={"metrics": {"job_entri": {"count": 1}}}),
+        "$.examples[0].caps.metrics.job_entri",
+        "error",
+        "unknown metric `job_entri`",
+    ),
+    (
+        "an example's contract cap in fractions of a penny",
+        lambda d: d["examples"][0].update(caps={"contract": "100.001"}),
+        "$.examples[0].caps.contract",
+        "error",
+        "decimals",
+    ),
+    (
+        "an example's caps with a key they do not know",
+        lambda d: d["examples"][0].update(caps={"commitment": {"council": "1.00"}}),
+        "$.examples[0].caps.commitment",
+        "error",
+        "did you mean `commitments`",
+    ),
+    (
+        "a negative threshold (only evidence may correct with a negative quantity)",
+        lambda d: metric(with_milestone(d), 2)["threshold"].update(quantity="-768"),
+        "$.metrics[2].threshold.quantity",
+        "error",
+        "is not a quantity",
+    ),
 ]
+
+
+def test_an_example_row_may_carry_a_negative_quantity() -> None:
+    doc = example_row(with_milestone(base()), metric="earnings", quantity="-12.50")
+    assert [f for f in findings_of(doc) if f[1] == "error"] == []
+    doc = example_row(with_milestone(base()), metric="earnings", quantity="-12.505")
+    assert [f[0] for f in findings_of(doc) if f[1] == "error"] == [
+        "$.examples[0].evidence[2].quantity"
+    ]
 
 
 def with_results(doc: Doc, **fields: str) -> Doc:
