@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,7 +52,7 @@ from tests.reference.specs import make_spec
 from tests.reference.specs import prices as prices_of
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-Rows = tuple[list[dict], list[dict], list[dict]]
+Rows = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
 
 def assert_same(spec: ContractSpec, rows: Rows) -> None:
@@ -115,11 +116,17 @@ def repeated(draw: st.DrawFn, metric: Metric) -> Metric:
     )
 
 
-def chain(draw: st.DrawFn, spec: ContractSpec, people: list[dict], evidence: list[dict]) -> None:
+def chain(
+    draw: st.DrawFn,
+    spec: ContractSpec,
+    people: list[dict[str, Any]],
+    evidence: list[dict[str, Any]],
+) -> None:
     """Rows of one participant and metric a spacing apart, give or take a day: the boundary."""
-    metric = draw(st.sampled_from([m for m in spec.metrics if m.threshold is None] or [None]))
-    if metric is None:
+    plain = [m for m in spec.metrics if m.threshold is None]
+    if not plain:
         return
+    metric = draw(st.sampled_from(plain))
     who = draw(st.sampled_from(people))
     spacing = metric.min_spacing or Duration(days=draw(st.integers(1, 40)))
     on = who["start_date"] + timedelta(days=draw(st.integers(0, 20)))
@@ -190,7 +197,7 @@ def clocks(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
         {"participant_id": f"P{i}", "cohort": "c1", "provider": "provider-a", "start_date": day(0)}
         for i in range(draw(st.integers(1, 3)))
     ]
-    evidence: list[dict] = []
+    evidence: list[dict[str, Any]] = []
 
     def row(pid: str, metric: str, on: date, status: str = "verified") -> None:
         evidence.append(
@@ -208,7 +215,7 @@ def clocks(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
 
     jitter = st.sampled_from([-1, 0, 1])
     for person in people:
-        pid = person["participant_id"]
+        pid = str(person["participant_id"])
         entries = sorted(
             day(d) for d in draw(st.lists(st.integers(0, 200), min_size=1, max_size=3))
         )
@@ -247,8 +254,8 @@ def on_quantities(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
     def paid_on_quantity(metric: Metric) -> Metric:
         kind = draw(st.sampled_from(["per_unit", "per_unit", "scale", "as is"]))
         if kind == "per_unit":
-            limit = draw(st.one_of(st.none(), st.integers(0, 3000)))
-            limit = None if limit is None else Decimal(limit).scaleb(-decimals)
+            drawn = draw(st.one_of(st.none(), st.integers(0, 3000)))
+            limit = None if drawn is None else Decimal(drawn).scaleb(-decimals)
             return replace(metric, threshold=None, per_unit=PerUnit("earn", limit))
         if kind == "scale":
             lower = quantity(-200, 1500)

@@ -4,6 +4,7 @@ months from the latest accommodation entry", "with no abandonment in between".""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -25,9 +26,9 @@ def spec_of(measured_from: ClockFrom, interrupted_by: tuple[str, ...] = ()) -> C
     return replace(spec, events=events)
 
 
-def outcome(spec: ContractSpec, evidence: list[dict]) -> tuple[bool, dict[str, str]]:
+def outcome(spec: ContractSpec, evidence: list[dict[str, Any]]) -> tuple[bool, dict[str, str]]:
     """Whether sustained_6m was paid, and the not-payable reasons (engine = reference)."""
-    rows = ([person("P1", "2015-01-05")], evidence, [])
+    rows: tuple[list[Any], list[Any], list[Any]] = ([person("P1", "2015-01-05")], evidence, [])
     result = compute_entitlement(spec, facts_from_rows(spec, *rows))
     reasons = dict(zip(result.not_payable.evidence_id, result.not_payable.reason, strict=True))
     reference = reference_entitlement(spec, *rows)

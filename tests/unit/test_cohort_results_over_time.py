@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ def spec_of(rule: PerUnitAboveThreshold | SlidingScale, results: Results) -> Con
     return make_spec([metric("unused")], cohort_metrics=(measured,))
 
 
-def result(rid: str, observed: str, comparison: str, on: str, units: int = 100) -> dict:
+def result(rid: str, observed: str, comparison: str, on: str, units: int = 100) -> dict[str, Any]:
     return {
         "result_id": rid,
         "metric": "attainment",
@@ -49,7 +50,7 @@ def result(rid: str, observed: str, comparison: str, on: str, units: int = 100) 
     }
 
 
-def owed(spec: ContractSpec, results: list[dict]) -> dict[int, int]:
+def owed(spec: ContractSpec, results: list[dict[str, Any]]) -> dict[int, int]:
     """Amount per occurrence (result number); the reference agrees."""
     lines = compute_entitlement(spec, facts_from_rows(spec, [], [], results)).lines
     got = {int(n): int(a) for n, a in zip(lines.occurrence, lines.amount, strict=True)}

@@ -4,6 +4,7 @@ per-person sliding scale (0% at or below a lower improvement, 100% at or above a
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from contract_specs.model import ContractSpec, Measure, Metric, PersonScale, PerUnit
 from ledger.domain.entitlement import compute_entitlement, facts_from_rows
@@ -34,10 +35,14 @@ def spec_of() -> ContractSpec:
     )
 
 
-def run(evidence: list[dict], people: list[str]) -> tuple[dict, dict]:
+def run(evidence: list[dict[str, Any]], people: list[str]) -> tuple[dict[Any, int], dict[str, str]]:
     """{(participant, metric, n, day): amount} and the reasons; the reference agrees."""
     spec = spec_of()
-    rows = ([person(p, "2015-02-02") for p in people], evidence, [])
+    rows: tuple[list[Any], list[Any], list[Any]] = (
+        [person(p, "2015-02-02") for p in people],
+        evidence,
+        [],
+    )
     result = compute_entitlement(spec, facts_from_rows(spec, *rows))
     lines = {
         (x.participant_id, x.metric, int(x.occurrence), x.achieved_on.date().isoformat()): int(
@@ -55,7 +60,7 @@ def run(evidence: list[dict], people: list[str]) -> tuple[dict, dict]:
     return lines, reasons
 
 
-def days(pid: str, eid: str, day: str, units: str) -> dict:
+def days(pid: str, eid: str, day: str, units: str) -> dict[str, Any]:
     return fact(eid, pid, "care_days", day, quantity=Decimal(units))
 
 
@@ -81,7 +86,7 @@ def test_each_day_is_paid_its_units_corrections_net_off_and_max_units_cuts() -> 
     assert reasons == {"D2": "no_units", "D3": "no_units", "D5": "max_units_reached"}
 
 
-def points(pid: str, eid: str, day: str, gained: str) -> dict:
+def points(pid: str, eid: str, day: str, gained: str) -> dict[str, Any]:
     return fact(eid, pid, "points", day, quantity=Decimal(gained))
 
 

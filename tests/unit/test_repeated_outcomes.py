@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from contract_specs.model import Cohort, ContractSpec, Dated, Duration, Metric, Schedule
 from ledger.domain.entitlement import compute_entitlement, facts_from_rows
@@ -27,9 +28,11 @@ def assessment_spec(**fields: object) -> ContractSpec:
     return make_spec([metric])
 
 
-def paid(spec: ContractSpec, evidence: list[dict]) -> tuple[dict, dict]:
+def paid(
+    spec: ContractSpec, evidence: list[dict[str, Any]]
+) -> tuple[dict[Any, int], dict[str, str]]:
     """{(occurrence n, day): amount} and the not-payable reasons, checked against the reference."""
-    rows = ([person("P1", "2015-01-05")], evidence, [])
+    rows: tuple[list[Any], list[Any], list[Any]] = ([person("P1", "2015-01-05")], evidence, [])
     result = compute_entitlement(spec, facts_from_rows(spec, *rows))
     lines = {
         (int(line.occurrence), line.achieved_on.date().isoformat()): int(line.amount)

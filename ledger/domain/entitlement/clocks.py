@@ -41,7 +41,7 @@ class _Keys:
 
     def of(self, person: np.ndarray, day: np.ndarray) -> np.ndarray:
         offset = np.clip(day - self.low, 0, self.span - 1)
-        return person.astype(np.int64) * self.span + offset
+        return np.asarray(person.astype(np.int64) * self.span + offset, dtype=np.int64)
 
 
 def latest_on_or_before(

@@ -52,7 +52,7 @@ def paid_units(metric: Metric, decimals: int, person: np.ndarray, units: np.ndar
         return units
     most = scaled(metric.per_unit.max_units, decimals)
     before = pd.Series(units).groupby(person).cumsum().to_numpy() - units
-    return np.clip(most - before, 0, units)
+    return np.asarray(np.clip(most - before, 0, units), dtype=np.int64)
 
 
 def share(metric: Metric, decimals: int, units: np.ndarray) -> tuple[np.ndarray, int]:
@@ -74,6 +74,6 @@ def half_up_product(
     biggest = int(np.abs(micro).max(initial=0)) * int(np.abs(numerator).max(initial=0))
     if 2 * biggest + divisor < 2**62:
         product = micro.astype(np.int64) * numerator.astype(np.int64)
-        return (2 * product + divisor) // (2 * divisor)
+        return np.asarray((2 * product + divisor) // (2 * divisor), dtype=np.int64)
     wide = micro.astype(object) * numerator.astype(object)
     return np.array((2 * wide + divisor) // (2 * divisor), dtype=np.int64)
