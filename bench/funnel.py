@@ -23,7 +23,15 @@ import numpy.typing as npt
 from bench.dates import Days
 from bench.people import Mask, People, rule_holds
 from bench.profiles import DEFAULT_PROFILE, Profile
-from contract_specs.model import ContractSpec, Duration, Frequency, Metric, Prerequisite
+from contract_specs.model import (
+    AgeAtOutcome,
+    AgeAtStart,
+    ContractSpec,
+    Duration,
+    Frequency,
+    Metric,
+    Prerequisite,
+)
 from ledger.domain.entitlement.dates import after, day_number
 from reconciliation.errors import PeriodError
 from reconciliation.periods import parse_period
@@ -149,7 +157,8 @@ def _reach(
         if alternative in results:
             available &= ~results[alternative].achieved
     for condition in metric.conditions:
-        available &= rule_holds(condition, people.frame, people.start)
+        if not isinstance(condition, AgeAtOutcome):
+            available &= rule_holds(condition, people.frame, people.start)
     earliest, latest = anchor + profile.delay_days[0], anchor + profile.delay_days[1]
     if metric.window is not None:
         # an outcome that cannot happen inside its window is not achieved (not claimed)
@@ -158,6 +167,10 @@ def _reach(
         latest = np.minimum(latest, window_end)
         earliest = np.minimum(earliest, latest)
     day = rng.integers(earliest, latest + 1, dtype=np.int64)
+    for condition in metric.conditions:
+        if isinstance(condition, AgeAtOutcome):  # an age judged on the day drawn
+            at_outcome = AgeAtStart(condition.attribute, condition.min, condition.max)
+            available &= rule_holds(at_outcome, people.frame, day)
     achieved = available & (rng.random(size) < profile.rate)
     if spec.contract.last_outcome_date is not None:
         achieved &= day <= day_number(spec.contract.last_outcome_date)

@@ -12,18 +12,24 @@ from decimal import Decimal
 from typing import Any
 
 from contract_specs.model import (
+    AgeAtOutcome,
     AgeAtStart,
     Attribute,
     AttributeType,
+    ClockFrom,
     Cohort,
     CohortMetric,
+    Condition,
     Contract,
     ContractCaps,
     ContractSpec,
     Dated,
     Direction,
     Duration,
+    Effect,
+    Event,
     Example,
+    ExampleCaps,
     ExpectedLine,
     ExpectedNotPayable,
     FeeKind,
@@ -37,8 +43,11 @@ from contract_specs.model import (
     Party,
     Payer,
     PaymentRule,
+    PersonScale,
+    PerUnit,
     PerUnitAboveThreshold,
     Prerequisite,
+    Results,
     ReturnCap,
     Role,
     Rule,
@@ -81,6 +90,26 @@ def build_spec(doc: Doc) -> ContractSpec:
         version=doc.get("version"),
         investment=_investment(doc["investment"]) if "investment" in doc else None,
         triggers=tuple(_trigger(t) for t in doc.get("triggers", [])),
+        events=tuple(_event(e) for e in doc.get("events", [])),
+    )
+
+
+def _event(e: Doc) -> Event:
+    return Event(
+        id=e["id"],
+        name=e["name"],
+        evidence_types=tuple(e.get("evidence_types", [])),
+        verification=Verification(e.get("verification", "required")),
+        description=e.get("description", ""),
+    )
+
+
+def _prerequisite(p: Doc) -> Prerequisite:
+    return Prerequisite(
+        metric=p["metric"],
+        min_gap=_duration(p.get("min_gap", {})),
+        measured_from=ClockFrom(p.get("measured_from", "any")),
+        interrupted_by=tuple(p.get("interrupted_by", [])),
     )
 
 
@@ -132,8 +161,33 @@ def _rule(rule: Doc) -> Rule:
     return OneOf(attribute=body["attribute"], values=tuple(body["values"]))
 
 
+def _condition(rule: Doc) -> Condition:
+    body = rule.get("age_at_outcome")
+    if body is not None:
+        return AgeAtOutcome(attribute=body["attribute"], min=body.get("min"), max=body.get("max"))
+    return _rule(rule)
+
+
 def _prices(schedule: list[Doc]) -> Schedule[Decimal]:
-    return Schedule(tuple(Dated(_date(e["from"]), Decimal(e["price"])) for e in schedule))
+    """Each entry's price (of the first occurrence, where an entry lists `prices`)."""
+    return Schedule(
+        tuple(
+            Dated(_date(e["from"]), Decimal(e["price"] if "price" in e else e["prices"][0]))
+            for e in schedule
+        )
+    )
+
+
+def _by_occurrence(schedule: list[Doc]) -> Schedule[tuple[Decimal, ...]] | None:
+    """Each entry's prices by occurrence number, when any entry lists them (else None)."""
+    if not any("prices" in e for e in schedule):
+        return None
+    return Schedule(
+        tuple(
+            Dated(_date(e["from"]), tuple(Decimal(p) for p in e.get("prices", [e.get("price")])))
+            for e in schedule
+        )
+    )
 
 
 def _shares(schedule: list[Doc]) -> Schedule[Mapping[str, Decimal]]:
@@ -164,6 +218,9 @@ def _cohort(c: Doc) -> Cohort:
         eligibility=tuple(_rule(r) for r in c.get("eligibility", [])),
         tariffs={m: _prices(s) for m, s in c.get("tariffs", {}).items()},
         cancelled_on=_date(c["cancelled_on"]) if "cancelled_on" in c else None,
+        tariffs_by_occurrence={
+            m: by for m, s in c.get("tariffs", {}).items() if (by := _by_occurrence(s))
+        },
     )
 
 
@@ -186,11 +243,8 @@ def _metric(m: Doc) -> Metric:
         tariff=_prices(m["tariff"]),
         evidence_types=tuple(m.get("evidence_types", [])),
         window=_duration(m["window"]) if "window" in m else None,
-        conditions=tuple(_rule(r) for r in m.get("conditions", [])),
-        prerequisites=tuple(
-            Prerequisite(metric=p["metric"], min_gap=_duration(p.get("min_gap", {})))
-            for p in m.get("prerequisites", [])
-        ),
+        conditions=tuple(_condition(r) for r in m.get("conditions", [])),
+        prerequisites=tuple(_prerequisite(p) for p in m.get("prerequisites", [])),
         max_per_participant=m.get("max_per_participant", 1),
         threshold=(
             Threshold(measure=threshold["measure"], quantity=Decimal(threshold["quantity"]))
@@ -203,7 +257,20 @@ def _metric(m: Doc) -> Metric:
         caps=_caps(m.get("caps")),
         payer_shares=_shares(m["payer_shares"]) if "payer_shares" in m else None,
         description=m.get("description", ""),
+        min_spacing=_duration(m["min_spacing"]) if "min_spacing" in m else None,
+        tariff_by_occurrence=_by_occurrence(m["tariff"]),
+        per_unit=_per_unit(m["per_unit"]) if "per_unit" in m else None,
+        scale=_scale(m["scale"]) if "scale" in m else None,
     )
+
+
+def _per_unit(p: Doc) -> PerUnit:
+    limit = p.get("max_units")
+    return PerUnit(measure=p["measure"], max_units=Decimal(limit) if limit is not None else None)
+
+
+def _scale(p: Doc) -> PersonScale:
+    return PersonScale(measure=p["measure"], lower=Decimal(p["lower"]), upper=Decimal(p["upper"]))
 
 
 def _payment_rule(rule: Doc) -> PaymentRule:
@@ -243,6 +310,8 @@ def _cohort_metric(m: Doc) -> CohortMetric:
         caps=_caps(m.get("caps")),
         payer_shares=_shares(m["payer_shares"]) if "payer_shares" in m else None,
         description=m.get("description", ""),
+        effect=Effect(m.get("effect", "relative")),
+        results=Results(m.get("results", "latest")),
     )
 
 
@@ -321,6 +390,16 @@ def _example(e: Doc) -> Example:
         ),
         totals={p: Decimal(v) for p, v in expect.get("totals", {}).items()},
         description=e.get("description", ""),
+        caps=_example_caps(e["caps"]) if "caps" in e else None,
+    )
+
+
+def _example_caps(c: Doc) -> ExampleCaps:
+    return ExampleCaps(
+        per_participant=_money(c.get("per_participant")),
+        contract=_money(c.get("contract")),
+        commitments={p: Decimal(v) for p, v in c.get("commitments", {}).items()},
+        metrics={m: _caps(v) for m, v in c.get("metrics", {}).items()},
     )
 
 

@@ -22,9 +22,12 @@ from contract_specs.checks_dates import (
     check_enrolment_windows,
     check_schedule_order,
 )
-from contract_specs.checks_examples import check_examples
+from contract_specs.checks_examples import check_example_caps, check_examples
 from contract_specs.checks_investment import check_investment
+from contract_specs.checks_quantities import check_quantities
 from contract_specs.checks_refs import check_cycles, check_ids, check_references
+from contract_specs.checks_repeats import check_repeats
+from contract_specs.checks_results import check_results
 from contract_specs.checks_triggers import check_triggers
 from contract_specs.docwalk import Names, entries
 from contract_specs.findings import Finding, error
@@ -51,6 +54,10 @@ def semantic_findings(document: Any) -> list[Finding]:
     found.extend(check_examples(document, names))
     found.extend(check_investment(document, names))
     found.extend(check_triggers(document, names))
+    found.extend(check_repeats(document))
+    found.extend(check_quantities(document, names))
+    found.extend(check_results(document))
+    found.extend(check_example_caps(document, names))
     return found
 
 

@@ -10,7 +10,15 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from contract_specs.docwalk import Doc, Names, as_decimal, decimal_places, entries, mapping
+from contract_specs.docwalk import (
+    Doc,
+    Names,
+    as_decimal,
+    decimal_places,
+    entries,
+    entry_prices,
+    mapping,
+)
 from contract_specs.findings import Finding, error, jpath, warning
 
 HUNDRED = Decimal(100)
@@ -71,6 +79,22 @@ def money_places(doc: Doc) -> Iterator[tuple[str, Any]]:
             yield jpath("examples", e, "expect", "lines", n, "amount"), line.get("amount")
         for payer_id, total in mapping(expect.get("totals")).items():
             yield jpath("examples", e, "expect", "totals", payer_id), total
+        yield from _example_caps_places(e, mapping(example.get("caps")))
+
+
+def _example_caps_places(e: int, caps: Doc) -> Iterator[tuple[str, Any]]:
+    """The amounts of an example's own caps (issue 16, item 7)."""
+    for key in ("per_participant", "contract"):
+        if key in caps:
+            yield jpath("examples", e, "caps", key), caps[key]
+    for payer_id, commitment in mapping(caps.get("commitments")).items():
+        yield jpath("examples", e, "caps", "commitments", payer_id), commitment
+    for metric_id, metric_caps in mapping(caps.get("metrics")).items():
+        if "amount" in mapping(metric_caps):
+            yield (
+                jpath("examples", e, "caps", "metrics", metric_id, "amount"),
+                metric_caps["amount"],
+            )
 
 
 def too_many_places(path: str, value: Any, allowed: int, unit: str) -> Iterator[Finding]:
@@ -150,13 +174,13 @@ def _highest_prices(doc: Doc) -> dict[str, tuple[Decimal, int]]:
     for _, cohort in entries(doc.get("cohorts")):
         for overridden, schedule in mapping(cohort.get("tariffs")).items():
             overrides.setdefault(overridden, []).extend(
-                e.get("price") for _, e in entries(schedule)
+                p for _, e in entries(schedule) for p in entry_prices(e)
             )
     for i, metric in entries(doc.get("metrics")):
         metric_id = metric.get("id")
         if not isinstance(metric_id, str):
             continue
-        written = [e.get("price") for _, e in entries(metric.get("tariff"))]
+        written = [p for _, e in entries(metric.get("tariff")) for p in entry_prices(e)]
         prices = [
             p for p in map(as_decimal, written + overrides.get(metric_id, [])) if p is not None
         ]

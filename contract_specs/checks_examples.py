@@ -13,13 +13,36 @@ from typing import Any
 from contract_specs.checks_amounts import too_many_places
 from contract_specs.checks_refs import PARTICIPANT_COLUMNS, POOL, ref, unknown
 from contract_specs.docwalk import Doc, Names, as_date, as_decimal, entries, mapping
-from contract_specs.findings import Finding, child_step, error, jpath
+from contract_specs.findings import Finding, child_step, error, jpath, warning
 
 
 def check_examples(doc: Doc, names: Names) -> Iterator[Finding]:
     """Every row of every example refers to declared cohorts, metrics, payers and attributes."""
+    milestones = {
+        m["id"]: mapping(m.get(kind)).get("measure")
+        for _, m in entries(doc.get("metrics"))
+        for kind in ("threshold", "per_unit", "scale")
+        if isinstance(m.get("id"), str) and kind in m
+    }
     for e, example in entries(doc.get("examples")):
         yield from _example(e, example, names)
+        for r, row in entries(example.get("evidence")):
+            if row.get("metric") in milestones:
+                yield _milestone_named(
+                    jpath("examples", e, "evidence", r, "metric"),
+                    row["metric"],
+                    milestones[row["metric"]],
+                )
+
+
+def _milestone_named(path: str, metric: str, measure: object) -> Finding:
+    """A row naming a threshold metric counts for nothing: the example may show that on purpose
+    (a warning, not an error), but an author who meant the measure hears it here."""
+    return warning(
+        path,
+        f"`{metric}` is reached from the rows of measure `{measure}`: a row naming it counts "
+        f"for nothing (threshold_not_claimable); name `{measure}` with a quantity instead",
+    )
 
 
 def _example(e: int, example: Doc, names: Names) -> Iterator[Finding]:
@@ -33,7 +56,7 @@ def _example(e: int, example: Doc, names: Names) -> Iterator[Finding]:
                 yield _again(jpath(*at, "participants", r, "participant_id"), pid, participants)
             participants.setdefault(pid, jpath(*at, "participants", r))
     evidence: dict[str, str] = {}
-    metric_or_measure = [*names.metrics, *names.measures]
+    metric_or_measure = [*names.metrics, *names.measures, *names.events]
     for r, row in entries(example.get("evidence")):
         path = jpath(*at, "evidence", r)
         yield from unknown(
@@ -159,3 +182,21 @@ def _expectations(
         )
     for payer in mapping(expect.get("totals")):
         yield from ref(jpath(*at, "expect", "totals", payer), payer, "payer", names)
+
+
+def check_example_caps(doc: Doc, names: Names) -> Iterator[Finding]:
+    """An example's own caps name payers and metrics the spec declares."""
+    for e, example in entries(doc.get("examples")):
+        caps = mapping(example.get("caps"))
+        for payer in mapping(caps.get("commitments")):
+            yield from ref(
+                jpath("examples", e, "caps", "commitments", payer), payer, "payer", names
+            )
+        for metric in mapping(caps.get("metrics")):
+            yield from unknown(
+                jpath("examples", e, "caps", "metrics", metric),
+                metric,
+                [*names.metrics, *names.cohort_metrics],
+                "metric",
+                "metrics",
+            )

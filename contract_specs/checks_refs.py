@@ -1,7 +1,8 @@
 """Semantic checks: every id is declared once, and every reference names something declared.
 
-Metric, cohort metric and measure ids share one namespace: an evidence row's `metric` column may
-name a metric or a measure, and an entitlement line's `metric` a metric or a cohort metric.
+Metric, cohort metric, measure and event ids share one namespace: an evidence row's `metric`
+column may name a metric, a measure or an event, and an entitlement line's `metric` a metric or
+a cohort metric.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def unknown(path: str, name: Any, known: Iterable[str], what: str, where: str) -
 _DECLARED: dict[str, tuple[str, Callable[[Names], Iterable[str]]]] = {
     "metric": ("metrics", lambda n: n.metrics),
     "measure": ("measures", lambda n: n.measures),
+    "event": ("events", lambda n: n.events),
     "cohort": ("cohorts", lambda n: n.cohorts),
     "cohort metric": ("cohort_metrics", lambda n: n.cohort_metrics),
     "payer": ("payers", lambda n: n.payers),
@@ -52,7 +54,7 @@ def ref(path: str, name: Any, what: str, names: Names) -> Iterator[Finding]:
 _NAMESPACES = (
     (("parties",), "id", "party id"),
     (("cohorts",), "id", "cohort id"),
-    (("metrics", "cohort_metrics", "measures"), "id", "metric or measure id"),
+    (("metrics", "cohort_metrics", "measures", "events"), "id", "metric, measure or event id"),
     (("payers",), "party", "payer"),
     (("examples",), "name", "example name"),
 )
@@ -113,6 +115,7 @@ def check_references(doc: Doc, names: Names) -> Iterator[Finding]:
         for metric_id in mapping(cohort.get("tariffs")):
             yield from ref(jpath("cohorts", i, "tariffs", metric_id), metric_id, "metric", names)
         yield from check_rules(("cohorts", i, "eligibility"), cohort.get("eligibility"), names)
+        yield from _no_outcome_rules(("cohorts", i, "eligibility"), cohort.get("eligibility"))
     for i, metric in entries(doc.get("metrics")):
         for j, prerequisite in entries(metric.get("prerequisites")):
             yield from ref(
@@ -121,6 +124,13 @@ def check_references(doc: Doc, names: Names) -> Iterator[Finding]:
                 "metric",
                 names,
             )
+            for k, event in enumerate(_list(prerequisite.get("interrupted_by"))):
+                yield from ref(
+                    jpath("metrics", i, "prerequisites", j, "interrupted_by", k),
+                    event,
+                    "event",
+                    names,
+                )
         threshold = mapping(metric.get("threshold"))
         yield from ref(
             jpath("metrics", i, "threshold", "measure"), threshold.get("measure"), "measure", names
@@ -193,18 +203,29 @@ def check_rules(at: tuple[str | int, ...], rules: Any, names: Names) -> Iterator
             yield from _rule_fits(jpath(*at, j, kind), kind, body, attribute, declared)
 
 
+def _no_outcome_rules(at: tuple[str | int, ...], rules: Any) -> Iterator[Finding]:
+    """Eligibility is judged at enrolment, when no outcome has a day yet."""
+    for j, rule in entries(rules):
+        if "age_at_outcome" in rule:
+            yield error(
+                jpath(*at, j, "age_at_outcome"),
+                "age_at_outcome is judged on the day of an outcome, and enrolment has none: "
+                "use age_at_start here, or move the rule to the metric's `conditions`",
+            )
+
+
 def _rule_fits(path: str, kind: str, body: Doc, attribute: str, declared: Doc) -> Iterator[Finding]:
     declared_type = declared.get("type")
-    if kind == "age_at_start":
+    if kind in ("age_at_start", "age_at_outcome"):
         if declared_type != "date":
             yield error(
                 path + ".attribute",
-                f"age_at_start needs a date attribute, but `{attribute}` is {declared_type}: "
+                f"{kind} needs a date attribute, but `{attribute}` is {declared_type}: "
                 "name a date attribute such as date_of_birth",
             )
         low, high = body.get("min"), body.get("max")
         if low is None and high is None:
-            yield error(path, "age_at_start needs `min`, `max` or both")
+            yield error(path, f"{kind} needs `min`, `max` or both")
         elif isinstance(low, int) and isinstance(high, int) and low > high:
             yield error(path, f"`min` {low} is above `max` {high}: no age would qualify")
     elif kind == "flag" and declared_type != "boolean":

@@ -31,6 +31,12 @@ def entries(value: Any) -> Iterator[tuple[int, Doc]]:
                 yield index, item
 
 
+def entry_prices(entry: Doc) -> list[Any]:
+    """The prices a tariff entry writes: its `price`, or each of its `prices` (by occurrence)."""
+    listed = entry.get("prices")
+    return [entry.get("price"), *(listed if isinstance(listed, list) else [])]
+
+
 def as_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -76,6 +82,7 @@ class Names:
     metrics: list[str] = field(default_factory=list)
     cohort_metrics: list[str] = field(default_factory=list)
     measures: dict[str, int] = field(default_factory=dict)  # id -> decimals
+    events: list[str] = field(default_factory=list)
     attributes: dict[str, Doc] = field(default_factory=dict)
     exponent: int | None = None
 
@@ -92,6 +99,7 @@ class Names:
         names.cohorts = _ids(doc.get("cohorts"))
         names.metrics = _ids(doc.get("metrics"))
         names.cohort_metrics = _ids(doc.get("cohort_metrics"))
+        names.events = _ids(doc.get("events"))
         for _, measure in entries(doc.get("measures")):
             decimals = measure.get("decimals", 2)
             if isinstance(measure.get("id"), str):

@@ -170,6 +170,21 @@ class OneOf:
 Rule = AgeAtStart | Flag | OneOf
 
 
+@dataclass(frozen=True)
+class AgeAtOutcome:
+    """Age in whole years on the day the outcome is achieved, within [min, max] ("aged 16 or over
+    when the job starts"). A metric condition only: enrolment has no outcome day."""
+
+    attribute: str
+    min: int | None = None
+    max: int | None = None
+
+
+# what a metric's `conditions` may hold: the participant rules, judged on the start date, and
+# the rules judged on the day of the outcome
+Condition = Rule | AgeAtOutcome
+
+
 # --- parties, attributes, cohorts ------------------------------------------------------------
 
 
@@ -203,6 +218,8 @@ class Cohort:
     tariffs: Mapping[str, Schedule[Decimal]] = field(default_factory=dict)
     # set when a cohort was cancelled (e.g. Peterborough cohort 3): no enrolment from this date
     cancelled_on: date | None = None
+    # the overrides that price by occurrence number (see Metric.tariff_by_occurrence)
+    tariffs_by_occurrence: Mapping[str, Schedule[tuple[Decimal, ...]]] = field(default_factory=dict)
 
 
 # --- individual outcome metrics --------------------------------------------------------------
@@ -221,6 +238,25 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class PerUnit:
+    """Paid per unit of a measure: each day's units at the price in force, at most `max_units`
+    per participant (per care-day, per guided learning hour)."""
+
+    measure: str
+    max_units: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PersonScale:
+    """A per-person sliding scale on a measure's cumulative total since start: 0% of the price
+    at or below `lower`, 100% at or above `upper`, linear between."""
+
+    measure: str
+    lower: Decimal
+    upper: Decimal
+
+
+@dataclass(frozen=True)
 class Threshold:
     """Achieved on the first date the cumulative quantity since start reaches `quantity`."""
 
@@ -228,12 +264,35 @@ class Threshold:
     quantity: Decimal
 
 
+class ClockFrom(StrEnum):
+    """Which prerequisite occurrence a gap is measured from."""
+
+    ANY = "any"  # any valid one at least the gap earlier (the earliest decides)
+    LATEST = "latest"  # the latest one on or before the outcome: a new entry restarts the clock
+
+
 @dataclass(frozen=True)
 class Prerequisite:
-    """A valid occurrence of `metric` must exist at least `min_gap` before this one."""
+    """A valid occurrence of `metric` must exist at least `min_gap` before this one; measured
+    from the latest one when `measured_from` says so, and with none of the `interrupted_by`
+    events strictly between it and this one."""
 
     metric: str
     min_gap: Duration = Duration()
+    measured_from: ClockFrom = ClockFrom.ANY
+    interrupted_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happens to a participant and pays nothing (an abandonment, an eviction, a
+    return to custody): evidence of it is checked like any row, and it stops a clock."""
+
+    id: str
+    name: str
+    evidence_types: tuple[str, ...] = ()
+    verification: Verification = Verification.REQUIRED
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -249,7 +308,7 @@ class Metric:
     tariff: Schedule[Decimal]
     evidence_types: tuple[str, ...] = ()
     window: Duration | None = None
-    conditions: tuple[Rule, ...] = ()
+    conditions: tuple[Condition, ...] = ()
     prerequisites: tuple[Prerequisite, ...] = ()
     max_per_participant: int = 1
     threshold: Threshold | None = None
@@ -259,6 +318,28 @@ class Metric:
     caps: MetricCaps = MetricCaps()
     payer_shares: Schedule[Mapping[str, Decimal]] | None = None
     description: str = ""
+    # repeated outcomes: an occurrence counts only this long after the previous one that counted
+    min_spacing: Duration | None = None
+    # prices by occurrence number, when an entry of the tariff gives `prices`: the same entries
+    # as `tariff` (which holds each entry's first price), each with its list of prices
+    tariff_by_occurrence: Schedule[tuple[Decimal, ...]] | None = None
+    # payments on a quantity: a price per unit, or a per-person sliding scale
+    per_unit: PerUnit | None = None
+    scale: PersonScale | None = None
+
+    @property
+    def measure(self) -> str | None:
+        """The measure whose rows reach this metric (a threshold, per unit or a scale), if any:
+        such a metric is never claimed by naming it."""
+        for rule in (self.threshold, self.per_unit, self.scale):
+            if rule is not None:
+                return rule.measure
+        return None
+
+
+def occurrence_price(prices: tuple[Decimal, ...], n: int) -> Decimal:
+    """The price of occurrence n (1-based): the n-th of the list, the last one for any later."""
+    return prices[min(n, len(prices)) - 1]
 
 
 # --- cohort-level outcome metrics ------------------------------------------------------------
@@ -298,6 +379,20 @@ class SlidingScale:
 PaymentRule = PerUnitAboveThreshold | Tiers | SlidingScale
 
 
+class Effect(StrEnum):
+    """How a cohort's effect is measured against its comparison."""
+
+    RELATIVE = "relative"  # percent of the comparison value
+    ABSOLUTE = "absolute"  # in the result's own units (points), so a comparison may be 0
+
+
+class Results(StrEnum):
+    """Which of a cohort's results count."""
+
+    LATEST = "latest"  # the latest evaluation replaces the earlier ones
+    CUMULATIVE = "cumulative"  # each evaluation is a line; a later one nets off the earlier
+
+
 @dataclass(frozen=True)
 class CohortMetric:
     id: str
@@ -313,6 +408,8 @@ class CohortMetric:
     caps: MetricCaps = MetricCaps()
     payer_shares: Schedule[Mapping[str, Decimal]] | None = None
     description: str = ""
+    effect: Effect = Effect.RELATIVE
+    results: Results = Results.LATEST
 
 
 # --- the contract as a whole -----------------------------------------------------------------
@@ -369,6 +466,17 @@ class ExpectedNotPayable:
 
 
 @dataclass(frozen=True)
+class ExampleCaps:
+    """An example's own caps, so that a cap can be tested in a few rows: each one given
+    replaces the spec's for that example only (a metric's caps as a whole)."""
+
+    per_participant: Decimal | None = None
+    contract: Decimal | None = None
+    commitments: Mapping[str, Decimal] = field(default_factory=dict)
+    metrics: Mapping[str, MetricCaps] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Example:
     """A small case embedded in the spec, with the lines it must produce (`spec test`)."""
 
@@ -380,6 +488,7 @@ class Example:
     not_payable: tuple[ExpectedNotPayable, ...] = ()
     totals: Mapping[str, Decimal] = field(default_factory=dict)
     description: str = ""
+    caps: ExampleCaps | None = None
 
 
 # --- investor finance (optional): the vehicle, its tranches and the provider's fees ------------
@@ -504,6 +613,12 @@ class ContractSpec:
     investment: Investment | None = None
     # management triggers the provider report flags (optional `triggers:` section)
     triggers: tuple[Trigger, ...] = ()
+    # what happens and pays nothing, for rules to refer to (optional `events:` section)
+    events: tuple[Event, ...] = ()
+
+    def evidence_things(self) -> tuple[Metric | Measure | Event, ...]:
+        """What an evidence row's `metric` column may name: metrics, measures, then events."""
+        return (*self.metrics, *self.measures, *self.events)
 
     def metric(self, metric_id: str) -> Metric:
         for metric in self.metrics:

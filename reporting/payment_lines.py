@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from contract_specs.model import ContractSpec, to_minor
+from contract_specs.model import ContractSpec, occurrence_price, to_minor
 from ledger.domain.entitlement.coding import positions
 from ledger.domain.entitlement.dates import day_number, day_numbers
 from ledger.services.postings import KEY, OUTCOME_PAYMENT
@@ -54,18 +54,28 @@ NOT_PAYABLE_COLUMNS = (
 )
 
 
-def tariff_in_force(spec: ContractSpec, cohort: str, metric: str, day: date) -> int | None:
-    """The price (minor units) of `metric` on `day` for `cohort`: the cohort's override when it
-    has a price in force that day, else the metric's own; None for a cohort-level metric."""
+def tariff_in_force(
+    spec: ContractSpec, cohort: str, metric: str, day: date, occurrence: int = 1
+) -> int | None:
+    """The price (minor units) of `metric`'s occurrence n on `day` for `cohort`: the cohort's
+    override when it has a price in force that day, else the metric's own (an entry listing
+    prices by occurrence gives its n-th); None for a cohort-level metric."""
     try:
         found = spec.metric(metric)
     except KeyError:
         return None
-    override = None
+    schedule, by_occurrence = found.tariff, found.tariff_by_occurrence
     for item in spec.cohorts:
-        if item.id == cohort and metric in item.tariffs:
-            override = item.tariffs[metric].at(day)
-    price = override if override is not None else found.tariff.at(day)
+        if (
+            item.id == cohort
+            and metric in item.tariffs
+            and item.tariffs[metric].at(day) is not None
+        ):
+            schedule, by_occurrence = item.tariffs[metric], item.tariffs_by_occurrence.get(metric)
+    price = schedule.at(day)
+    prices = by_occurrence.at(day) if by_occurrence is not None else None
+    if prices is not None:
+        price = occurrence_price(prices, occurrence)
     return None if price is None else to_minor(price, spec.contract.exponent)
 
 
@@ -94,7 +104,7 @@ def payment_lines(
             dated[KEY].itertuples(index=False, name=None), dated["achieved_on"], strict=True
         )
     }
-    tariffs: dict[tuple[int, str, str, date], int | None] = {}
+    tariffs: dict[tuple[int, str, str, date, int], int | None] = {}
     rows = []
     for p in mine.itertuples(index=False):
         pid = str(p.participant_id)
@@ -105,9 +115,9 @@ def payment_lines(
         ids = [i for i in str(p.evidence_ids or "").split(";") if i]
         tariff = None
         if day is not None:
-            key = (int(p.spec_version), cohort, str(p.metric), day)
+            key = (int(p.spec_version), cohort, str(p.metric), day, int(p.occurrence))
             if key not in tariffs:
-                tariffs[key] = tariff_in_force(spec_of(key[0]), cohort, key[2], day)
+                tariffs[key] = tariff_in_force(spec_of(key[0]), cohort, key[2], day, key[4])
             tariff = tariffs[key]
         rows.append(
             (

@@ -162,14 +162,27 @@ def check_rows(
     achieved = checks.date("achieved_on")
     metrics = {m.id: m.evidence_types for m in spec.metrics}
     measures = {m.id: m for m in spec.measures}
+    events = {e.id: e.evidence_types for e in spec.events}
     is_measure = f["metric"].isin(measures)
     checks.flag(
-        ~f["metric"].isin(metrics) & ~is_measure & (f["metric"] != ""),
+        ~f["metric"].isin(metrics) & ~is_measure & ~f["metric"].isin(events) & (f["metric"] != ""),
         "metric",
-        "is neither a metric nor a measure of this contract: use one of "
-        + ", ".join(sorted([*metrics, *measures])),
+        "is not a metric, measure or event of this contract: use one of "
+        + ", ".join(sorted([*metrics, *measures, *events])),
     )
-    accepted = {**metrics, **{m.id: m.evidence_types for m in spec.measures}}
+    milestones = {m.id: m.measure for m in spec.metrics if m.measure is not None}
+    named = f["metric"].isin(milestones)
+    if named.any():
+        # the ledger would never pay it (threshold_not_claimable): say so on its row, now
+        checks.flag(
+            named,
+            "metric",
+            f["metric"]
+            + " is reached from the rows of measure "
+            + f["metric"].map(milestones).astype("str")
+            + ": send those rows, each with its quantity, not the metric itself",
+        )
+    accepted = {**metrics, **{m.id: m.evidence_types for m in spec.measures}, **events}
     needs_type = f["metric"].isin([m for m, types in accepted.items() if types])
     checks.flag(
         needs_type & (f["evidence_type"] == ""),

@@ -111,6 +111,7 @@ def explain_participant(
     postings = _postings(session, contract_id, participant_id, exponent, as_of, payer)
     names = {m.id: m.name for m in current.spec.metrics}
     names.update({m.id: m.name for m in current.spec.measures})
+    names.update({e.id: e.name for e in current.spec.events})
     metrics = sorted({*(e[0] for e in evidence), *(p[0] for p in postings), *owed})
     zero = from_minor(0, exponent)
     stories = tuple(

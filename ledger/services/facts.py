@@ -21,7 +21,7 @@ import pyarrow as pa
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlmodel import Session
 
-from contract_specs.model import AttributeType, ContractSpec
+from contract_specs.model import AttributeType, ContractSpec, Results
 from ledger.domain.entitlement.status import (
     DECISIONS,
     from_decision_numbers,
@@ -55,7 +55,12 @@ def load_facts(
     return Facts(
         participants=participants_frame(session, contract_id, as_of, spec),
         evidence=evidence_frame(session, contract_id, as_of, spec),
-        results=results_frame(session, contract_id, as_of),
+        results=results_frame(
+            session,
+            contract_id,
+            as_of,
+            {m.id for m in spec.cohort_metrics if m.results is Results.CUMULATIVE},
+        ),
     )
 
 
@@ -263,17 +268,28 @@ def status_words(
     return words(standing(from_decision_numbers(latest), is_automatic(metrics, spec)))
 
 
-def results_frame(session: Session, contract_id: str, as_of: datetime) -> pd.DataFrame:
-    """The current result per cohort metric and cohort, as submitted at or before `as_of`."""
+def results_frame(
+    session: Session, contract_id: str, as_of: datetime, cumulative: Collection[str] = ()
+) -> pd.DataFrame:
+    """The current result per cohort metric and cohort, as submitted at or before `as_of`; for
+    the metrics in `cumulative` (a series of results over time), the current result of each
+    evaluation date."""
     table = table_of(CohortResult)
     rows = session.connection().execute(
-        select(*(table.c[name] for name in RESULT_COLUMNS))
+        select(*(table.c[name] for name in RESULT_COLUMNS), table.c.supersedes)
         .where(table.c.contract_id == contract_id, table.c.submitted_at <= as_of)
         .order_by(table.c.submitted_at, table.c.id)
     )
-    frame = pd.DataFrame(rows.all(), columns=list(RESULT_COLUMNS))
-    # a later submission for the same metric and cohort supersedes the earlier one
-    frame = frame.drop_duplicates(["metric", "cohort"], keep="last").sort_values("result_id")
+    frame = pd.DataFrame(rows.all(), columns=[*RESULT_COLUMNS, "supersedes"])
+    series = frame["metric"].isin(list(cumulative))
+    # a later submission for the same metric and cohort supersedes the earlier one; in a series,
+    # for the same evaluation date, and a correction supersedes the result it names
+    replaced = frame["result_id"].isin(frame.loc[series, "supersedes"].dropna())
+    latest = frame[~series].drop_duplicates(["metric", "cohort"], keep="last")
+    dated = frame[series & ~replaced].drop_duplicates(
+        ["metric", "cohort", "evaluated_on"], keep="last"
+    )
+    frame = pd.concat([latest, dated]).drop(columns="supersedes").sort_values("result_id")
     for column in ("result_id", "metric", "cohort", "observed", "comparison", "reference"):
         frame[column] = frame[column].astype("str")
     frame["units"] = frame["units"].astype("int64")

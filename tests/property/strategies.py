@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract_specs.model import (
+    AgeAtOutcome,
     AgeAtStart,
     Attribute,
     AttributeType,
@@ -94,6 +95,13 @@ rules = st.one_of(
     st.builds(
         OneOf, attribute=st.just("region"), values=st.sampled_from([("north",), ("north", "south")])
     ),
+    # judged on the outcome's day: birthdays fall between start and outcome
+    st.builds(
+        AgeAtOutcome,
+        attribute=st.just("date_of_birth"),
+        min=st.one_of(st.none(), st.integers(14, 20)),
+        max=st.one_of(st.none(), st.integers(18, 25)),
+    ),
 )
 
 
@@ -124,7 +132,7 @@ def metric_list(
                 tariff=draw(dated(prices)),
                 evidence_types=() if simple else draw(st.sampled_from([(), ("letter",)])),
                 window=None if simple else draw(st.one_of(st.none(), durations)),
-                conditions=() if simple else tuple(draw(st.lists(rules, max_size=1))),
+                conditions=() if simple else tuple(draw(st.lists(rules, max_size=2))),
                 prerequisites=prerequisites,
                 max_per_participant=draw(st.integers(1, 3)),
                 threshold=threshold,
@@ -232,7 +240,19 @@ def facts(draw: st.DrawFn, spec: ContractSpec) -> tuple[list[dict], list[dict], 
                 "cohort": draw(st.sampled_from(["c1", "c2"])),
                 "provider": "provider-a",
                 "start_date": draw(st.integers(0, 120).map(day)),
-                "date_of_birth": draw(st.one_of(st.none(), st.integers(-9500, -4500).map(day))),
+                # birthdays that often fall between the start and an outcome, so that an age
+                # judged at the outcome differs from the age at start
+                "date_of_birth": draw(
+                    st.one_of(
+                        st.none(),
+                        st.integers(-9500, -4500).map(day),
+                        st.builds(
+                            lambda years, offset: day(offset - round(365.25 * years)),
+                            st.integers(14, 25),
+                            st.integers(-30, 400),
+                        ),
+                    )
+                ),
                 "care_leaver": draw(st.one_of(st.none(), st.booleans())),
                 "region": draw(st.one_of(st.none(), st.sampled_from(["north", "south"]))),
             }

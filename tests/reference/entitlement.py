@@ -22,7 +22,11 @@ from math import floor
 from typing import Any
 
 from contract_specs.model import (
+    AgeAtOutcome,
     AgeAtStart,
+    ClockFrom,
+    Cohort,
+    Condition,
     ContractSpec,
     Flag,
     Metric,
@@ -30,6 +34,7 @@ from contract_specs.model import (
     Rule,
     Schedule,
     Verification,
+    occurrence_price,
     to_minor,
 )
 
@@ -79,6 +84,7 @@ class Occurrence:
     parts: dict[str, int] = field(default_factory=dict)
     paid: dict[str, int] = field(default_factory=dict)
     reason: str = ""  # not-payable reason when paid nothing
+    units: Decimal = Decimal(0)  # a metric paid on a quantity: the units it is paid on
 
 
 def age_on(birth: date, day: date) -> int:
@@ -100,6 +106,79 @@ def rule_holds(rule: Rule, person: Row, start: date) -> bool:
     if isinstance(rule, OneOf):
         return str(value) in rule.values
     raise TypeError(rule)
+
+
+def condition_holds(rule: Condition, person: Row, start: date, day: date) -> bool:
+    """A metric condition: an age at the outcome is judged on the outcome's day."""
+    if isinstance(rule, AgeAtOutcome):
+        birth = person.get(rule.attribute)
+        if birth is None:
+            return False
+        age = age_on(birth, day)
+        return (rule.min is None or age >= rule.min) and (rule.max is None or age <= rule.max)
+    return rule_holds(rule, person, start)
+
+
+def tariff_price(metric: Metric, cohort: Cohort | None, day: date, n: int) -> Decimal | None:
+    """The price of occurrence n on `day`: the cohort's override when it has an entry in force,
+    else the metric's; an entry listing prices by occurrence gives its n-th (or last)."""
+    for schedule, by_occurrence in (
+        (
+            cohort.tariffs.get(metric.id) if cohort else None,
+            cohort.tariffs_by_occurrence.get(metric.id) if cohort else None,
+        ),
+        (metric.tariff, metric.tariff_by_occurrence),
+    ):
+        if schedule is None or schedule.at(day) is None:
+            continue
+        if by_occurrence is None:
+            return schedule.at(day)
+        prices = by_occurrence.at(day)
+        return None if prices is None else occurrence_price(prices, n)
+    return None
+
+
+def measure_claims(
+    metric: Metric, rows: list[Row], days: list[date]
+) -> list[tuple[str, date, Decimal]]:
+    """(evidence_id, occurrence day, units) of the rows of one participant's measure that
+    reach `metric`: a threshold on its crossing day; per unit, each day adding up to more than
+    0; a scale, on the latest day, when the total is above its lower end."""
+
+    def on(day: date) -> Decimal:
+        return sum(
+            (Decimal(str(r["quantity"])) for r in rows if r["achieved_on"] == day), Decimal(0)
+        )
+
+    found: list[tuple[str, date, Decimal]] = []
+    if metric.threshold is not None:
+        total = Decimal(0)
+        for day in days:
+            total += on(day)
+            if total >= metric.threshold.quantity:
+                return [
+                    (r["evidence_id"], day, Decimal(0)) for r in rows if r["achieved_on"] <= day
+                ]
+    elif metric.per_unit is not None:
+        for day in days:
+            if on(day) > 0:
+                found += [(r["evidence_id"], day, on(day)) for r in rows if r["achieved_on"] == day]
+    elif metric.scale is not None:
+        total = sum((on(day) for day in days), Decimal(0))
+        if total > metric.scale.lower:
+            found += [(r["evidence_id"], days[-1], total) for r in rows]
+    return found
+
+
+def quantity_price(metric: Metric, price: Decimal, units: Decimal, exponent: int) -> int:
+    """A price per unit times the units, or the price times the scale's share, half-up."""
+    amount = Fraction(price)
+    if metric.per_unit is not None:
+        amount *= Fraction(units)
+    elif metric.scale is not None:
+        lower, upper = Fraction(metric.scale.lower), Fraction(metric.scale.upper)
+        amount *= min(max((Fraction(units) - lower) / (upper - lower), Fraction(0)), Fraction(1))
+    return floor(amount * 10**exponent + Fraction(1, 2))
 
 
 def value_at(schedule: Schedule[Any] | None, day: date) -> Any:
@@ -162,7 +241,10 @@ def reference_entitlement(
 
     # --- rows: status, type, quantity, start ---------------------------------------------------
     pairs: list[tuple[str, str, date]] = []  # (evidence_id, metric, occurrence date)
+    units_of: dict[tuple[str, str], Decimal] = {}  # (evidence_id, metric) -> units paid on
     measure_rows: dict[tuple[str, str], list[Row]] = {}
+    events = {e.id: e for e in spec.events}
+    happened: dict[tuple[str, str], list[date]] = {}  # (participant, event) -> days
     row_of: dict[str, Row] = {}
     for row in evidence:
         eid = row["evidence_id"]
@@ -171,9 +253,15 @@ def reference_entitlement(
         if person is None:
             out.not_payable[eid] = "not_enrolled"
             continue
-        thing: Any = metrics.get(row["metric"]) or measures.get(row["metric"])
+        thing: Any = (
+            metrics.get(row["metric"]) or measures.get(row["metric"]) or events.get(row["metric"])
+        )
         if thing is None:
             out.not_payable[eid] = "unknown_metric"
+            continue
+        if row["metric"] in metrics and metrics[row["metric"]].measure is not None:
+            # a milestone is reached from its measure's rows, never claimed by naming it
+            out.not_payable[eid] = "threshold_not_claimable"
             continue
         status = row.get("status") or "verified"
         if status == "rejected":
@@ -202,7 +290,12 @@ def reference_entitlement(
         if row["achieved_on"] < person["start_date"]:
             out.not_payable[eid] = "before_start"
             continue
-        if is_measure:
+        if row["metric"] in events:
+            # an event pays nothing: it happened, and may stop a clock
+            happened.setdefault((row["participant_id"], row["metric"]), []).append(
+                row["achieved_on"]
+            )
+        elif is_measure:
             measure_rows.setdefault((row["participant_id"], row["metric"]), []).append(row)
         else:
             pairs.append((eid, row["metric"], row["achieved_on"]))
@@ -211,24 +304,30 @@ def reference_entitlement(
     for (_, measure_id), rows in measure_rows.items():
         days = sorted({r["achieved_on"] for r in rows})
         used: set[str] = set()
+        why: dict[str, str] = {}  # the first metric's reason for a row it does not use
         for metric in spec.metrics:
-            if metric.threshold is None or metric.threshold.measure != measure_id:
+            if metric.measure != measure_id:
                 continue
-            total = Decimal(0)
-            for day in days:
-                total += sum(
-                    (Decimal(str(r["quantity"])) for r in rows if r["achieved_on"] == day),
-                    Decimal(0),
-                )
-                if total >= metric.threshold.quantity:
-                    for r in rows:
-                        if r["achieved_on"] <= day:
-                            pairs.append((r["evidence_id"], metric.id, day))
-                            used.add(r["evidence_id"])
-                    break
+            mine = measure_claims(metric, rows, days)
+            for eid, day, units in mine:
+                pairs.append((eid, metric.id, day))
+                units_of[(eid, metric.id)] = units
+                used.add(eid)
+            missed = (
+                "no_units"
+                if metric.per_unit
+                else "below_scale"
+                if metric.scale
+                else "threshold_not_reached"
+            )
+            for r in rows:
+                if r["evidence_id"] not in {eid for eid, _, _ in mine}:
+                    why.setdefault(r["evidence_id"], missed)
         for r in rows:
             if r["evidence_id"] not in used:
-                out.not_payable[r["evidence_id"]] = "threshold_not_reached"
+                out.not_payable[r["evidence_id"]] = why.get(
+                    r["evidence_id"], "threshold_not_reached"
+                )
 
     # --- per pair: window, last outcome date, conditions ---------------------------------------
     pair_reason: dict[tuple[str, str], str] = {}
@@ -243,7 +342,7 @@ def reference_entitlement(
             reason = "outside_window"
         elif last_date is not None and day > last_date:
             reason = "after_last_outcome_date"
-        elif not all(rule_holds(rule, person, start) for rule in metric.conditions):
+        elif not all(condition_holds(rule, person, start, day) for rule in metric.conditions):
             reason = "condition_not_met"
         if reason:
             pair_reason[(eid, metric_id)] = reason
@@ -251,7 +350,14 @@ def reference_entitlement(
             groups.setdefault((row["participant_id"], metric_id, day), []).append(eid)
 
     occurrences = {
-        key: Occurrence(key[0], key[1], key[2], sorted(ids), position[key[1]])
+        key: Occurrence(
+            key[0],
+            key[1],
+            key[2],
+            sorted(ids),
+            position[key[1]],
+            units=units_of.get((ids[0], key[1]), Decimal(0)),
+        )
         for key, ids in groups.items()
     }
 
@@ -261,16 +367,33 @@ def reference_entitlement(
         for occ in occurrences.values():
             if occ.metric != metric.id:
                 continue
-            ok = True
+            failed = ""
             for prerequisite in metric.prerequisites:
                 latest = prerequisite.min_gap.before(occ.achieved_on)
                 earlier = valid_dates.get((occ.participant_id, prerequisite.metric), [])
-                if not any(d <= latest for d in earlier):
-                    ok = False
-            if ok:
+                if prerequisite.measured_from == ClockFrom.LATEST:
+                    # a new entry restarts the clock: only the latest one so far counts
+                    so_far = [d for d in earlier if d <= occ.achieved_on]
+                    anchor = max(so_far) if so_far else None
+                    if anchor is not None and anchor > latest:
+                        anchor = None
+                else:
+                    in_time = [d for d in earlier if d <= latest]
+                    anchor = max(in_time) if in_time else None
+                reason = ""
+                if anchor is None:
+                    reason = "prerequisite_not_met"
+                elif any(
+                    anchor < day < occ.achieved_on
+                    for event in prerequisite.interrupted_by
+                    for day in happened.get((occ.participant_id, event), [])
+                ):
+                    reason = "interrupted"
+                failed = failed or reason
+            if not failed:
                 valid_dates.setdefault((occ.participant_id, metric.id), []).append(occ.achieved_on)
             else:
-                occ.reason = "prerequisite_not_met"
+                occ.reason = failed
 
     # --- limit per participant, tariff ---------------------------------------------------------
     payable: list[Occurrence] = []
@@ -282,18 +405,35 @@ def reference_entitlement(
         metric = metrics[metric_id]
         person = people[pid]
         occs.sort(key=lambda o: o.achieved_on)
+        if metric.min_spacing is not None:
+            # each occurrence counts only from the previous counted one plus the spacing
+            spaced: list[Occurrence] = []
+            for occ in occs:
+                if spaced and occ.achieved_on < metric.min_spacing.after(spaced[-1].achieved_on):
+                    occ.reason = "too_soon_after_previous"
+                else:
+                    spaced.append(occ)
+            occs = spaced
+        units_left = metric.per_unit.max_units if metric.per_unit else None
         for n, occ in enumerate(occs, start=1):
-            if n > metric.max_per_participant:
+            if n > metric.max_per_participant and metric.per_unit is None:
                 occ.reason = "limit_per_participant"
                 continue
+            if units_left is not None:
+                # a per-unit metric pays at most max_units, day by day in date order
+                occ.units = min(occ.units, max(units_left, Decimal(0)))
+                units_left -= occ.units
+                if occ.units <= 0:
+                    occ.reason = "max_units_reached"
+                    continue
             occ.n = n
             occ.cohort = person["cohort"]
             occ.provider = person["provider"]
             cohort = next((c for c in spec.cohorts if c.id == person["cohort"]), None)
-            price = value_at(cohort.tariffs.get(metric_id) if cohort else None, occ.achieved_on)
-            if price is None:
-                price = metric.tariff.at(occ.achieved_on)
+            price = tariff_price(metric, cohort, occ.achieved_on, n)
             occ.price = 0 if price is None else to_minor(price, exponent)
+            if price is not None and metric.measure and metric.threshold is None:
+                occ.price = quantity_price(metric, price, occ.units, exponent)
             occ.shares = shares_on(spec, metric.payer_shares, occ.achieved_on)
             payable.append(occ)
 

@@ -292,7 +292,7 @@ CASES: list[tuple[str, Callable[[Doc], object], str, str]] = [
         "a measure with the id of a metric",
         lambda d: (add_measure(d), d["measures"][0].update(id="job_entry")),
         "$.measures[0].id",
-        "metric or measure id `job_entry` is already used",
+        "metric, measure or event id `job_entry` is already used",
     ),
     (
         "a duplicate party id",

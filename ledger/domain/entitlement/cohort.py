@@ -18,7 +18,9 @@ from contract_specs.model import (
     CohortMetric,
     ContractSpec,
     Direction,
+    Effect,
     PerUnitAboveThreshold,
+    Results,
     SlidingScale,
     Tiers,
 )
@@ -34,6 +36,7 @@ class CohortPayment:
     evaluated_on: date
     amount: int  # minor units, after netting, before caps
     label: str  # how the amount was worked out
+    occurrence: int = 1  # the result's number in its cohort's series (cumulative results)
 
 
 def _decimal(value: Fraction) -> str:
@@ -46,13 +49,15 @@ def _percent(value: Fraction) -> str:
 
 def effect_of(metric: CohortMetric, observed: Fraction, comparison: Fraction) -> Fraction:
     """Relative effect in percent, positive when the cohort did better than the comparison."""
-    if comparison == 0:
-        return Fraction(0)
     gain = (
         comparison - observed
         if metric.direction == Direction.LOWER_IS_BETTER
         else observed - comparison
     )
+    if metric.effect is Effect.ABSOLUTE:
+        return gain  # in the result's own units: a comparison of 0 is a value like any other
+    if comparison == 0:
+        return Fraction(0)
     return gain / comparison * 100
 
 
@@ -62,6 +67,8 @@ def gross_amount(
     """What the metric's payment rule pays for an effect (in %) and an improvement in units."""
     rule = metric.rule
     said = f"effect {_percent(effect)}"
+    if metric.effect is Effect.ABSOLUTE:
+        said = f"effect {_decimal(effect)} points"
     if isinstance(rule, PerUnitAboveThreshold):
         if effect >= Fraction(rule.threshold_percent):
             units = _decimal(improvement)
@@ -100,10 +107,13 @@ def _half_up(amount: Fraction, exponent: int) -> int:
     return floor(amount * 10**exponent + Fraction(1, 2))
 
 
-def _current(spec: ContractSpec, results: pd.DataFrame) -> dict[tuple[str, str], dict[str, object]]:
-    """The result that counts per (metric, cohort): the latest evaluation (then the greatest id)."""
+def _counted(
+    spec: ContractSpec, results: pd.DataFrame
+) -> dict[tuple[str, str], list[dict[str, object]]]:
+    """The results that count per (metric, cohort), in order of evaluation (then result id):
+    the latest alone, or every one for a metric whose results are cumulative."""
     metrics = {m.id: m for m in spec.cohort_metrics}
-    current: dict[tuple[str, str], dict[str, object]] = {}
+    counted: dict[tuple[str, str], list[dict[str, object]]] = {}
     for row in results.to_dict("records"):
         metric = metrics.get(str(row["metric"]))
         cohort = str(row["cohort"])
@@ -112,54 +122,65 @@ def _current(spec: ContractSpec, results: pd.DataFrame) -> dict[tuple[str, str],
         if not metric.pooled and cohort not in metric.cohorts:
             continue
         row["evaluated_on"] = pd.Timestamp(row["evaluated_on"]).date()
-        key = (metric.id, cohort)
-        old = current.get(key)
-        if old is None or (row["evaluated_on"], str(row["result_id"])) > (
-            old["evaluated_on"],
-            str(old["result_id"]),
-        ):
-            current[key] = row
-    return current
+        counted.setdefault((metric.id, cohort), []).append(row)
+    for (metric_id, _), rows in counted.items():
+        rows.sort(key=lambda r: (r["evaluated_on"], str(r["result_id"])))  # type: ignore[arg-type,return-value]
+        if metrics[metric_id].results is Results.LATEST:
+            del rows[:-1]
+    return counted
 
 
 def cohort_payments(spec: ContractSpec, results: pd.DataFrame) -> list[CohortPayment]:
-    """One payment per current result; a metric `net_of` others pays what they have not already
-    paid the same cohorts (their amounts before caps), never less than 0."""
+    """One payment per result that counts; a metric `net_of` others pays what they have not
+    already paid the same cohorts (their latest amounts before caps), never less than 0. In a
+    series of cumulative results, each pays what it adds to the ones before it (after netting):
+    together they pay the latest one's amount, so a lower later result claws back."""
     exponent = spec.contract.exponent
     metrics = {m.id: m for m in spec.cohort_metrics}
-    current = _current(spec, results)
-    gross: dict[tuple[str, str], tuple[int, str]] = {}
-    for (metric_id, cohort), row in current.items():
+    counted = _counted(spec, results)
+    gross: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for (metric_id, cohort), rows in counted.items():
         metric = metrics[metric_id]
-        observed = Fraction(Decimal(str(row["observed"])))
-        comparison = Fraction(Decimal(str(row["comparison"])))
-        effect = effect_of(metric, observed, comparison)
-        improvement = (
-            abs(comparison - observed) * int(str(row["units"])) if effect > 0 else Fraction(0)
-        )
-        amount, label = gross_amount(metric, effect, improvement)
-        gross[(metric_id, cohort)] = (_half_up(amount, exponent), label)
+        gross[(metric_id, cohort)] = []
+        for row in rows:
+            observed = Fraction(Decimal(str(row["observed"])))
+            comparison = Fraction(Decimal(str(row["comparison"])))
+            effect = effect_of(metric, observed, comparison)
+            improvement = (
+                abs(comparison - observed) * int(str(row["units"])) if effect > 0 else Fraction(0)
+            )
+            amount, label = gross_amount(metric, effect, improvement)
+            gross[(metric_id, cohort)].append((_half_up(amount, exponent), label))
 
     payments = []
-    for (metric_id, cohort), row in current.items():
+    for (metric_id, cohort), rows in counted.items():
         metric = metrics[metric_id]
-        minor, label = gross[(metric_id, cohort)]
         covered = set(metric.cohorts) | {POOL} if cohort == POOL else {cohort, POOL}
         already = sum(
-            value
-            for (other, other_cohort), (value, _) in gross.items()
+            series[-1][0]
+            for (other, other_cohort), series in gross.items()
             if other in metric.net_of and other_cohort in covered
         )
-        if metric.net_of:
-            label += f"; less {already} minor units paid by {', '.join(metric.net_of)}"
-        payments.append(
-            CohortPayment(
-                metric=metric,
-                cohort=cohort,
-                result_id=str(row["result_id"]),
-                evaluated_on=row["evaluated_on"],  # type: ignore[arg-type]
-                amount=max(0, minor - already),
-                label=label,
+        net = [(max(0, minor - already), label) for minor, label in gross[(metric_id, cohort)]]
+        owed = net[-1][0]
+        best = 0  # the most the series has owed so far
+        for k, (row, (minor, label)) in enumerate(zip(rows, net, strict=True), start=1):
+            if metric.net_of:
+                label += f"; less {already} minor units paid by {', '.join(metric.net_of)}"
+            pays = minor
+            if metric.results is Results.CUMULATIVE:
+                pays = min(max(best, minor), owed) - min(best, owed)
+                best = max(best, minor)
+                label += f"; result {k} of {len(rows)}: what it adds to the results before it"
+            payments.append(
+                CohortPayment(
+                    metric=metric,
+                    cohort=cohort,
+                    result_id=str(row["result_id"]),
+                    evaluated_on=row["evaluated_on"],  # type: ignore[arg-type]
+                    amount=pays,
+                    label=label,
+                    occurrence=k,
+                )
             )
-        )
     return payments

@@ -21,13 +21,14 @@ from ledger.domain.entitlement.caps import CUT_NAMES, CapLimits, CapOutcome, Cap
 from ledger.domain.entitlement.coding import distinct_rows, join_sorted, positions, text_column
 from ledger.domain.entitlement.cohort import cohort_payments
 from ledger.domain.entitlement.dates import day_number
-from ledger.domain.entitlement.evidence import check_rows, things_of
+from ledger.domain.entitlement.evidence import check_rows, events_of, things_of
 from ledger.domain.entitlement.not_payable import not_payable_frame
 from ledger.domain.entitlement.occurrences import Occurrences, check_claims, occurrences_of
 from ledger.domain.entitlement.people import People, people_of
+from ledger.domain.entitlement.quantities import half_up_product, share
 from ledger.domain.entitlement.schedules import every_metric
 from ledger.domain.entitlement.shares import ShareTable, share_ids, share_table
-from ledger.domain.entitlement.tariffs import prices_of
+from ledger.domain.entitlement.tariffs import Prices, prices_of
 from ledger.domain.entitlement.thresholds import Claims, plain_claims, threshold_claims
 from ledger.domain.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS, Entitlement, Facts
 
@@ -89,10 +90,12 @@ def compute_entitlement(
     things = things_of(spec)
     evidence = facts.evidence.reset_index(drop=True)
     rows = check_rows(spec, evidence, people, things)
-    measure_claims, unused = threshold_claims(spec, rows, things)
+    measure_claims, unused, unused_reason = threshold_claims(spec, rows, things)
     claims = Claims.concat([plain_claims(rows, things), measure_claims])
     claim_reason = check_claims(spec, claims, people)
-    occurrences = occurrences_of(spec, claims, claim_reason, len(people.ids))
+    occurrences = occurrences_of(
+        spec, claims, claim_reason, len(people.ids), events_of(rows, things)
+    )
 
     payable = _payable(spec, facts, people, occurrences, claims, evidence)
     table = share_table(spec)
@@ -112,7 +115,7 @@ def compute_entitlement(
         evidence,
         people,
         rows,
-        unused,
+        (unused, unused_reason),
         claims,
         claim_reason,
         occurrences,
@@ -151,7 +154,8 @@ def _payable(
     person = occurrences.person[chosen]
     position = occurrences.metric[chosen]
     day = occurrences.day[chosen]
-    prices = prices_of(spec, position, day, people.cohort_number[person])
+    prices = prices_of(spec, position, day, people.cohort_number[person], occurrences.n[chosen])
+    price = on_quantities(spec, position, prices, occurrences.units[chosen])
     labels = list(prices.labels)
 
     payments = cohort_payments(spec, facts.results)
@@ -190,9 +194,9 @@ def _payable(
     order = np.lexsort((id_rank[who], position, day))
     return Payable(
         position=position[order],
-        n=join(occurrences.n[chosen], [1 for _ in payments], np.int64)[order],
+        n=join(occurrences.n[chosen], [p.occurrence for p in payments], np.int64)[order],
         day=day[order],
-        price=join(prices.price, [p.amount for p in payments], np.int64)[order],
+        price=join(price, [p.amount for p in payments], np.int64)[order],
         rule=np.concatenate([prices.rule, cohort_rule])[order],
         labels=tuple(labels),
         person=join(person, [-1 for _ in payments], np.int64)[order],
@@ -203,6 +207,25 @@ def _payable(
         names=every_id,
         evidence_ids=evidence_ids,
     )
+
+
+def on_quantities(
+    spec: ContractSpec, position: np.ndarray, prices: Prices, units: np.ndarray
+) -> np.ndarray:
+    """The price of each occurrence, times its units for a per-unit metric and times its share
+    for a scale (quantities.py), rounded half-up once."""
+    price = prices.price.copy()
+    decimals = {m.id: m.decimals for m in spec.measures}
+    for index, metric in enumerate(spec.metrics):
+        if metric.per_unit is None and metric.scale is None:
+            continue
+        rows = np.flatnonzero(position == index)
+        measure = decimals[metric.measure or ""]
+        numerator, denominator = share(metric, measure, units[rows])
+        price[rows] = half_up_product(
+            prices.micro[rows], numerator, denominator, spec.contract.exponent
+        )
+    return price
 
 
 def _limits(spec: ContractSpec, people: int) -> CapLimits:

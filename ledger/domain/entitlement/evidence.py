@@ -1,6 +1,7 @@
-"""Checks on each evidence row before occurrences exist (SEMANTICS 3.1): enrolment, metric,
-verification status, evidence type, quantity, the submission date and the start date. The first
-failing check names the row's reason."""
+"""Checks on each evidence row before occurrences exist (SEMANTICS 3.1): enrolment, metric (a
+threshold metric is reached from its measure's rows, never named directly), verification status,
+evidence type, quantity, the submission date and the start date. The first failing check names
+the row's reason."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from contract_specs.model import ContractSpec, Measure, Metric
+from contract_specs.model import ContractSpec, Metric
+from ledger.domain.entitlement.clocks import Events
 from ledger.domain.entitlement.coding import positions
 from ledger.domain.entitlement.dates import NO_DAY, day_numbers
 from ledger.domain.entitlement.people import People
@@ -29,26 +31,36 @@ from ledger.domain.entitlement.status import codes as status_codes
 @dataclass(frozen=True)
 class Things:
     """What an evidence row's `metric` column may name: metrics (numbered by their position in the
-    spec) then measures (numbered after them)."""
+    spec), then measures, then events (numbered after them)."""
 
     ids: tuple[str, ...]
     metric_count: int
     automatic: np.ndarray
     evidence_types: tuple[tuple[str, ...], ...]
+    # False for a threshold metric: only its measure's rows reach it
+    claimable: np.ndarray
+    measure_count: int = 0
 
     def is_measure(self, thing: np.ndarray) -> np.ndarray:
-        return thing >= self.metric_count
+        return (thing >= self.metric_count) & (thing < self.metric_count + self.measure_count)
+
+    def is_event(self, thing: np.ndarray) -> np.ndarray:
+        return thing >= self.metric_count + self.measure_count
 
 
 def things_of(spec: ContractSpec) -> Things:
-    """Metrics then measures, with their verification and accepted evidence types."""
-    items: list[Metric | Measure] = [*spec.metrics, *spec.measures]
+    """Metrics, measures then events, with their verification and accepted evidence types."""
+    items = spec.evidence_things()
     automatic = set(automatic_ids(spec))
     return Things(
         ids=tuple(item.id for item in items),
         metric_count=len(spec.metrics),
         automatic=np.array([item.id in automatic for item in items], dtype=bool),
         evidence_types=tuple(tuple(item.evidence_types) for item in items),
+        claimable=np.array(
+            [not (isinstance(item, Metric) and item.measure) for item in items], dtype=bool
+        ),
+        measure_count=len(spec.measures),
     )
 
 
@@ -78,6 +90,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
     submitted = day_numbers(evidence["submitted_on"])
     safe_thing = np.maximum(thing, 0)
     automatic = things.automatic[safe_thing] if len(things.ids) else np.zeros(len(thing), bool)
+    claimable = things.claimable[safe_thing] if len(things.ids) else np.ones(len(thing), bool)
     # the one status rule (ledger.evidence_status): a missing or empty status is no decision,
     # which counts only where verification is automatic; an unknown word stays -1
     written = status_codes(evidence["status"])
@@ -98,6 +111,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
         [
             person < 0,
             thing < 0,
+            ~claimable,
             status == REJECTED,
             status == REVOKED,
             ~counts(status),
@@ -110,6 +124,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
         [
             CODE["not_enrolled"],
             CODE["unknown_metric"],
+            CODE["threshold_not_claimable"],
             CODE["rejected"],
             CODE["revoked"],
             CODE["not_verified"],
@@ -127,4 +142,14 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
         submitted=submitted,
         quantity=quantity.fillna(0).to_numpy(dtype=np.int64),
         reason=reason,
+    )
+
+
+def events_of(rows: Rows, things: Things) -> Events:
+    """The rows naming an event that passed every check: they count as that event happening."""
+    valid = np.flatnonzero((rows.reason == COUNTS) & things.is_event(rows.thing))
+    return Events(
+        person=rows.person[valid],
+        event=rows.thing[valid] - things.metric_count - things.measure_count,
+        day=rows.day[valid],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from contract_specs.example_caps import example_spec
 from contract_specs.examples_runner import EvaluatedExample
 from contract_specs.model import ContractSpec, Example, ExpectedLine, ExpectedNotPayable, from_minor
 from ledger.domain.entitlement.engine import compute_entitlement
@@ -14,6 +15,7 @@ from ledger.domain.entitlement.rows import facts_from_rows
 def evaluate_example(spec: ContractSpec, example: Example) -> EvaluatedExample:
     """The example's non-zero lines (amounts as Decimals, `cut_by` "" when no cap cut them) and
     every evidence row that counts for nothing."""
+    spec = example_spec(spec, example)  # the example's own caps, where it scales them down
     facts = facts_from_rows(spec, example.participants, example.evidence, example.results)
     # an example lists participants as a provider would upload them: enrolment refuses some
     refused = enrolment_refused(spec, people_of(spec, facts.participants))

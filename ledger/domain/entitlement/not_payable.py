@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from contract_specs.model import ContractSpec, Measure, Metric
+from contract_specs.model import ContractSpec, Duration, Event, Measure, Metric
 from ledger.domain.entitlement.caps import (
     CONTRACT,
     METRIC_AMOUNT,
@@ -56,7 +56,7 @@ def not_payable_frame(
     evidence: pd.DataFrame,
     people: People,
     rows: Rows,
-    unused: np.ndarray,
+    unused: tuple[np.ndarray, np.ndarray],
     claims: Claims,
     claim_reason: np.ndarray,
     occurrences: Occurrences,
@@ -72,7 +72,7 @@ def not_payable_frame(
     occurrence_reason[payable_occurrence[individual]] = _paid_nothing(outcome, price)[individual]
 
     reason = rows.reason.copy()
-    reason[unused] = CODE["threshold_not_reached"]
+    reason[unused[0]] = unused[1]
     deciding = rows.thing.copy()  # which metric's rules decided the row's fate
     claim_code = claim_reason
     if len(occurrence_reason):
@@ -125,7 +125,7 @@ def _details(
     if len(chosen) == 0:
         return np.empty(0, dtype=object)
     codes, combos = distinct_rows(reason, thing)
-    items: list[Metric | Measure] = [*spec.metrics, *spec.measures]
+    items = spec.evidence_things()
     texts = np.empty(len(combos), dtype=object)
     dated = []
     for k, (code, number) in enumerate(combos.tolist()):
@@ -153,7 +153,7 @@ def _dated_text(
     rows: Rows,
     chosen: np.ndarray,
     reason: str,
-    item: Metric | Measure | None,
+    item: Metric | Measure | Event | None,
 ) -> np.ndarray:
     achieved = "achieved " + _dates(rows.day[chosen])
     if isinstance(item, Metric) and reason not in ("before_start", "achieved_after_submission"):
@@ -171,12 +171,30 @@ def _dated_text(
     return achieved + " before start " + _dates(start)
 
 
-def _text(spec: ContractSpec, reason: str, item: Metric | Measure | None) -> str:
+def _words(duration: Duration) -> str:
+    """A duration as "3 months", "1 month 2 weeks"."""
+    parts = [(duration.months, "month"), (duration.weeks, "week"), (duration.days, "day")]
+    said = [f"{count} {unit}{'s' * (count != 1)}" for count, unit in parts if count]
+    return " ".join(said) or "0 days"
+
+
+def _text(spec: ContractSpec, reason: str, item: Metric | Measure | Event | None) -> str:
     name = item.id if item is not None else "?"
     if reason == "not_enrolled":
         return "no enrolled participant with this id"
     if reason == "unknown_metric":
         return "the spec has no metric or measure with this id"
+    if reason == "threshold_not_claimable" and isinstance(item, Metric) and item.measure:
+        return (
+            f"{name} is reached from the rows of measure {item.measure} "
+            "(with quantities): send those rows, not the metric itself"
+        )
+    if reason == "no_units":
+        return f"the day's quantities of {name} add up to nothing (a correction of its day)"
+    if reason == "below_scale":
+        return f"cumulative {name} since start is at or below the lower end of the scale"
+    if reason == "max_units_reached" and isinstance(item, Metric) and item.per_unit:
+        return f"{name} pays at most {item.per_unit.max_units} units per participant"
     if reason == "not_verified":
         return f"{name} counts only verified evidence"
     if reason in ("rejected", "revoked"):
@@ -192,6 +210,15 @@ def _text(spec: ContractSpec, reason: str, item: Metric | Measure | None) -> str
         return f"a row of measure {name} needs a quantity"
     if reason == "threshold_not_reached":
         return f"cumulative {name} since start reached no milestone with this row"
+    if reason == "interrupted" and isinstance(item, Metric):
+        stops = "; ".join(
+            f"{', '.join(p.interrupted_by)} after the {p.metric}"
+            for p in item.prerequisites
+            if p.interrupted_by
+        )
+        return f"{name}: interrupted by {stops} it counts from, before this outcome"
+    if reason == "too_soon_after_previous" and isinstance(item, Metric) and item.min_spacing:
+        return f"{name} counts only {_words(item.min_spacing)} after the previous one that counted"
     if reason == "limit_per_participant" and isinstance(item, Metric):
         return f"{name} pays at most {item.max_per_participant} per participant"
     if reason == "participant_cap_reached":

@@ -1,4 +1,6 @@
-"""Participants as arrays, and the participant rules (conditions of a metric) evaluated at once."""
+"""Participants as arrays, and the participant rules (conditions of a metric) evaluated at once:
+the rules judged on the start date once per participant, those judged on the day of an outcome
+(`age_at_outcome`) once per claim."""
 
 from __future__ import annotations
 
@@ -7,7 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from contract_specs.model import AgeAtStart, ContractSpec, Flag, OneOf, Rule
+from contract_specs.model import (
+    AgeAtOutcome,
+    AgeAtStart,
+    Condition,
+    ContractSpec,
+    Flag,
+    OneOf,
+    Rule,
+)
 from ledger.domain.entitlement.dates import NO_DAY, age_in_years, day_number, day_numbers
 
 
@@ -64,11 +74,35 @@ def rule_holds(rule: Rule, people: People) -> np.ndarray:
     raise TypeError(f"unknown rule {rule!r}")
 
 
-def rules_hold(rules: tuple[Rule, ...], people: People) -> np.ndarray:
-    """Whether every rule holds, for each participant."""
+def rules_hold(rules: tuple[Condition, ...], people: People) -> np.ndarray:
+    """Whether every rule judged on the start date holds, for each participant (the rules
+    judged on an outcome's day are left to `outcome_rules_hold`)."""
     holds = np.ones(len(people.ids), dtype=bool)
     for rule in rules:
-        holds &= rule_holds(rule, people)
+        if not isinstance(rule, AgeAtOutcome):
+            holds &= rule_holds(rule, people)
+    return holds
+
+
+def outcome_rules_hold(
+    rules: tuple[Condition, ...], people: People, person: np.ndarray, day: np.ndarray
+) -> np.ndarray:
+    """Whether every rule judged on the day of the outcome holds, for each (participant number,
+    day number) pair: an age in whole years on that day (a missing birth date fails)."""
+    holds = np.ones(len(person), dtype=bool)
+    for rule in rules:
+        if not isinstance(rule, AgeAtOutcome):
+            continue
+        if rule.attribute not in people.frame.columns:
+            return np.zeros(len(person), dtype=bool)
+        birth = day_numbers(people.frame[rule.attribute])[person]
+        known = birth != NO_DAY
+        age = age_in_years(np.where(known, birth, 0), day)
+        holds &= known
+        if rule.min is not None:
+            holds &= age >= rule.min
+        if rule.max is not None:
+            holds &= age <= rule.max
     return holds
 
 

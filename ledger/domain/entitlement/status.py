@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from contract_specs.model import ContractSpec, Measure, Metric, Verification
+from contract_specs.model import ContractSpec, Verification
 from ledger.domain.entitlement.coding import arrow_text, positions
 
 # status codes: 0 is "not stored" (a decisions file naming no stored row); -1 is not a status
@@ -58,8 +58,8 @@ def from_decision_numbers(latest: np.ndarray) -> np.ndarray:
 
 
 def automatic_ids(spec: ContractSpec) -> list[str]:
-    """The metrics and measures of `spec` whose evidence counts without a decision."""
-    items: list[Metric | Measure] = [*spec.metrics, *spec.measures]
+    """The metrics, measures and events of `spec` whose evidence counts without a decision."""
+    items = spec.evidence_things()
     return [item.id for item in items if item.verification is Verification.AUTOMATIC]
 
 
