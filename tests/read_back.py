@@ -24,3 +24,21 @@ def shown_in_xlsx(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def shown_in_html(page: str) -> str:
+    """The words a browser shows for `page`: its text nodes joined, without tags or attribute
+    values, so that a random token in a hidden field (the CSRF token) cannot match a name a test
+    looks for."""
+    from html.parser import HTMLParser
+
+    words: list[str] = []
+
+    class _Text(HTMLParser):
+        def handle_data(self, data: str) -> None:
+            words.append(data)
+
+    reader = _Text()
+    reader.feed(page)
+    reader.close()
+    return " ".join(words)
