@@ -75,7 +75,7 @@ def _finding_line(kind: str, row: dict[str, Any], exponent: int) -> str:
             f"{row['days_overdue']} days overdue"
         )
     if kind == "caps_near_exhaustion":
-        used, limit = int(row["used"]), int(row["limit"])  # type: ignore[call-overload]
+        used, limit = int(row["used"]), int(row["limit"])
         counted = row["cap"] == "metric_count_cap"  # occurrences, not money
         amounts = (used, limit) if counted else (_money(used, exponent), _money(limit, exponent))
         return (

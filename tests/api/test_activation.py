@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, select
 
@@ -95,7 +96,7 @@ def test_an_unknown_version_is_refused(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_a_new_contracts_draft_is_reachable_and_activated_by_its_intermediary(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     named, _ = _texts()
     headers = as_role[Role.INTERMEDIARY]
@@ -121,7 +122,7 @@ def test_a_new_contracts_draft_is_reachable_and_activated_by_its_intermediary(
 
 
 def test_only_the_contracts_intermediary_may_activate(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     url = f"/api/contracts/{OWN}/versions/1/activate"
     for role in (Role.COMMISSIONER, Role.INVESTOR, Role.PROVIDER, Role.EVALUATOR):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.app import create_app
@@ -52,7 +53,7 @@ def test_the_schema_is_served_as_json_without_cdn_pages(tmp_path: Path) -> None:
     del tmp_path
 
 
-def test_the_schema_answers_without_a_token(client: TestClient) -> None:
+def test_the_schema_answers_without_a_token(client: TestClient[Litestar]) -> None:
     answer = client.get("/schema/openapi.json")
     assert answer.status_code == 200
     assert answer.json()["info"]["title"] == "outcomes-ledger"

@@ -59,7 +59,7 @@ def post(
     with unit_of_work(engine) as session:
         return post_entitlement(
             session, "dwp-test", period, at, run, now=at, entitlement=entitlement, **kw
-        )  # type: ignore[arg-type]
+        )
 
 
 def postings(engine: Engine) -> list[tuple[str, str, str, int, str, str | None]]:

@@ -134,7 +134,7 @@ def test_a_token_names_its_contracts(
     remember(spec)
     _load(engine, spec, now)
     with pytest.raises(TokenError, match="name the contract"), unit_of_work(engine) as session:
-        create_token(session, "provider", "acme", contracts, actor="t", now=now)  # type: ignore[arg-type]
+        create_token(session, "provider", "acme", contracts, actor="t", now=now)
 
 
 def test_a_token_is_refused_for_a_party_not_in_force(

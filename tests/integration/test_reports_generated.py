@@ -47,8 +47,8 @@ def known_by(data: GeneratedData, day: datetime) -> GeneratedData:
     return dataclasses.replace(
         data,
         evidence=evidence,
-        decisions=decided(data.decisions),  # type: ignore[arg-type]
-        revocations=decided(data.revocations),  # type: ignore[arg-type]
+        decisions=decided(data.decisions),
+        revocations=decided(data.revocations),
     )
 
 

@@ -487,7 +487,7 @@ def reference_entitlement(
         if occ.has_participant_cap and person_cap is not None:
             person_left[occ.participant_id] -= consumed
         if metric_amount_left[occ.metric] is not None:
-            metric_amount_left[occ.metric] -= consumed  # type: ignore[operator]
+            metric_amount_left[occ.metric] -= consumed
         if contract_left is not None:
             contract_left -= consumed
         if consumed > 0 and count_left is not None:

@@ -124,7 +124,7 @@ def _counted(
         row["evaluated_on"] = pd.Timestamp(row["evaluated_on"]).date()
         counted.setdefault((metric.id, cohort), []).append(row)
     for (metric_id, _), rows in counted.items():
-        rows.sort(key=lambda r: (r["evaluated_on"], str(r["result_id"])))  # type: ignore[arg-type,return-value]
+        rows.sort(key=lambda r: (r["evaluated_on"], str(r["result_id"])))
         if metrics[metric_id].results is Results.LATEST:
             del rows[:-1]
     return counted
