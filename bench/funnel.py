@@ -244,4 +244,4 @@ def _dropped(drop: PlantDrop, people: People, due: Days, rng: np.random.Generato
     at_provider = people.provider == people.providers.index(drop.provider)
     quarter = parse_period(drop.from_quarter, Frequency.QUARTERLY, "plant_drop.from_quarter")
     from_quarter = due >= day_number(quarter.start)
-    return at_provider & from_quarter & (rng.random(due.size) < drop.percent / 100)
+    return np.asarray(at_provider & from_quarter & (rng.random(due.size) < drop.percent / 100))

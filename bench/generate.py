@@ -34,9 +34,9 @@ from bench.profiles import FAIR_CHANCE_FUND, Profile
 from contract_specs.loader import load_spec
 from contract_specs.model import ContractSpec, Metric, Verification
 from ledger.domain.entitlement.dates import add_months
+from ledger.domain.entitlement.status import DECISIONS
 from ledger.services.evidence import COLUMNS as EVIDENCE_COLUMNS
 from ledger.services.verification import COLUMNS as DECISION_COLUMNS
-from ledger.services.verification import DECISIONS
 
 SUBMITTED_COLUMNS = ("evidence_id", "submitted_on")
 PLANTED_COLUMNS = ("file", "id", "flaw")

@@ -243,8 +243,8 @@ def rule_holds(rule: Rule, frame: pd.DataFrame, start: Days) -> Mask:
             holds &= ages <= rule.max
         return holds
     if isinstance(rule, Flag):
-        return column.to_numpy(bool) == rule.value
-    return column.isin(rule.values).to_numpy(bool)
+        return np.asarray(column.to_numpy(bool) == rule.value)
+    return np.asarray(column.isin(rule.values).to_numpy(bool))
 
 
 def whole_years(born: Days, on: Days) -> Index:

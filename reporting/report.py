@@ -139,7 +139,8 @@ def as_date(value: object) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    return pd.Timestamp(value).date()
+    day: date = pd.Timestamp(value).date()
+    return day
 
 
 def is_missing(value: object) -> bool:

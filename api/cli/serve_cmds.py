@@ -24,7 +24,8 @@ def openapi_document() -> dict[str, object]:
     from api.app import create_app
 
     schema = create_app().openapi_schema.to_schema()
-    return json.loads(json.dumps(schema, sort_keys=True, default=str))
+    document: dict[str, object] = json.loads(json.dumps(schema, sort_keys=True, default=str))
+    return document
 
 
 def openapi_text() -> str:

@@ -104,7 +104,7 @@ def gross_amount(
 
 
 def _half_up(amount: Fraction, exponent: int) -> int:
-    return floor(amount * 10**exponent + Fraction(1, 2))
+    return floor(amount * Fraction(10) ** exponent + Fraction(1, 2))
 
 
 def _counted(
