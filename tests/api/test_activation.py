@@ -12,6 +12,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from contract_specs.model import Role
 from ledger.services.contracts import (
@@ -55,7 +56,7 @@ def _prices(engine: Engine) -> set[Decimal]:
 
 def _rows(engine: Engine) -> list[tuple[int, bool]]:
     with unit_of_work(engine) as session:
-        rows = session.scalars(select(SpecVersion).order_by(SpecVersion.version)).all()
+        rows = session.scalars(select(SpecVersion).order_by(col(SpecVersion.version))).all()
         return [(r.version, r.active) for r in rows if r.contract_id == CONTRACT]
 
 
@@ -82,7 +83,9 @@ def test_activation_is_a_new_fact_and_keeps_history(engine: Engine, tmp_path: Pa
     assert _rows(engine) == [(1, True), (2, False)]
     with unit_of_work(engine) as session:
         entries = session.scalars(
-            select(AuditLog).where(AuditLog.action == "spec.activate").order_by(AuditLog.id)
+            select(AuditLog)
+            .where(col(AuditLog.action) == "spec.activate")
+            .order_by(col(AuditLog.id))
         ).all()
         assert [(e.details["previous"], e.details["version"]) for e in entries] == [(1, 2), (2, 1)]
 

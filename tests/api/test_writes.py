@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from contract_specs.model import Role
 from ledger.storage.db import unit_of_work
@@ -75,7 +76,7 @@ def test_every_write_is_audited_with_the_tokens_party_and_role(
     assert client.post(url, headers=as_role[Role.PROVIDER], json={"rows": [ROW]}).status_code == 201
     with unit_of_work(engine) as session:
         entries = session.scalars(
-            select(AuditLog).where(AuditLog.action == "participants.import")
+            select(AuditLog).where(col(AuditLog.action) == "participants.import")
         ).all()
     assert [(e.actor, e.subject) for e in entries] == [("provider:acme", f"contract:{OWN}")]
 

@@ -15,6 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from api.app import create_app
 from contract_specs.model import Role
@@ -136,7 +137,9 @@ def accepted(providers: Providers, name: str, count: int) -> None:
 def two_people(engine: Engine, pid: str) -> None:
     with unit_of_work(engine) as session:
         rows = session.execute(
-            select(Participant.participant_id, Participant.provider).order_by(Participant.provider)
+            select(col(Participant.participant_id), col(Participant.provider)).order_by(
+                col(Participant.provider)
+            )
         ).all()
     assert [tuple(r) for r in rows] == [(f"acme/{pid}", "acme"), (f"bravo/{pid}", "bravo")]
 
@@ -151,7 +154,7 @@ def same_answer(providers: Providers, name: str) -> None:
 def unchanged(engine: Engine, pid: str, born: str) -> None:
     with unit_of_work(engine) as session:
         person = session.scalars(
-            select(Participant).where(Participant.participant_id == f"acme/{pid}")
+            select(Participant).where(col(Participant.participant_id) == f"acme/{pid}")
         ).one()
     assert person.attributes["date_of_birth"] == born
 

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from api.cli import main
 from contract_specs.model import ContractSpec, Party, Role
@@ -118,7 +119,7 @@ def test_another_providers_id_answers_exactly_as_an_unknown_id(
     assert str(enrol(engine, walled, same, now)) == "0 new, 1 unchanged"
     with unit_of_work(engine) as session:
         acme = session.scalars(
-            select(Participant).where(Participant.participant_id == "acme/P1")
+            select(Participant).where(col(Participant.participant_id) == "acme/P1")
         ).one()
     assert acme.attributes["date_of_birth"] == "1995-06-01"
 
@@ -192,7 +193,9 @@ def test_intermediary_names_participants_qualified_by_provider_column_or_unambig
     )
     assert str(submit(engine, walled, good, now, None)) == "4 new, 0 unchanged"
     with unit_of_work(engine) as session:
-        stored = session.execute(select(Evidence.evidence_id, Evidence.participant_id)).all()
+        stored = session.execute(
+            select(col(Evidence.evidence_id), col(Evidence.participant_id))
+        ).all()
     assert sorted(tuple(row) for row in stored) == [
         ("acme/E1", "acme/P1"),
         ("acme/E2", "acme/A2"),

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from bench.generate import generate
 from contract_specs.model import Frequency, from_minor
@@ -104,7 +105,7 @@ def test_a_year_of_the_fair_chance_fund_reconciles_quarter_by_quarter(
             # an audit revokes evidence that was already paid
             with unit_of_work(engine) as session:
                 paid = session.scalars(
-                    select(Posting).where(Posting.period == "2015-Q1", Posting.amount > 0)
+                    select(Posting).where(col(Posting.period) == "2015-Q1", col(Posting.amount) > 0)
                 ).first()
                 assert paid is not None
                 revoked = (paid.participant_id, paid.metric)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ledger.domain.errors import RejectedUpload
 from ledger.services.contracts import ActiveSpec
@@ -234,10 +234,12 @@ def test_a_confirmed_rewind_posts_what_was_shown_and_keeps_the_reason(late_q3: W
     assert run.cut_off == at("2015-10-05")
     assert run.by_payer == {"dwp": -560_000, "topup": -140_000}
     with unit_of_work(engine) as session:
-        stored = session.scalars(select(ReconcileRun).where(ReconcileRun.run_id == run.run_id))
+        stored = session.scalars(select(ReconcileRun).where(col(ReconcileRun.run_id) == run.run_id))
         kept = stored.one().rewind
         entry = session.scalars(
-            select(AuditLog).where(AuditLog.action == "reconcile.run").order_by(AuditLog.id.desc())
+            select(AuditLog)
+            .where(col(AuditLog.action) == "reconcile.run")
+            .order_by(col(AuditLog.id).desc())
         ).first()
     assert kept == {
         "to": "2015-10-05T00:00:00+00:00",
@@ -308,12 +310,12 @@ def test_the_re_run_fast_path_is_not_fooled_by_a_rewind(late_q3: World) -> None:
     again = late_q3.reconcile("2015-Q4", when="2015-10-21T01:00")
     assert again.by_payer == {"dwp": 560_000, "topup": 140_000}
     with unit_of_work(engine) as session:
-        last = session.scalars(select(ReconcileRun).order_by(ReconcileRun.id.desc())).first()
+        last = session.scalars(select(ReconcileRun).order_by(col(ReconcileRun.id).desc())).first()
     assert last is not None and last.reused_run_id is None
     # and a re-run with nothing changed since is reused, posting nothing
     assert late_q3.reconcile("2015-Q4", when="2015-10-21T02:00").postings == 0
     with unit_of_work(engine) as session:
-        last = session.scalars(select(ReconcileRun).order_by(ReconcileRun.id.desc())).first()
+        last = session.scalars(select(ReconcileRun).order_by(col(ReconcileRun.id).desc())).first()
     assert last is not None and last.reused_run_id is not None
 
 
