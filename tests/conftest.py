@@ -130,7 +130,10 @@ def small_spec() -> ContractSpec:
         service_start=date(2015, 1, 1),
         last_outcome_date=date(2017, 12, 31),
     )
-    price = lambda amount: Schedule((Dated(date(2015, 1, 1), Decimal(amount)),))  # noqa: E731
+
+    def price(amount: str) -> Schedule[Decimal]:
+        return Schedule((Dated(date(2015, 1, 1), Decimal(amount)),))
+
     return ContractSpec(
         contract=contract,
         parties=(

@@ -4,8 +4,10 @@ request can cause is bounded (rows, bytes, errors listed, spec size, integers)."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine
@@ -19,12 +21,13 @@ from tests.broken_files import BROKEN, Broken, stored
 BIG = 2**63
 
 
-def _error(answer, status: int) -> dict:
+def _error(answer: Response, status: int) -> dict[str, Any]:
     assert answer.status_code == status, answer.text
     body = answer.json()
     assert set(body) == {"error"}
     assert body["error"]["status"] == status
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 @pytest.fixture
@@ -59,7 +62,7 @@ def test_a_broken_upload_is_a_located_422(
     assert stored(engine) == before
 
 
-def _evidence(client: TestClient[Litestar], headers: dict[str, str], **fields: object):
+def _evidence(client: TestClient[Litestar], headers: dict[str, str], **fields: object) -> Response:
     row = {"evidence_id": "E1", "participant_id": "P1", "achieved_on": "2015-03-01", **fields}
     return client.post(f"/api/contracts/{OWN}/evidence", headers=headers, json={"rows": [row]})
 

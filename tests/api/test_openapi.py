@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -16,7 +17,7 @@ KEPT = Path(__file__).parents[2] / "docs" / "openapi.json"
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
-def _operations(document: dict) -> list[tuple[str, str, dict]]:
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (path, method, operation)
         for path, item in document["paths"].items()

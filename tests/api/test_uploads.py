@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import Workbook
@@ -24,7 +25,7 @@ def _count(engine: Engine, table: type) -> int:
 
 def _upload(
     client: TestClient[Litestar], headers: dict[str, str], what: str, name: str, body: bytes
-):
+) -> Response:
     return client.post(
         f"/api/contracts/{OWN}/{what}/upload", headers=headers, files={"file": (name, body)}
     )

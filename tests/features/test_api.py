@@ -59,7 +59,7 @@ def investors(engine: Engine) -> Iterator[TestClient[Litestar]]:
 
 
 def _post(
-    client: TestClient[Litestar], headers: dict[str, str], what: str, rows: list[dict]
+    client: TestClient[Litestar], headers: dict[str, str], what: str, rows: list[dict[str, Any]]
 ) -> Any:
     answer = client.post(f"/api/contracts/{OWN}/{what}", headers=headers, json={"rows": rows})
     assert answer.status_code == 201, answer.text

@@ -74,7 +74,8 @@ class World:
 
 
 def rows(report: Report, table: str) -> list[dict[str, object]]:
-    return report.table(table).frame.to_dict("records")
+    records: list[dict[str, object]] = report.table(table).frame.to_dict("records")
+    return records
 
 
 def money(minor: object) -> Decimal:

@@ -14,9 +14,10 @@ from sqlmodel import col
 from ledger.domain.errors import RejectedUpload
 from ledger.services.checked_import import in_two_sessions, store_checked
 from ledger.services.contracts import ActiveSpec
-from ledger.services.enrolment import ImportSummary, import_participants, participants_import
+from ledger.services.enrolment import import_participants, participants_import
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.tables import Participant
+from ledger.storage.uploads import ImportSummary
 
 
 def enrol(engine: Engine, active: ActiveSpec, path: Path, now: datetime) -> ImportSummary:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -55,7 +56,7 @@ def post(
     run: str,
     at: datetime,
     entitlement: Entitlement | None = None,
-    **kw: object,
+    **kw: Any,
 ) -> PostResult:
     with unit_of_work(engine) as session:
         return post_entitlement(

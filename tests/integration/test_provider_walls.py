@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -156,7 +157,7 @@ def test_a_provider_cannot_reach_another_providers_participant_with_evidence(
     qualified = write(
         tmp_path, "qualified.csv", EVIDENCE_HEADER + "E1,acme/P1,job_entry,2015-03-01,payslip,,\n"
     )
-    said = [refusal(lambda f=f: submit(engine, walled, f, now, "bravo")) for f in (theirs, nobody)]
+    said = [refusal(partial(submit, engine, walled, f, now, "bravo")) for f in (theirs, nobody)]
     assert [line.split(":", 1)[1] for line in said[0]] == [
         line.split(":", 1)[1] for line in said[1]
     ]

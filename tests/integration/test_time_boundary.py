@@ -9,6 +9,7 @@ between dwp and topup)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -241,6 +242,7 @@ def test_a_confirmed_rewind_posts_what_was_shown_and_keeps_the_reason(late_q3: W
             .where(col(AuditLog.action) == "reconcile.run")
             .order_by(col(AuditLog.id).desc())
         ).first()
+    assert kept is not None
     assert kept == {
         "to": "2015-10-05T00:00:00+00:00",
         "reason": "bank statement of 5 October",
@@ -352,10 +354,10 @@ def test_explain_as_of_a_past_cut_off_counts_only_what_was_known_then(late_q3: W
         now = explain_participant(session, "dwp-test", "acme/P2", at("2015-10-21"))
     (story,) = then.metrics
     # on 15 October E2 was submitted and verified, but nothing had been posted yet
-    assert (story.paid, story.owed, story.postings) == (0, 3500, ())
+    assert (story.paid, story.owed, story.postings) == (Decimal(0), Decimal(3500), ())
     assert [e.evidence_id for e in story.evidence] == ["acme/E2"]
     (story,) = now.metrics
-    assert (story.paid, len(story.postings)) == (3500, 2)
+    assert (story.paid, len(story.postings)) == (Decimal(3500), 2)
     # evidence submitted and decisions made after the cut-off are not shown
     with unit_of_work(late_q3.engine) as session:
         before_it = explain_participant(session, "dwp-test", "acme/P2", at("2015-10-01"))

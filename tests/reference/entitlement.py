@@ -178,7 +178,7 @@ def quantity_price(metric: Metric, price: Decimal, units: Decimal, exponent: int
     elif metric.scale is not None:
         lower, upper = Fraction(metric.scale.lower), Fraction(metric.scale.upper)
         amount *= min(max((Fraction(units) - lower) / (upper - lower), Fraction(0)), Fraction(1))
-    return floor(amount * 10**exponent + Fraction(1, 2))
+    return floor(amount * Fraction(10) ** exponent + Fraction(1, 2))
 
 
 def value_at(schedule: Schedule[Any] | None, day: date) -> Any:
@@ -188,7 +188,7 @@ def value_at(schedule: Schedule[Any] | None, day: date) -> Any:
 def shares_on(
     spec: ContractSpec, override: Schedule[Any] | None, day: date
 ) -> Mapping[str, Decimal]:
-    found = value_at(override, day)
+    found: Mapping[str, Decimal] | None = value_at(override, day)
     if found is None:
         found = spec.payer_shares.at(day)
     if found is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -51,7 +52,7 @@ def result(
     comparison: str,
     units: int = 1000,
     on: str = "2016-06-30",
-) -> dict:
+) -> dict[str, Any]:
     return {
         "result_id": rid,
         "metric": metric,
