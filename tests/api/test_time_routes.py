@@ -25,7 +25,8 @@ def _start(client: TestClient[Litestar], headers: dict[str, str], **body: Any) -
 def _runs(client: TestClient[Litestar], headers: dict[str, str]) -> list[dict[str, Any]]:
     answer = client.get(RUNS, headers=headers)
     assert answer.status_code == 200
-    return answer.json()  # type: ignore[no-any-return]
+    runs: list[dict[str, Any]] = answer.json()
+    return runs
 
 
 @pytest.mark.parametrize(

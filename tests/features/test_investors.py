@@ -79,7 +79,7 @@ def rows(report: Report, table: str) -> list[dict[str, object]]:
 
 
 def money(minor: object) -> Decimal:
-    return from_minor(int(minor), 2)  # type: ignore[call-overload]
+    return from_minor(int(str(minor)), 2)
 
 
 @pytest.fixture

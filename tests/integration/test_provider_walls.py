@@ -83,9 +83,10 @@ def refusal(action: Callable[[], object]) -> list[str]:
     return caught.value.lines()
 
 
-def keys(engine: Engine, column: object) -> list[str]:
+def keys(engine: Engine, column: str) -> list[str]:
+    """The stored values of a key column, such as Evidence.evidence_id, in order."""
     with unit_of_work(engine) as session:
-        return sorted(session.scalars(select(column)).all())  # type: ignore[call-overload]
+        return sorted(session.scalars(select(col(column))).all())
 
 
 def test_two_providers_enrol_the_same_local_id_as_two_people(

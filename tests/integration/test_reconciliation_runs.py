@@ -26,7 +26,7 @@ from ledger.storage.db import unit_of_work
 from ledger.storage.tables import Posting
 from reconciliation.claims import claim_lines, load_claims
 from reconciliation.errors import PeriodClosedError, ReconciliationError, RunInProgressError
-from reconciliation.runs import reconcile
+from reconciliation.runs import RunReport, reconcile
 from reconciliation.status import reconciled_periods
 from reconciliation.tables import ReconcileRun
 
@@ -63,7 +63,7 @@ class World:
     def decide(self, rows: str, when: str) -> None:
         self._import(import_decisions, "evidence_id,decision,reason\n", rows, when)
 
-    def reconcile(self, period: str, when: str, close: bool = False):  # type: ignore[no-untyped-def]
+    def reconcile(self, period: str, when: str, close: bool = False) -> RunReport:
         return reconcile(
             self.engine, "dwp-test", period, close=close, actor="manager", now=at(when)
         )

@@ -12,6 +12,7 @@ from contract_specs.model import (
     Cohort,
     CohortMetric,
     ContractCaps,
+    ContractSpec,
     Direction,
     Payer,
     PerUnitAboveThreshold,
@@ -65,7 +66,7 @@ def result(
     }
 
 
-def amounts(spec, results) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+def amounts(spec: ContractSpec, results: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
     lines = compute_entitlement(spec, facts_from_rows(spec, [], [], results)).lines
     return {(r.participant_id, r.metric): int(r.amount) for r in lines.itertuples()}
 
