@@ -159,16 +159,46 @@ def _reconciled_two_payers(
         assert run.status_code == 201, run.text
 
 
-def test_postings_show_each_provider_only_its_participants(
+# What the two reconciled quarters post: P1's job entry (3,500) and B1's level 2 (3,300), each
+# split 80/20 between dwp and topup; as (participant, payer, amount) in ledger keys.
+EVERY_POSTING = {
+    ("acme/P1", "dwp", "2800.00"),
+    ("acme/P1", "topup", "700.00"),
+    ("bravo/B1", "dwp", "2640.00"),
+    ("bravo/B1", "topup", "660.00"),
+}
+# Acme's provider token reads its own participant with its own id; dwp's token its own payer.
+SEES = {
+    Role.INTERMEDIARY: EVERY_POSTING,
+    Role.INVESTOR: EVERY_POSTING,
+    Role.EVALUATOR: EVERY_POSTING,
+    Role.COMMISSIONER: {p for p in EVERY_POSTING if p[1] == "dwp"},
+    Role.PROVIDER: {
+        ("P1", payer, amount) for who, payer, amount in EVERY_POSTING if who == "acme/P1"
+    },
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+def test_postings_each_role_sees_exactly_its_own(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], role: Role
+) -> None:
+    _reconciled_two_payers(client, as_role)
+    answer = _postings(client, as_role[role])
+    assert answer.status_code == 200, answer.text
+    page = answer.json()
+    seen = [(p["participant_id"], p["payer"], p["amount"]) for p in page["items"]]
+    assert sorted(seen) == sorted(SEES[role])
+    assert page["total"] == len(SEES[role])
+
+
+def test_postings_show_the_other_provider_only_its_participants(
     client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _reconciled_two_payers(client, as_role)
-    bravo = token_for(client, Role.PROVIDER, "bravo")
-    for headers, own in ((as_role[Role.PROVIDER], "P1"), (bravo, "B1")):
-        answer = _postings(client, headers)
-        assert answer.status_code == 200
-        assert {p["participant_id"] for p in answer.json()["items"]} == {own}
-        assert answer.json()["total"] == 2  # both payers' shares of its own participant
+    bravo = _postings(client, token_for(client, Role.PROVIDER, "bravo")).json()
+    seen = {(p["participant_id"], p["payer"], p["amount"]) for p in bravo["items"]}
+    assert seen == {("B1", "dwp", "2640.00"), ("B1", "topup", "660.00")}
 
 
 def test_postings_show_each_commissioner_only_its_own_payers(
