@@ -43,8 +43,8 @@ def shares(**percent: str) -> Mapping[str, Decimal]:
     return {payer.replace("_", "-"): Decimal(value) for payer, value in percent.items()}
 
 
-def metric(metric_id: str, price: str = "100.00", **fields: object) -> Metric:
-    return Metric(id=metric_id, name=metric_id, tariff=prices(price), **fields)  # type: ignore[arg-type]
+def metric(metric_id: str, price: str = "100.00", **fields: Any) -> Metric:
+    return Metric(id=metric_id, name=metric_id, tariff=prices(price), **fields)
 
 
 def make_spec(
