@@ -6,6 +6,7 @@ scenario runs once per database backend, and Litestar deprecations fail it like 
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class Journey:
     """What the scenario's users did and were answered."""
 
     answer: Any = None
+    sent: bytes = b""  # the file of the last upload, as it left the provider's case system
     progress: dict[str, Any] = field(default_factory=dict)
     download: Any = None
     investor_headers: dict[Role, dict[str, str]] = field(default_factory=dict)
@@ -76,6 +78,7 @@ def _evidence_file(participant: str, day: str, kind: str) -> bytes:
 def _upload(
     client: TestClient[Litestar], headers: dict[str, str], body: bytes, journey: Journey
 ) -> None:
+    journey.sent = body
     journey.answer = client.post(
         f"/api/contracts/{OWN}/evidence/upload",
         headers=headers,
@@ -140,6 +143,11 @@ def refused_empty(journey: Journey, row: int) -> None:
 )
 def refused_other(journey: Journey, row: int, participant: str) -> None:
     assert "not one of your enrolled participants" in _refused_at(journey, row)
+    (detail,) = journey.answer.json()["error"]["details"]
+    assert detail["column"] == "participant_id"
+    # the row refused is the one that names `participant` in the file Acme sent (row 1: header)
+    sent = list(csv.DictReader(io.StringIO(journey.sent.decode())))
+    assert sent[row - 2]["participant_id"] == participant
 
 
 @when(parsers.parse("the intermediary verifies the evidence and reconciles {period}"))
