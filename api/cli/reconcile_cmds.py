@@ -174,6 +174,8 @@ def _import_remittances(
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes reconcile`, `remittances`, `periods` and `scheduler` to `main`."""
+
     @main.command("reconcile")
     @click.argument("contract_id", metavar="CONTRACT")
     @click.option("--period", required=True, help="The period to reconcile, e.g. 2025-Q3.")

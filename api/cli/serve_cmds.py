@@ -82,6 +82,8 @@ def _state(token: ListedToken) -> str:
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes serve`, `outcomes token` and `outcomes openapi` to `main`."""
+
     @main.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=8000, show_default=True, type=int)

@@ -1,3 +1,5 @@
+"""Payment periods: ids, their first and last days, the periods of a contract, when each is due."""
+
 from datetime import date, timedelta
 from typing import Any
 
