@@ -79,7 +79,7 @@ def rows(report: Report, table: str) -> list[dict[str, object]]:
 
 
 def money(minor: object) -> Decimal:
-    return from_minor(int(str(minor)), 2)
+    return from_minor(int(Decimal(str(minor))), 2)  # an int64 cell, or a float one beside a gap
 
 
 @pytest.fixture
