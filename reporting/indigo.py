@@ -1,0 +1,407 @@
+"""The INDIGO export: a contract in the field names and shapes of the INDIGO data standard.
+
+INDIGO (the Government Outcomes Lab's International Network for Data on Impact and Government
+Outcomes) publishes impact bonds as projects (schema/project.json of
+INDIGO-Initiative/indigo-data-standard). The export fills the part of that schema the ledger
+knows, checked by contract_specs/schema/indigo-project.schema.json: the project (name, stage,
+dates, finance), its organisations (the spec's parties), outcome metrics and their prices,
+payment commitments and payments to date, investments, transactions and results.
+
+Every value sits in the standard's `{"value": ...}` object; money is a `currency` object beside
+an `amount` written as a JSON number (exact decimals, from integer minor units, never a float);
+dates are YYYY-MM-DD. Only totals and counts appear: no participant id, attribute or evidence.
+
+- outcome payments: a period's postings per payer and metric, once the payer's claim for that
+  period is matched by money received (type Actual); what is claimed and not yet paid is not
+  a payment made.
+- payments made (overall and per payer): the remittances received up to the day.
+- transactions: each remittance (Outcome Payment) and each capital drawn or distributed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlmodel import Session
+
+from contract_specs.model import (
+    CohortMetric,
+    ContractSpec,
+    Metric,
+    Role,
+    TrancheKind,
+    from_minor,
+)
+from ledger.domain.finance.flows import CashKind, Component
+from ledger.services.contracts import active_spec
+from reconciliation.matching import Status
+from reconciliation.periods import parse_period
+from reporting.indigo_ledger import LedgerTotals, ledger_totals
+from reporting.indigo_profile import IndigoProfile
+
+SOURCE = "source1"
+# INDIGO's investment types and transaction types for the tranche kinds
+INVESTMENT_TYPE = {
+    TrancheKind.SENIOR_LOAN: "Debt",
+    TrancheKind.JUNIOR_LOAN: "Debt",
+    TrancheKind.EQUITY: "Equity",
+}
+DRAWN_AS = {
+    TrancheKind.SENIOR_LOAN: "Debt",
+    TrancheKind.JUNIOR_LOAN: "Debt",
+    TrancheKind.EQUITY: "Equity",
+    TrancheKind.RECYCLABLE_GRANT: "Grant",
+    TrancheKind.GUARANTEE: "Other",
+}
+Json = dict[str, Any]
+_ENCODER = msgspec.json.Encoder(decimal_format="number")
+
+
+def value(v: object) -> Json:
+    """The standard's wrapper of every field: {"value": v}."""
+    return {"value": v}
+
+
+class _Money:
+    def __init__(self, spec: ContractSpec) -> None:
+        self.currency = spec.contract.currency
+        self.exponent = spec.contract.exponent
+
+    def amount(self, minor: int) -> Json:
+        return value(from_minor(minor, self.exponent))
+
+    def of(self, minor: int) -> Json:
+        """{currency, amount} as most of the standard's money objects are."""
+        return {"currency": value(self.currency), "amount": self.amount(minor)}
+
+    def exact(self, minor: int) -> Json:
+        """{currency, amount: {exact}} as commitments of investment are."""
+        return {"currency": value(self.currency), "amount": {"exact": self.amount(minor)}}
+
+    def minor(self, amount: Decimal) -> int:
+        return int(amount.scaleb(self.exponent))
+
+
+def indigo_project(spec: ContractSpec, totals: LedgerTotals, profile: IndigoProfile) -> Json:
+    """The export document: {project: {id, data}, organisations: [...]}."""
+    org = _organisation_ids(spec, profile)
+    money = _Money(spec)
+    data: Json = {
+        "name": value(spec.contract.name),
+        "stage_development": value(stage(spec, totals)),
+        "dates": _dates(spec),
+        "overall_project_finance": _finance(spec, totals, money),
+        "service_and_beneficiaries": _beneficiaries(spec, totals),
+        "sources": [_source(spec, totals.as_of)],
+        "service_provisions": [
+            {"id": f"serviceprovision-{p.id}", "organisation_id": value(org[p.id])}
+            | {"source_ids": SOURCE}
+            for p in spec.parties_with(Role.PROVIDER)
+        ],
+        "outcome_payment_commitments": _commitments(spec, totals, money, org),
+        "intermediary_services": [
+            {"organisation_id": value(org[p.id]), "source_ids": SOURCE}
+            for p in spec.parties_with(Role.INTERMEDIARY)
+        ],
+        "outcome_metrics": _metrics(spec),
+        "outcome_pricings": _pricings(spec, totals.as_of, money),
+        "outcome_payments": _payments(spec, totals, money, org),
+        "transactions": _transactions(spec, totals, money, org),
+        "results": _results(spec, totals),
+    }
+    if spec.investment is not None:
+        data["investments"] = [
+            {
+                "id": t.id,
+                "organisation_id": value(org[t.investor]),
+                "investment_commitment": money.exact(money.minor(t.commitment)),
+                "source_ids": SOURCE,
+            }
+            | (
+                {"investment_type": value(INVESTMENT_TYPE[t.kind])}
+                if t.kind in INVESTMENT_TYPE
+                else {}
+            )
+            for t in spec.investment.tranches
+        ]
+        drawn = sum(c.amount for c in totals.cash if c.kind is CashKind.CAPITAL_DRAWN)
+        data["investment_details"] = {
+            "total_funds_invested": {
+                "latest": money.of(drawn) | {"date": value(totals.as_of.isoformat())}
+            },
+            "source_ids": SOURCE,
+        }
+    if profile.policy_sector is not None:
+        data["purpose_and_classifications"] = {"policy_sector": value(profile.policy_sector)}
+    if profile.jurisdiction is not None:
+        data["jurisdiction"] = {"jurisdiction": value(profile.jurisdiction)}
+    return {
+        "project": {"id": profile.project_id or spec.contract.id, "data": data},
+        "organisations": [{"id": org[p.id], "data": {"name": value(p.name)}} for p in spec.parties],
+    }
+
+
+def encode(document: Json) -> bytes:
+    """The document as JSON, amounts as exact JSON numbers, keys in the order built."""
+    return _ENCODER.encode(document) + b"\n"
+
+
+def _organisation_ids(spec: ContractSpec, profile: IndigoProfile) -> Mapping[str, str]:
+    return {p.id: profile.organisations.get(p.id, p.id) for p in spec.parties}
+
+
+def stage(spec: ContractSpec, totals: LedgerTotals) -> str:
+    """INDIGO's stage of development on the day: Contracted before service starts,
+    Implementation until the last outcome date, then Service delivery complete; Complete once
+    every claim is paid as well."""
+    contract = spec.contract
+    if totals.as_of < contract.service_start:
+        return "Contracted"
+    if contract.last_outcome_date is None or totals.as_of <= contract.last_outcome_date:
+        return "Implementation"
+    settled = all(totals.matching.of_claim(c.key).status is Status.MATCHED for c in totals.claims)
+    return "Complete" if totals.claims and settled else "Service delivery complete"
+
+
+def _dates(spec: ContractSpec) -> Json:
+    contract = spec.contract
+    dates: Json = {"start_date_of_service_provision": value(contract.service_start.isoformat())}
+    if contract.last_outcome_date is not None:
+        dates["anticipated_end_date_of_service_provision"] = value(
+            contract.last_outcome_date.isoformat()
+        )
+    return dates
+
+
+def _finance(spec: ContractSpec, totals: LedgerTotals, money: _Money) -> Json:
+    finance: Json = {}
+    if spec.investment is not None:
+        committed = sum(money.minor(t.commitment) for t in spec.investment.tranches)
+        finance["total_investment_commitment"] = money.exact(committed)
+    most = _maximum_outcome_payment(spec)
+    if most is not None:
+        finance["maximum_potential_outcome_payment_v2"] = money.of(money.minor(most))
+    received = sum(r.amount for r in totals.remittances)
+    finance["total_outcome_payments_made"] = money.of(received)
+    finance["source_ids"] = SOURCE
+    return finance
+
+
+def _maximum_outcome_payment(spec: ContractSpec) -> Decimal | None:
+    """The contract's cap, else the payers' commitments when every payer has one."""
+    if spec.caps.contract is not None:
+        return spec.caps.contract
+    commitments = [p.commitment for p in spec.payers]
+    if commitments and all(c is not None for c in commitments):
+        return sum((c for c in commitments if c is not None), Decimal(0))
+    return None
+
+
+def _beneficiaries(spec: ContractSpec, totals: LedgerTotals) -> Json:
+    out: Json = {}
+    capacities = [c.capacity for c in spec.cohorts]
+    if capacities and all(c is not None for c in capacities):
+        out["targeted_number_service_users_or_beneficiaries_total"] = value(
+            sum(c for c in capacities if c is not None)
+        )
+        out["unit_type_targeted_service_users_or_beneficiaries"] = value("Individual")
+    out["actual_number_service_users_or_beneficiaries_total"] = value(totals.enrolled)
+    out["unit_type_actual_service_users_or_beneficiaries"] = value("Individual")
+    out["source_ids"] = SOURCE
+    return out
+
+
+def _source(spec: ContractSpec, as_of: date) -> Json:
+    version = "" if spec.version is None else f" version {spec.version}"
+    return {
+        "id": SOURCE,
+        "name": value(f"{spec.contract.name}: contract spec{version} and ledger (outcomes-ledger)"),
+        "type": value("Contract"),
+        "accessed_date": value(as_of.isoformat()),
+    }
+
+
+def _commitments(
+    spec: ContractSpec, totals: LedgerTotals, money: _Money, org: Mapping[str, str]
+) -> list[Json]:
+    received: dict[str, int] = defaultdict(int)
+    for r in totals.remittances:
+        received[r.payer] += r.amount
+    out = []
+    for payer in spec.payers:
+        item: Json = {"organisation_id": value(org[payer.party])}
+        if payer.commitment is not None:
+            item["maximum_potential_outcome_payment"] = money.of(money.minor(payer.commitment))
+        item["total_outcome_payments"] = money.of(received[payer.party])
+        item["source_ids"] = SOURCE
+        out.append(item)
+    return out
+
+
+def _metrics(spec: ContractSpec) -> list[Json]:
+    out = []
+    metrics: list[Metric | CohortMetric] = [*spec.metrics, *spec.cohort_metrics]
+    for metric in metrics:
+        text = metric.name
+        if metric.description:
+            text = f"{metric.name}: {metric.description.strip()}"
+        item: Json = {"id": metric.id, "definition": value(text)}
+        target = metric.target if isinstance(metric, Metric) else None
+        if target is not None:
+            item["targeted_number_of_service_users_or_beneficiaries_total"] = value(target)
+            item["unit_type_of_targeted_service_users_or_beneficiaries"] = value("Individual")
+        item["source_ids"] = SOURCE
+        out.append(item)
+    return out
+
+
+def _pricings(spec: ContractSpec, as_of: date, money: _Money) -> list[Json]:
+    """The price in force on the day of each individual metric with one price a person (a
+    metric priced by occurrence, unit or scale is described in words only)."""
+    out = []
+    for metric in spec.metrics:
+        dated = [e for e in metric.tariff.entries if e.from_ <= as_of] or list(
+            metric.tariff.entries[:1]
+        )
+        item: Json = {"outcome_metric_id": value(metric.id), "currency": value(money.currency)}
+        if dated:
+            item["price_per_unit"] = {"amount": money.amount(money.minor(dated[-1].value))}
+        if len(metric.tariff.entries) > 1:
+            steps = "; ".join(
+                f"from {e.from_.isoformat()}: {e.value} {money.currency}"
+                for e in metric.tariff.entries
+            )
+            item["price_description"] = value(f"dated tariff: {steps}")
+        item["source_ids"] = SOURCE
+        out.append(item)
+    return out
+
+
+def _payments(
+    spec: ContractSpec, totals: LedgerTotals, money: _Money, org: Mapping[str, str]
+) -> list[Json]:
+    paid = {
+        (c.payer, c.period)
+        for c in totals.claims
+        if totals.matching.of_claim(c.key).status is Status.MATCHED and c.amount != 0
+    }
+    frequency = spec.contract.payment_frequency
+    out = []
+    for line in totals.posted:
+        if (line.payer, line.period) not in paid or line.amount == 0:
+            continue
+        period = parse_period(line.period, frequency)
+        out.append(
+            {
+                "outcome_metric_id": value(line.metric),
+                "period": {
+                    "start_date": value(period.start.isoformat()),
+                    "end_date": value(period.end.isoformat()),
+                },
+                "payer_organisation_id": value(org.get(line.payer, line.payer)),
+                "type": value("Actual"),
+                "money": money.of(line.amount),
+                "source_ids": SOURCE,
+            }
+        )
+    return out
+
+
+def _transactions(
+    spec: ContractSpec, totals: LedgerTotals, money: _Money, org: Mapping[str, str]
+) -> list[Json]:
+    out: list[Json] = [
+        {
+            "date": value(r.received_on.isoformat()),
+            "sending_organisation_id": value(org.get(r.payer, r.payer)),
+            "transaction_type": value("Outcome Payment"),
+            "money": money.of(r.amount),
+            "source_ids": SOURCE,
+        }
+        for r in sorted(totals.remittances, key=lambda r: (r.received_on, r.remittance_id))
+    ]
+    if spec.investment is None:
+        return out
+    for flow in totals.cash:
+        if flow.kind not in (CashKind.CAPITAL_DRAWN, CashKind.DISTRIBUTION) or not flow.tranche:
+            continue
+        tranche = spec.investment.tranche(flow.tranche)
+        investor = value(org.get(tranche.investor, tranche.investor))
+        item: Json = {"investment_id": value(tranche.id), "date": value(flow.on.isoformat())}
+        if flow.kind is CashKind.CAPITAL_DRAWN:
+            item |= {"sending_organisation_id": investor}
+            kind = DRAWN_AS[tranche.kind]
+        else:
+            item |= {"receiving_organisation_id": investor}
+            kind = _distributed_as(flow.component, tranche.kind)
+        item |= {"transaction_type": value(kind), "money": money.of(flow.amount)}
+        out.append(item | {"source_ids": SOURCE})
+    return out
+
+
+def _distributed_as(component: str, kind: TrancheKind) -> str:
+    if component == Component.CAPITAL:
+        return "Capital Repayment"
+    if component == Component.RETURN and kind in (TrancheKind.SENIOR_LOAN, TrancheKind.JUNIOR_LOAN):
+        return "Interest Payment"
+    return "Other"
+
+
+def _results(spec: ContractSpec, totals: LedgerTotals) -> list[Json]:
+    """An outcome-level result per individual metric (how many people it paid for, of how many
+    enrolled) and each current cohort result (observed against comparison)."""
+    final = stage(spec, totals) == "Complete"
+    kind = value("Final" if final else "Interim")
+    first = spec.contract.service_start.isoformat()
+    out: list[Json] = []
+    for metric in spec.metrics:
+        paid = totals.paid_people.get(metric.id, 0)
+        out.append(
+            {
+                "outcome_metric_id": value(metric.id),
+                "result_level": value("Outcome level"),
+                "result_type": kind,
+                "period": {
+                    "start_date": value(first),
+                    "end_date": value(totals.as_of.isoformat()),
+                },
+                "outcomes_achieved": value(f"{paid} paid for {metric.name}"),
+                "number_engaged_in_impact_bond": value(totals.enrolled),
+                "number_with_positive_social_outcomes": value(paid),
+                "source_ids": SOURCE,
+            }
+        )
+    for row in totals.results.itertuples(index=False):
+        cohort = spec.cohort(str(row.cohort))
+        out.append(
+            {
+                "outcome_metric_id": value(str(row.metric)),
+                "result_level": value("Outcome level"),
+                "result_type": kind,
+                "period": {
+                    "start_date": value(cohort.enrolment_from.isoformat()),
+                    "end_date": value(row.evaluated_on.date().isoformat()),
+                },
+                "outcomes_achieved": value(
+                    f"cohort {cohort.id}: observed {row.observed} against comparison "
+                    f"{row.comparison} ({row.units} in the cohort)"
+                ),
+                "number_engaged_in_impact_bond": value(int(row.units)),
+                "source_ids": SOURCE,
+            }
+        )
+    return out
+
+
+def indigo_export(
+    session: Session, contract_id: str, as_of: date, profile: IndigoProfile | None = None
+) -> Json:
+    """The INDIGO export of a contract's spec in force and its ledger at the end of `as_of`."""
+    spec = active_spec(session, contract_id).spec
+    totals = ledger_totals(session, spec, as_of)
+    return indigo_project(spec, totals, profile or IndigoProfile())
