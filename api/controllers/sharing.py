@@ -1,0 +1,66 @@
+"""Sharing a contract with the sector: the INDIGO export (reporting/indigo.py).
+
+Only the intermediary reads it: it is what the intermediary publishes, and it holds every
+payer's payments and every investor's capital drawn and distributions, of which a commissioner
+or an investor otherwise reads only its own. It holds totals and counts only, never a
+participant, so publishing it shares no one's data.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from litestar import Controller, MediaType, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from sqlalchemy import Engine
+
+from api.auth import allow, reach
+from api.controllers.responses import READ
+from contract_specs.model import Role
+from ledger.storage.db import reading
+from ledger.storage.tokens import Caller
+from reporting.indigo import encode, indigo_export
+
+On = Annotated[
+    date | None,
+    QueryParameter(
+        required=False,
+        description="The day the export is as of (payments received up to its end); default "
+        "today (UTC).",
+    ),
+]
+
+
+class SharingController(Controller):
+    """A contract in the sector's published data standards."""
+
+    path = "/api/contracts/{contract_id:str}"
+    tags = ("sharing",)
+
+    @get(
+        "/indigo",
+        operation_id="indigoExport",
+        summary="The contract in the INDIGO impact bond data standard's project fields",
+        responses=READ,
+        guards=[allow(Role.INTERMEDIARY)],
+        media_type=MediaType.JSON,
+        sync_to_thread=True,
+    )
+    def indigo(
+        self,
+        contract_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        engine: NamedDependency[Engine],
+        as_of: On = None,
+    ) -> Response[bytes]:
+        """The same JSON as `outcomes export indigo CONTRACT`: {project: {id, data},
+        organisations}, checked by contract_specs/schema/indigo-project.schema.json; amounts
+        are JSON numbers with a currency beside them, dates YYYY-MM-DD. Totals and counts
+        only, no participant. INDIGO's own ids (an INDIGO profile) are the CLI's --profile."""
+        day = as_of or datetime.now(UTC).date()
+        with reading(engine) as session:
+            reach(session, caller, contract_id)
+            document = indigo_export(session, contract_id, day)
+        return Response(content=encode(document), media_type=MediaType.JSON)
