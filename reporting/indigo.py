@@ -39,6 +39,7 @@ from contract_specs.model import (
 )
 from ledger.domain.finance.flows import CashKind, Component
 from ledger.services.contracts import active_spec
+from ledger.services.results import POOL
 from reconciliation.matching import Status
 from reconciliation.periods import parse_period
 from reporting.indigo_ledger import LedgerTotals, ledger_totals
@@ -377,18 +378,21 @@ def _results(spec: ContractSpec, totals: LedgerTotals) -> list[Json]:
             }
         )
     for row in totals.results.itertuples(index=False):
-        cohort = spec.cohort(str(row.cohort))
+        # a pooled result (cohort `pool`) is of every cohort, from the first enrolment
+        cohorts = [c for c in spec.cohorts if c.id == row.cohort] or list(spec.cohorts)
+        start = min(c.enrolment_from for c in cohorts)
+        who = f"cohort {row.cohort}" if row.cohort != POOL else "all cohorts"
         out.append(
             {
                 "outcome_metric_id": value(str(row.metric)),
                 "result_level": value("Outcome level"),
                 "result_type": kind,
                 "period": {
-                    "start_date": value(cohort.enrolment_from.isoformat()),
+                    "start_date": value(start.isoformat()),
                     "end_date": value(row.evaluated_on.date().isoformat()),
                 },
                 "outcomes_achieved": value(
-                    f"cohort {cohort.id}: observed {row.observed} against comparison "
+                    f"{who}: observed {row.observed} against comparison "
                     f"{row.comparison} ({row.units} in the cohort)"
                 ),
                 "number_engaged_in_impact_bond": value(int(row.units)),
