@@ -20,78 +20,37 @@ dates are YYYY-MM-DD. Only totals and counts appear: no participant id, attribut
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import msgspec
 from sqlmodel import Session
 
-from contract_specs.model import (
-    CohortMetric,
-    ContractSpec,
-    Metric,
-    Role,
-    TrancheKind,
-    from_minor,
-)
-from ledger.domain.finance.flows import CashKind, Component
+from contract_specs.model import CohortMetric, ContractSpec, Metric, Role, TrancheKind
+from ledger.domain.finance.flows import CashKind
 from ledger.services.contracts import active_spec
 from ledger.services.results import POOL
+from reconciliation.errors import Problem
 from reconciliation.matching import Status
-from reconciliation.periods import parse_period
+from reporting.errors import ReportError
 from reporting.indigo_ledger import LedgerTotals, ledger_totals
+from reporting.indigo_money import SOURCE, Json, Money, commitments, payments, transactions, value
 from reporting.indigo_profile import IndigoProfile
 
-SOURCE = "source1"
-# INDIGO's investment types and transaction types for the tranche kinds
+# INDIGO's investment type of each kind of tranche (a grant or a guarantee has none)
 INVESTMENT_TYPE = {
     TrancheKind.SENIOR_LOAN: "Debt",
     TrancheKind.JUNIOR_LOAN: "Debt",
     TrancheKind.EQUITY: "Equity",
 }
-DRAWN_AS = {
-    TrancheKind.SENIOR_LOAN: "Debt",
-    TrancheKind.JUNIOR_LOAN: "Debt",
-    TrancheKind.EQUITY: "Equity",
-    TrancheKind.RECYCLABLE_GRANT: "Grant",
-    TrancheKind.GUARANTEE: "Other",
-}
-Json = dict[str, Any]
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
-
-
-def value(v: object) -> Json:
-    """The standard's wrapper of every field: {"value": v}."""
-    return {"value": v}
-
-
-class _Money:
-    def __init__(self, spec: ContractSpec) -> None:
-        self.currency = spec.contract.currency
-        self.exponent = spec.contract.exponent
-
-    def amount(self, minor: int) -> Json:
-        return value(from_minor(minor, self.exponent))
-
-    def of(self, minor: int) -> Json:
-        """{currency, amount} as most of the standard's money objects are."""
-        return {"currency": value(self.currency), "amount": self.amount(minor)}
-
-    def exact(self, minor: int) -> Json:
-        """{currency, amount: {exact}} as commitments of investment are."""
-        return {"currency": value(self.currency), "amount": {"exact": self.amount(minor)}}
-
-    def minor(self, amount: Decimal) -> int:
-        return int(amount.scaleb(self.exponent))
 
 
 def indigo_project(spec: ContractSpec, totals: LedgerTotals, profile: IndigoProfile) -> Json:
     """The export document: {project: {id, data}, organisations: [...]}."""
     org = _organisation_ids(spec, profile)
-    money = _Money(spec)
+    money = Money(spec)
     data: Json = {
         "name": value(spec.contract.name),
         "stage_development": value(stage(spec, totals)),
@@ -104,15 +63,15 @@ def indigo_project(spec: ContractSpec, totals: LedgerTotals, profile: IndigoProf
             | {"source_ids": SOURCE}
             for p in spec.parties_with(Role.PROVIDER)
         ],
-        "outcome_payment_commitments": _commitments(spec, totals, money, org),
+        "outcome_payment_commitments": commitments(spec, totals, money, org),
         "intermediary_services": [
             {"organisation_id": value(org[p.id]), "source_ids": SOURCE}
             for p in spec.parties_with(Role.INTERMEDIARY)
         ],
         "outcome_metrics": _metrics(spec),
         "outcome_pricings": _pricings(spec, totals.as_of, money),
-        "outcome_payments": _payments(spec, totals, money, org),
-        "transactions": _transactions(spec, totals, money, org),
+        "outcome_payments": payments(spec, totals, money, org),
+        "transactions": transactions(spec, totals, money, org),
         "results": _results(spec, totals),
     }
     if spec.investment is not None:
@@ -179,7 +138,7 @@ def _dates(spec: ContractSpec) -> Json:
     return dates
 
 
-def _finance(spec: ContractSpec, totals: LedgerTotals, money: _Money) -> Json:
+def _finance(spec: ContractSpec, totals: LedgerTotals, money: Money) -> Json:
     finance: Json = {}
     if spec.investment is not None:
         committed = sum(money.minor(t.commitment) for t in spec.investment.tranches)
@@ -227,23 +186,6 @@ def _source(spec: ContractSpec, as_of: date) -> Json:
     }
 
 
-def _commitments(
-    spec: ContractSpec, totals: LedgerTotals, money: _Money, org: Mapping[str, str]
-) -> list[Json]:
-    received: dict[str, int] = defaultdict(int)
-    for r in totals.remittances:
-        received[r.payer] += r.amount
-    out = []
-    for payer in spec.payers:
-        item: Json = {"organisation_id": value(org[payer.party])}
-        if payer.commitment is not None:
-            item["maximum_potential_outcome_payment"] = money.of(money.minor(payer.commitment))
-        item["total_outcome_payments"] = money.of(received[payer.party])
-        item["source_ids"] = SOURCE
-        out.append(item)
-    return out
-
-
 def _metrics(spec: ContractSpec) -> list[Json]:
     out = []
     metrics: list[Metric | CohortMetric] = [*spec.metrics, *spec.cohort_metrics]
@@ -261,7 +203,7 @@ def _metrics(spec: ContractSpec) -> list[Json]:
     return out
 
 
-def _pricings(spec: ContractSpec, as_of: date, money: _Money) -> list[Json]:
+def _pricings(spec: ContractSpec, as_of: date, money: Money) -> list[Json]:
     """The price in force on the day of each individual metric with one price a person (a
     metric priced by occurrence, unit or scale is described in words only)."""
     out = []
@@ -281,76 +223,6 @@ def _pricings(spec: ContractSpec, as_of: date, money: _Money) -> list[Json]:
         item["source_ids"] = SOURCE
         out.append(item)
     return out
-
-
-def _payments(
-    spec: ContractSpec, totals: LedgerTotals, money: _Money, org: Mapping[str, str]
-) -> list[Json]:
-    paid = {
-        (c.payer, c.period)
-        for c in totals.claims
-        if totals.matching.of_claim(c.key).status is Status.MATCHED and c.amount != 0
-    }
-    frequency = spec.contract.payment_frequency
-    out = []
-    for line in totals.posted:
-        if (line.payer, line.period) not in paid or line.amount == 0:
-            continue
-        period = parse_period(line.period, frequency)
-        out.append(
-            {
-                "outcome_metric_id": value(line.metric),
-                "period": {
-                    "start_date": value(period.start.isoformat()),
-                    "end_date": value(period.end.isoformat()),
-                },
-                "payer_organisation_id": value(org.get(line.payer, line.payer)),
-                "type": value("Actual"),
-                "money": money.of(line.amount),
-                "source_ids": SOURCE,
-            }
-        )
-    return out
-
-
-def _transactions(
-    spec: ContractSpec, totals: LedgerTotals, money: _Money, org: Mapping[str, str]
-) -> list[Json]:
-    out: list[Json] = [
-        {
-            "date": value(r.received_on.isoformat()),
-            "sending_organisation_id": value(org.get(r.payer, r.payer)),
-            "transaction_type": value("Outcome Payment"),
-            "money": money.of(r.amount),
-            "source_ids": SOURCE,
-        }
-        for r in sorted(totals.remittances, key=lambda r: (r.received_on, r.remittance_id))
-    ]
-    if spec.investment is None:
-        return out
-    for flow in totals.cash:
-        if flow.kind not in (CashKind.CAPITAL_DRAWN, CashKind.DISTRIBUTION) or not flow.tranche:
-            continue
-        tranche = spec.investment.tranche(flow.tranche)
-        investor = value(org.get(tranche.investor, tranche.investor))
-        item: Json = {"investment_id": value(tranche.id), "date": value(flow.on.isoformat())}
-        if flow.kind is CashKind.CAPITAL_DRAWN:
-            item |= {"sending_organisation_id": investor}
-            kind = DRAWN_AS[tranche.kind]
-        else:
-            item |= {"receiving_organisation_id": investor}
-            kind = _distributed_as(flow.component, tranche.kind)
-        item |= {"transaction_type": value(kind), "money": money.of(flow.amount)}
-        out.append(item | {"source_ids": SOURCE})
-    return out
-
-
-def _distributed_as(component: str, kind: TrancheKind) -> str:
-    if component == Component.CAPITAL:
-        return "Capital Repayment"
-    if component == Component.RETURN and kind in (TrancheKind.SENIOR_LOAN, TrancheKind.JUNIOR_LOAN):
-        return "Interest Payment"
-    return "Other"
 
 
 def _results(spec: ContractSpec, totals: LedgerTotals) -> list[Json]:
@@ -407,5 +279,16 @@ def indigo_export(
 ) -> Json:
     """The INDIGO export of a contract's spec in force and its ledger at the end of `as_of`."""
     spec = active_spec(session, contract_id).spec
+    profile = profile or IndigoProfile()
+    unknown = sorted(set(profile.organisations) - {p.id for p in spec.parties})
+    if unknown:
+        raise ReportError(
+            Problem(
+                f"profile: organisations.{party}",
+                f"{party!r} is not a party of {contract_id}: name one of "
+                + ", ".join(p.id for p in spec.parties),
+            )
+            for party in unknown
+        )
     totals = ledger_totals(session, spec, as_of)
-    return indigo_project(spec, totals, profile or IndigoProfile())
+    return indigo_project(spec, totals, profile)

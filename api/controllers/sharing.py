@@ -9,11 +9,11 @@ participant, so publishing it shares no one's data.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy import Engine
 
 from api.auth import allow, reach
@@ -22,7 +22,9 @@ from contract_specs.model import Role
 from ledger.storage.db import reading
 from ledger.storage.tokens import Caller
 from reporting.indigo import encode, indigo_export
+from reporting.indigo_profile import IndigoProfile, profile_from
 
+MAX_PROFILE_BYTES = 1_000_000
 On = Annotated[
     date | None,
     QueryParameter(
@@ -58,9 +60,43 @@ class SharingController(Controller):
         """The same JSON as `outcomes export indigo CONTRACT`: {project: {id, data},
         organisations}, checked by contract_specs/schema/indigo-project.schema.json; amounts
         are JSON numbers with a currency beside them, dates YYYY-MM-DD. Totals and counts
-        only, no participant. INDIGO's own ids (an INDIGO profile) are the CLI's --profile."""
-        day = as_of or datetime.now(UTC).date()
-        with reading(engine) as session:
-            reach(session, caller, contract_id)
-            document = indigo_export(session, contract_id, day)
-        return Response(content=encode(document), media_type=MediaType.JSON)
+        only, no participant. With INDIGO's own ids (an INDIGO profile): POST it."""
+        return _export(engine, caller, contract_id, as_of, None)
+
+    @post(
+        "/indigo",
+        operation_id="indigoExportWithProfile",
+        summary="The INDIGO export with the contract's INDIGO profile (its INDIGO ids)",
+        responses=READ,
+        guards=[allow(Role.INTERMEDIARY)],
+        media_type=MediaType.JSON,
+        status_code=200,
+        request_max_body_size=MAX_PROFILE_BYTES,
+        sync_to_thread=True,
+    )
+    def indigo_with_profile(
+        self,
+        contract_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        engine: NamedDependency[Engine],
+        data: JSONBody[dict[str, Any]],
+        as_of: On = None,
+    ) -> Response[bytes]:
+        """The same JSON as `outcomes export indigo CONTRACT --profile FILE`, the profile
+        (contract_specs/schema/indigo-profile.schema.json) sent as the JSON body: INDIGO's
+        project id and organisation ids, policy sector, jurisdiction. Nothing is stored."""
+        return _export(engine, caller, contract_id, as_of, profile_from(data, "body"))
+
+
+def _export(
+    engine: Engine,
+    caller: Caller,
+    contract_id: str,
+    as_of: date | None,
+    profile: IndigoProfile | None,
+) -> Response[bytes]:
+    day = as_of or datetime.now(UTC).date()
+    with reading(engine) as session:
+        reach(session, caller, contract_id)
+        document = indigo_export(session, contract_id, day, profile)
+    return Response(content=encode(document), media_type=MediaType.JSON)

@@ -215,3 +215,29 @@ def test_the_published_project_exports_its_published_fields(
         "policy_sector": {"value": "Employment and training"}
     }
     assert read_profile(PROFILE).project_id == project["id"]
+
+
+def test_a_bad_profile_is_refused_line_by_line_and_nothing_is_written(
+    engine: Engine, cli_env: str, tmp_path: Path
+) -> None:
+    with unit_of_work(engine) as session:
+        load_spec_file(session, PUBLISHED, actor="test", now=datetime(2012, 1, 1, tzinfo=UTC))
+    bad = tmp_path / "profile.yaml"
+    bad.write_text("project_id: POJ-143\njurisdiction: Britain\nunknown_field: 1\n")
+    result = CliRunner().invoke(
+        main, ["export", "indigo", "new-horizons-career-connect", "--profile", str(bad)]
+    )
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert any("$.project_id" in line and str(bad) in line for line in lines), lines
+    assert any("$.jurisdiction" in line for line in lines), lines
+    assert any("unknown_field" in line for line in lines), lines
+    assert "Traceback" not in result.output
+    stranger = tmp_path / "stranger.yaml"
+    stranger.write_text("organisations: {nobody: INDIGO-ORG-0001}\n")
+    result = CliRunner().invoke(
+        main, ["export", "indigo", "new-horizons-career-connect", "--profile", str(stranger)]
+    )
+    assert result.exit_code == 1
+    assert "nobody" in result.stderr and "not a party" in result.stderr
