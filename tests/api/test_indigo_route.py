@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
@@ -17,7 +18,7 @@ DAY = date(2016, 1, 1)
 
 
 def test_the_intermediary_reads_the_same_export_as_the_cli(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     answer = client.get(
         f"/api/contracts/{OWN}/indigo",
@@ -33,7 +34,7 @@ def test_the_intermediary_reads_the_same_export_as_the_cli(
 
 
 def test_other_roles_and_other_contracts_are_refused(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     for role in (Role.COMMISSIONER, Role.INVESTOR, Role.PROVIDER, Role.EVALUATOR):
         refused = client.get(f"/api/contracts/{OWN}/indigo", headers=as_role[role])
@@ -43,7 +44,7 @@ def test_other_roles_and_other_contracts_are_refused(
 
 
 def test_a_profile_posted_gives_the_clis_export_with_indigos_ids(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     profile = {
         "project_id": "INDIGO-POJ-0999",
@@ -70,7 +71,7 @@ def test_a_profile_posted_gives_the_clis_export_with_indigos_ids(
 
 
 def test_a_bad_profile_is_refused_with_its_places(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     bad = {
         "project_id": "POJ-1",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -50,7 +51,7 @@ def _busiest(spec: ContractSpec) -> Example:
     return max(spec.examples, key=lambda e: (len(e.lines), len(e.results), len(e.evidence)))
 
 
-def _write(path: Path, rows: list[dict[str, object]], columns: list[str]) -> Path:
+def _write(path: Path, rows: Sequence[Mapping[str, object]], columns: list[str]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, columns, extrasaction="ignore")
         writer.writeheader()
