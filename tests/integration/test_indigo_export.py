@@ -5,10 +5,8 @@ published fields of INDIGO-POJ-0143 (New Horizons, Career Connect)."""
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,20 +18,11 @@ from sqlalchemy import Engine
 
 from api.cli import main
 from contract_specs.loader import load_spec
-from contract_specs.model import ContractSpec, Example, from_minor
-from ledger.services.cash import import_cash
-from ledger.services.contracts import active_spec, load_spec_file
-from ledger.services.enrolment import import_participants
-from ledger.services.evidence import import_evidence
-from ledger.services.results import import_results
-from ledger.services.verification import import_decisions
+from ledger.services.contracts import load_spec_file
 from ledger.storage.db import unit_of_work
-from reconciliation.claims import load_claims
-from reconciliation.periods import last_period, period_containing
-from reconciliation.remittances import import_remittances
-from reconciliation.runs import reconcile
 from reporting.indigo import encode, indigo_export
 from reporting.indigo_profile import read_profile
+from tests.indigo_history import play_history
 
 EXAMPLES = Path(__file__).parents[2] / "contract_specs" / "examples"
 SPECS = sorted(EXAMPLES.glob("*.yaml"))
@@ -44,119 +33,6 @@ SCHEMA = json.loads(
 )
 PUBLISHED = EXAMPLES / "new-horizons-career-connect.yaml"
 PROFILE = EXAMPLES / "indigo" / "new-horizons-career-connect.yaml"
-
-
-def _busiest(spec: ContractSpec) -> Example:
-    """The example that pays most lines: the fullest small history the spec itself gives."""
-    return max(spec.examples, key=lambda e: (len(e.lines), len(e.results), len(e.evidence)))
-
-
-def _write(path: Path, rows: Sequence[Mapping[str, object]], columns: list[str]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, columns, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return path
-
-
-def _history(engine: Engine, spec_file: Path, folder: Path) -> tuple[str, Example, date]:
-    """Load the spec and play its busiest example through the ledger; every claim is paid.
-    Returns the contract id, the example and a day after everything happened."""
-    spec = load_spec(spec_file)
-    example = _busiest(spec)
-    days = [
-        date.fromisoformat(str(row[key])[:10])
-        for row in (*example.participants, *example.evidence, *example.results)
-        for key in ("start_date", "achieved_on", "evaluated_on")
-        if row.get(key)
-    ] or [spec.contract.service_start]
-    last = last_period(spec.contract)
-    period = period_containing(max(days), spec.contract.payment_frequency)
-    if last is not None and last < period:
-        period = last
-    known = datetime.combine(max(days) + timedelta(days=1), datetime.min.time(), UTC)
-    cut_off = max(known, datetime.combine(period.end, datetime.min.time(), UTC)) + timedelta(days=1)
-    with unit_of_work(engine) as session:
-        load_spec_file(session, spec_file, actor="test", now=known - timedelta(days=9000))
-    cid = spec.contract.id
-    attributes = [a.name for a in spec.attributes]
-    with unit_of_work(engine) as session:
-        active = active_spec(session, cid)
-        people = [dict(p) for p in example.participants]
-        if people:
-            columns = ["participant_id", "cohort", "provider", "start_date", *attributes]
-            path = _write(folder / "participants.csv", people, columns)
-            import_participants(session, cid, active, path, actor="p", now=known)
-        evidence = [dict(e) for e in example.evidence]
-        if evidence:
-            columns = [
-                "evidence_id",
-                "participant_id",
-                "metric",
-                "achieved_on",
-                "evidence_type",
-                "quantity",
-                "reference",
-            ]
-            path = _write(folder / "evidence.csv", evidence, columns)
-            import_evidence(session, cid, active, path, actor="p", now=known)
-            decided = [
-                {"evidence_id": e["evidence_id"], "decision": "verified", "reason": "checked"}
-                for e in evidence
-                if e.get("status", "verified") == "verified"
-            ]
-            path = _write(folder / "decisions.csv", decided, ["evidence_id", "decision", "reason"])
-            import_decisions(session, cid, path, actor="v", now=known)
-        if example.results:
-            columns = [
-                "result_id",
-                "metric",
-                "cohort",
-                "observed",
-                "comparison",
-                "units",
-                "evaluated_on",
-                "reference",
-            ]
-            path = _write(folder / "results.csv", [dict(r) for r in example.results], columns)
-            import_results(session, cid, active, path, actor="e", now=known)
-        if spec.investment is not None:
-            # a tenth of each tranche drawn on the first day of service
-            drawn = [
-                {
-                    "date": spec.contract.service_start.isoformat(),
-                    "kind": "capital_drawn",
-                    "amount": str(t.commitment / 10),
-                    "reference": f"draw-{t.id}",
-                    "tranche": t.id,
-                }
-                for t in spec.investment.tranches
-            ]
-            columns = ["date", "kind", "amount", "reference", "tranche"]
-            path = _write(folder / "cash.csv", drawn, columns)
-            import_cash(session, cid, active, path, actor="i", now=known)
-    reconcile(engine, cid, period.id, as_of=cut_off, actor="test", now=cut_off + timedelta(days=1))
-    with unit_of_work(engine) as session:
-        claims = [c for c in load_claims(session, cid) if c.amount > 0]
-        exponent = spec.contract.exponent
-        paid = [
-            {
-                "payer": c.payer,
-                "amount": str(from_minor(c.amount, exponent)),
-                "date": (cut_off + timedelta(days=5)).date().isoformat(),
-                "reference": c.reference,
-            }
-            for c in claims
-        ]
-        if paid:
-            path = _write(
-                folder / "remittances.csv", paid, ["payer", "amount", "date", "reference"]
-            )
-            import_remittances(
-                session, cid, spec, path, actor="bank", now=cut_off + timedelta(days=6)
-            )
-    return cid, example, (cut_off + timedelta(days=10)).date()
 
 
 def _strings(node: Any) -> list[str]:
@@ -171,7 +47,7 @@ def _strings(node: Any) -> list[str]:
 def test_every_example_exports_to_the_indigo_schema_with_no_participant(
     engine: Engine, tmp_path: Path, spec_file: Path
 ) -> None:
-    cid, example, day = _history(engine, spec_file, tmp_path)
+    cid, example, day = play_history(engine, spec_file, tmp_path)
     with unit_of_work(engine) as session:
         text = encode(indigo_export(session, cid, day)).decode("utf-8")
     document = json.loads(text, parse_float=Decimal)
@@ -223,7 +99,7 @@ def test_every_example_exports_to_the_indigo_schema_with_no_participant(
 def test_the_published_project_exports_its_published_fields(
     engine: Engine, cli_env: str, tmp_path: Path
 ) -> None:
-    cid, _, day = _history(engine, PUBLISHED, tmp_path)
+    cid, _, day = play_history(engine, PUBLISHED, tmp_path)
     # after the last outcome date, every claim paid: INDIGO's stage is Complete
     day = max(day, date(2016, 1, 1))
     result = CliRunner().invoke(
