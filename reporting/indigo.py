@@ -204,25 +204,53 @@ def _metrics(spec: ContractSpec) -> list[Json]:
 
 
 def _pricings(spec: ContractSpec, as_of: date, money: Money) -> list[Json]:
-    """The price in force on the day of each individual metric with one price a person (a
-    metric priced by occurrence, unit or scale is described in words only)."""
+    """Each individual metric's price in force on the day (its first one before it starts),
+    as written in the spec (a price per unit may have more decimals than the currency); how
+    it is really paid (dated, by occurrence, per unit, on a scale, by cohort) in words."""
     out = []
     for metric in spec.metrics:
-        dated = [e for e in metric.tariff.entries if e.from_ <= as_of] or list(
-            metric.tariff.entries[:1]
-        )
-        item: Json = {"outcome_metric_id": value(metric.id), "currency": value(money.currency)}
-        if dated:
-            item["price_per_unit"] = {"amount": money.amount(money.minor(dated[-1].value))}
-        if len(metric.tariff.entries) > 1:
-            steps = "; ".join(
-                f"from {e.from_.isoformat()}: {e.value} {money.currency}"
-                for e in metric.tariff.entries
-            )
-            item["price_description"] = value(f"dated tariff: {steps}")
+        price = metric.tariff.at(as_of)
+        if price is None:
+            price = metric.tariff.entries[0].value
+        item: Json = {
+            "outcome_metric_id": value(metric.id),
+            "currency": value(money.currency),
+            "price_per_unit": {"amount": value(price)},
+        }
+        described = _price_words(spec, metric, as_of, money.currency)
+        if described:
+            item["price_description"] = value(described)
         item["source_ids"] = SOURCE
         out.append(item)
     return out
+
+
+def _price_words(spec: ContractSpec, metric: Metric, as_of: date, currency: str) -> str:
+    words = []
+    if len(metric.tariff.entries) > 1:
+        steps = ", ".join(f"{e.value} from {e.from_.isoformat()}" for e in metric.tariff.entries)
+        words.append(f"dated tariff ({currency}): {steps}")
+    by_occurrence = (
+        None if metric.tariff_by_occurrence is None else metric.tariff_by_occurrence.at(as_of)
+    )
+    if by_occurrence:
+        prices = ", ".join(f"{n}: {p}" for n, p in enumerate(by_occurrence, start=1))
+        words.append(f"by occurrence ({currency}): {prices}")
+    if metric.per_unit is not None:
+        most = metric.per_unit.max_units
+        limit = "" if most is None else f", at most {most} units a person"
+        words.append(f"per unit of {metric.per_unit.measure}{limit}")
+    if metric.scale is not None:
+        scale = metric.scale
+        words.append(
+            f"sliding scale on {scale.measure}: 0% at or below {scale.lower}, "
+            f"100% at or above {scale.upper}"
+        )
+    for cohort in spec.cohorts:
+        own = cohort.tariffs.get(metric.id)
+        if own is not None and own.at(as_of) is not None:
+            words.append(f"cohort {cohort.id}: {own.at(as_of)} {currency}")
+    return "; ".join(words)
 
 
 def _results(spec: ContractSpec, totals: LedgerTotals) -> list[Json]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from contract_specs.model import ContractSpec, TrancheKind, from_minor
+from contract_specs.model import ContractSpec, TrancheKind, from_minor, to_minor
 from ledger.domain.finance.flows import CashKind, Component
 from reconciliation.matching import Status
 from reconciliation.periods import parse_period
@@ -56,7 +56,7 @@ class Money:
         return {"currency": value(self.currency), "amount": {"exact": self.amount(minor)}}
 
     def minor(self, amount: Decimal) -> int:
-        return int(amount.scaleb(self.exponent))
+        return to_minor(amount, self.exponent)
 
 
 def commitments(

@@ -3,6 +3,7 @@ stage at each date boundary, and amounts as exact JSON numbers in the currency's
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from contract_specs.model import Dated, PerUnit, Schedule
 from reconciliation.matching import Claim, Remittance, match
 from reporting.indigo import encode, indigo_project, stage
 from reporting.indigo_ledger import LedgerTotals
@@ -64,3 +66,31 @@ def test_money_is_an_exact_number_beside_its_currency() -> None:
     ]
     assert made == {"currency": {"value": "GBP"}, "amount": {"value": Decimal("3499.99")}}
     assert '"amount":{"value":3499.99}' in text
+
+
+def test_a_price_per_unit_keeps_its_own_decimals_and_says_how_it_is_paid() -> None:
+    day = Schedule((Dated(date(2015, 1, 1), Decimal("12.345")),))
+    dated = Schedule(
+        (Dated(date(2015, 1, 1), Decimal("3500.00")), Dated(date(2016, 4, 1), Decimal("3600.00")))
+    )
+    metrics = (
+        dataclasses.replace(
+            SPEC.metrics[0], id="care_day", tariff=day, per_unit=PerUnit("earnings", Decimal(365))
+        ),
+        dataclasses.replace(SPEC.metrics[1], tariff=dated),
+    )
+    spec = dataclasses.replace(SPEC, metrics=metrics)
+    document = indigo_project(spec, totals(date(2016, 6, 1)), IndigoProfile())
+    text = encode(document).decode("utf-8")
+    pricings = json.loads(text, parse_float=Decimal)["project"]["data"]["outcome_pricings"]
+    assert pricings[0]["price_per_unit"] == {"amount": {"value": Decimal("12.345")}}
+    assert '"amount":{"value":12.345}' in text
+    assert (
+        "per unit of earnings, at most 365 units a person"
+        in pricings[0]["price_description"]["value"]
+    )
+    # the price in force on the day, and the dated steps in words
+    assert pricings[1]["price_per_unit"] == {"amount": {"value": Decimal("3600.00")}}
+    assert pricings[1]["price_description"] == {
+        "value": "dated tariff (GBP): 3500.00 from 2015-01-01, 3600.00 from 2016-04-01"
+    }
