@@ -271,7 +271,9 @@ def _results(spec: ContractSpec, totals: LedgerTotals) -> list[Json]:
                     "start_date": value(first),
                     "end_date": value(totals.as_of.isoformat()),
                 },
-                "outcomes_achieved": value(f"{paid} paid for {metric.name}"),
+                "outcomes_achieved": value(
+                    f"{paid} of {totals.enrolled} enrolled paid for: {metric.name}"
+                ),
                 "number_engaged_in_impact_bond": value(totals.enrolled),
                 "number_with_positive_social_outcomes": value(paid),
                 "source_ids": SOURCE,

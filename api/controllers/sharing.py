@@ -8,11 +8,13 @@ participant, so publishing it shares no one's data.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy import Engine
 
@@ -35,6 +37,25 @@ On = Annotated[
 ]
 
 
+@dataclass
+class IndigoOperation(Operation):
+    """The INDIGO export: 200 is the JSON document, an object the INDIGO schema describes."""
+
+    def __post_init__(self) -> None:
+        ok = self.responses["200"] if self.responses else None
+        assert isinstance(ok, OpenAPIResponse)
+        ok.content = {
+            "application/json": OpenAPIMediaType(
+                schema=Schema(
+                    type=OpenAPIType.OBJECT,
+                    required=["project", "organisations"],
+                    description="The INDIGO project export: "
+                    "contract_specs/schema/indigo-project.schema.json (docs/indigo.md).",
+                )
+            )
+        }
+
+
 class SharingController(Controller):
     """A contract in the sector's published data standards."""
 
@@ -48,6 +69,7 @@ class SharingController(Controller):
         responses=READ,
         guards=[allow(Role.INTERMEDIARY)],
         media_type=MediaType.JSON,
+        operation_class=IndigoOperation,
         sync_to_thread=True,
     )
     def indigo(
@@ -71,6 +93,7 @@ class SharingController(Controller):
         guards=[allow(Role.INTERMEDIARY)],
         media_type=MediaType.JSON,
         status_code=200,
+        operation_class=IndigoOperation,
         request_max_body_size=MAX_PROFILE_BYTES,
         sync_to_thread=True,
     )
