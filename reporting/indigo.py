@@ -21,7 +21,7 @@ dates are YYYY-MM-DD. Only totals and counts appear: no participant id, attribut
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import msgspec
@@ -305,9 +305,19 @@ def _results(spec: ContractSpec, totals: LedgerTotals) -> list[Json]:
 
 
 def indigo_export(
-    session: Session, contract_id: str, as_of: date, profile: IndigoProfile | None = None
+    session: Session,
+    contract_id: str,
+    as_of: date,
+    profile: IndigoProfile | None = None,
+    today: date | None = None,
 ) -> Json:
-    """The INDIGO export of a contract's spec in force and its ledger at the end of `as_of`."""
+    """The INDIGO export of a contract's spec in force and its ledger at the end of `as_of`
+    (not after `today`, default today in UTC: a publication says what has happened)."""
+    today = today or datetime.now(UTC).date()
+    if as_of > today:
+        raise ReportError(
+            [Problem("as_of", f"{as_of} is after today ({today}): export as of today or earlier")]
+        )
     spec = active_spec(session, contract_id).spec
     profile = profile or IndigoProfile()
     unknown = sorted(set(profile.organisations) - {p.id for p in spec.parties})

@@ -147,3 +147,14 @@ def test_a_bad_profile_is_refused_line_by_line_and_nothing_is_written(
     )
     assert result.exit_code == 1
     assert "nobody" in result.stderr and "not a party" in result.stderr
+
+
+def test_an_export_as_of_a_day_after_today_is_refused(engine: Engine, cli_env: str) -> None:
+    with unit_of_work(engine) as session:
+        load_spec_file(session, PUBLISHED, actor="test", now=datetime(2012, 1, 1, tzinfo=UTC))
+    result = CliRunner().invoke(
+        main, ["export", "indigo", "new-horizons-career-connect", "--as-of", "2999-01-01"]
+    )
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "as_of: 2999-01-01 is after today" in result.stderr
