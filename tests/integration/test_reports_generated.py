@@ -1,4 +1,4 @@
-"""Reports on a generated Fair Chance Fund ledger (bench/generate.py) agree with the ledger
+"""Reports on a generated Fair Chance Fund ledger (synthetic/generate.py) agree with the ledger
 export to the penny, for every payer, period and provider."""
 
 from __future__ import annotations
