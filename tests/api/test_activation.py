@@ -20,10 +20,10 @@ from ledger.services.contracts import (
     activate_version,
     active_spec,
     load_spec_file,
-    version_in_force,
 )
 from ledger.storage.db import unit_of_work
 from ledger.storage.tables import AuditLog, SpecVersion
+from ledger.storage.versions import version_in_force
 from tests.api.conftest import OWN, RIVAL, token_for
 from tests.integration.test_ledger_cli import run
 
