@@ -62,6 +62,7 @@ class Money:
 def commitments(
     spec: ContractSpec, totals: LedgerTotals, money: Money, org: Mapping[str, str]
 ) -> list[Json]:
+    """Each payer's commitment (its most it will pay) and the outcome payments it has remitted."""
     received: dict[str, int] = defaultdict(int)
     for r in totals.remittances:
         received[r.payer] += r.amount
@@ -79,6 +80,7 @@ def commitments(
 def payments(
     spec: ContractSpec, totals: LedgerTotals, money: Money, org: Mapping[str, str]
 ) -> list[Json]:
+    """Each posted line of a claim matched by a remittance: what was paid, for which period."""
     paid = {
         (c.payer, c.period)
         for c in totals.claims
@@ -109,6 +111,7 @@ def payments(
 def transactions(
     spec: ContractSpec, totals: LedgerTotals, money: Money, org: Mapping[str, str]
 ) -> list[Json]:
+    """The money that moved: each remittance, and each tranche's capital drawn or distributed."""
     out: list[Json] = [
         {
             "date": value(r.received_on.isoformat()),

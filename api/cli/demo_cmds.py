@@ -41,6 +41,8 @@ def _examples(role: str) -> list[str]:
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes generate` and `outcomes demo` to `main`."""
+
     @main.command("generate")
     @click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--participants", default=1000, show_default=True, type=click.IntRange(min=1))

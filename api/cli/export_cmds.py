@@ -12,6 +12,8 @@ from api.cli.common import existing_file
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes export` to `main`."""
+
     @main.group()
     def export() -> None:
         """Share a contract with the sector in a published data standard."""

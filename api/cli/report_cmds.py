@@ -57,6 +57,8 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes report commissioner|provider` to `main`."""
+
     @main.group()
     def report() -> None:
         """Reports for commissioners and providers."""

@@ -36,8 +36,9 @@ from contract_specs.model import Role
 from ledger.storage.db import reading
 from ledger.storage.tokens import Caller
 from reporting.commissioner import commissioner_report
+from reporting.groups import MIN_GROUP
 from reporting.investor import investor_report
-from reporting.provider import MIN_GROUP, provider_report
+from reporting.provider import provider_report
 from reporting.report import Report
 from reporting.write_file import write_report
 

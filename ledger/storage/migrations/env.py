@@ -37,6 +37,7 @@ def _run(connection: Connection) -> None:
 
 
 def run_migrations_online() -> None:
+    """Migrate through the connection the caller passed in, or one opened on the URL."""
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)
