@@ -255,7 +255,6 @@ def _reconcile(
             run_id,
             actor,
             moment,
-            check_period=lambda _: _refuse_closed_or_early(session, contract_id, period, cut_off),
         )
     owed, posted, findings = settled.owed, settled.posted, settled.findings
     claims = issue_claims(
