@@ -310,6 +310,7 @@ def _reconcile(
             findings=findings.document(),
             facts_stamp=stamp_document(stamp, session, contract_id, owed),
             reused_run_id=settled.reused_from,
+            not_payable=settled.not_payable,
             rewind=rewound,
         )
     )

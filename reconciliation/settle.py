@@ -38,6 +38,8 @@ class Settlement:
     inputs_hash: str
     # the run whose computation was reused (None: computed by this run)
     reused_from: str | None = None
+    # how many not-payable rows this run kept (None: it reused another run's)
+    not_payable: int | None = None
 
 
 def compute_and_post(
@@ -67,7 +69,7 @@ def compute_and_post(
         wanted=lambda keys: due_mask(keys, posted_keys, period),
         not_payable=set(posted_keys["participant_id"].astype("str")) | listed(facts, period),
     )
-    store_not_payable(session, contract_id, run_id, in_period(entitlement, facts, period))
+    kept = store_not_payable(session, contract_id, run_id, in_period(entitlement, facts, period))
     # once this run has posted, the ledger holds exactly these lines' amounts per key
     findings = run_findings(session, spec, facts, entitlement.lines, period, cut_off)
     posted = post_entitlement(
@@ -91,6 +93,7 @@ def compute_and_post(
         evidence=len(facts.evidence),
         results=len(facts.results),
         inputs_hash=inputs_hash(spec, facts),
+        not_payable=kept,
     )
 
 

@@ -3,7 +3,7 @@
 A posting keeps what the engine decided for its line: the tariff in force, the participant's
 cohort and provider, the cap that cut it and by how much (its run, in recon_runs, keeps the
 cut-off and spec version). A run keeps the evidence rows it decided are not payable, with why,
-in run_not_payable (append-only). Reports read these instead of running the engine again under
+in run_not_payable (append-only), and how many in recon_runs.not_payable. Reports read these instead of running the engine again under
 whatever spec is in force when they are built (issue 18).
 
 Existing postings: the new columns are nullable. Cohort and provider are facts that never
@@ -83,11 +83,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_run_not_payable_run", "run_not_payable", ["run_id"], unique=False)
+    # how many a run kept: None for the runs before, which kept none (a report computes them)
+    op.add_column("recon_runs", sa.Column("not_payable", sa.Integer(), nullable=True))
     immutability.install(bind, ["run_not_payable"])
 
 
 def downgrade() -> None:
     bind = op.get_bind()
+    immutability.remove(bind, ["recon_runs"])
+    with op.batch_alter_table("recon_runs", schema=None) as batch_op:
+        batch_op.drop_column("not_payable")
+    immutability.install(bind, ["recon_runs"])
     immutability.remove(bind, ["run_not_payable"])
     op.drop_index("ix_run_not_payable_run", table_name="run_not_payable")
     op.drop_table("run_not_payable")
