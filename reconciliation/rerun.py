@@ -165,4 +165,5 @@ def settle_as_before(
         results=last.results,
         inputs_hash=last.inputs_hash,
         reused_from=last.reused_run_id or last.run_id,
+        not_payable=last.not_payable,  # kept with the run that computed them
     )

@@ -38,7 +38,7 @@ class Settlement:
     inputs_hash: str
     # the run whose computation was reused (None: computed by this run)
     reused_from: str | None = None
-    # how many not-payable rows this run kept (None: it reused another run's)
+    # how many not-payable rows the computing run kept (this one, or the one reused)
     not_payable: int | None = None
 
 
