@@ -160,7 +160,8 @@ def _why_no_longer_owed(
     wanted = {eid for ids in evidence for eid in ids.split(";") if eid}
     said = _what_became_of(wanted, entitlement, set(keys["participant_id"]))
     for name in ("evidence_ids", "cohort", "provider", "tariff"):
-        diff[name] = diff[name].astype("object")
+        # lines made by hand (tests, examples) may not carry what the engine decides
+        diff[name] = diff[name].astype("object") if name in diff else None
     diff.loc[gone, "evidence_ids"] = evidence
     for name in ("cohort", "provider", "tariff"):
         diff.loc[gone, name] = earlier[name].astype("object").tolist()
