@@ -1,8 +1,9 @@
 """Payment periods: the months or quarters a contract is paid in.
 
 A period id is "2025-Q3" for a quarterly contract and "2025-07" for a monthly one. Periods are
-value objects that order by time, know their first and last day, and their successor (pure, in
-ledger.domain.periods); here, reading a period id a user typed, and the periods a contract runs.
+value objects that order by time, know their first and last day, and their successor: that
+arithmetic is the domain's (ledger.domain.periods); here are reconciliation's rules on it
+(reading a period id, a contract's periods, what is due to reconcile).
 
 >>> p = parse_period("2025-Q3", Frequency.QUARTERLY)
 >>> (p.start, p.end, p.next().id)
@@ -12,16 +13,30 @@ ledger.domain.periods); here, reading a period id a user typed, and the periods 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
 from contract_specs.model import Contract, Frequency
-from ledger.domain.periods import Period as Period
-from ledger.domain.periods import period_containing as period_containing
+from ledger.domain.periods import Period, period_containing, periods_between
 from reconciliation.errors import PeriodError, Problem
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+# Period, period_containing and periods_between are named here too: reconciliation's callers
+# (and the reports above it) take a contract's periods from one module.
+__all__ = [
+    "Period",
+    "contract_periods",
+    "due_at",
+    "last_period",
+    "parse_period",
+    "period_containing",
+    "periods_between",
+    "periods_due",
+    "periods_so_far",
+    "refuse_outside",
+]
 
 
 def parse_period(text: str, frequency: Frequency, place: str = "period") -> Period:
@@ -47,14 +62,6 @@ def parse_period(text: str, frequency: Frequency, place: str = "period") -> Peri
         )
         message = f"{value!r} is not a period id: write {shape}, e.g. {example!r}"
     raise PeriodError([Problem(place, message)])
-
-
-def periods_between(first: Period, last: Period) -> Iterator[Period]:
-    """Every period from `first` to `last`, both included, in order."""
-    period = first
-    while period <= last:
-        yield period
-        period = period.next()
 
 
 def contract_periods(

@@ -1,9 +1,10 @@
-"""Payment periods: the months or quarters a contract is paid in. Pure: no I/O, no errors.
+"""Payment periods: the months or quarters a contract is paid in, as plain values.
 
 A period id is "2025-Q3" for a quarterly contract and "2025-07" for a monthly one. Periods are
-value objects that order by time, know their first and last day, and their successor. They live
-in the domain because postings need them (the period a late item corrects) and the ledger never
-calls back up into reconciliation, which reads period ids from users (reconciliation.periods).
+value objects that order by time, know their first and last day, and their successor. This is
+pure date arithmetic, so it sits in the domain: the ledger's services and finance use it, and
+reconciliation builds its period rules (reading a period id, a contract's periods, what is due)
+on it (reconciliation.periods).
 
 >>> p = period_containing(date(2025, 8, 14), Frequency.QUARTERLY)
 >>> (p.id, p.start, p.end, p.next().id)
@@ -13,6 +14,7 @@ calls back up into reconciliation, which reads period ids from users (reconcilia
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -67,3 +69,11 @@ def period_containing(day: date, frequency: Frequency) -> Period:
     if frequency is Frequency.QUARTERLY:
         return Period(day.year, (day.month - 1) // 3 + 1, frequency)
     return Period(day.year, day.month, frequency)
+
+
+def periods_between(first: Period, last: Period) -> Iterator[Period]:
+    """Every period from `first` to `last`, both included, in order."""
+    period = first
+    while period <= last:
+        yield period
+        period = period.next()

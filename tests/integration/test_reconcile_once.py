@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 import ledger.services.contracts as contracts
 import ledger.services.postings as postings
+import ledger.storage.versions as versions
 import reconciliation.claims as claims
 import reconciliation.matching as matching
 import reconciliation.remittances as remittances
@@ -29,7 +30,7 @@ SPIED: tuple[tuple[Any, str], ...] = (
     (status, "payer_sums"),
     (claims, "load_claims"),
     (remittances, "load_remittances"),
-    (contracts, "version_in_force"),
+    (versions, "version_in_force"),
     (contracts, "spec_version"),
     (contracts, "active_spec"),
     (contracts, "typed_spec"),
