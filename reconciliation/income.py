@@ -66,13 +66,17 @@ def record_matched_income(
     actor: str,
     now: datetime,
     source: str,
+    remittances: Sequence[Remittance] | None = None,
 ) -> int:
     """Record as outcome income every matched remittance not recorded yet, all or nothing;
-    returns how many were recorded (0 for a contract without an investment vehicle)."""
+    returns how many were recorded (0 for a contract without an investment vehicle). A caller
+    that has read the remittances `matching` matched passes them."""
     contract_id = active.spec.contract.id
     if active.spec.investment is None:
         return 0
-    flows = matched_income(matching, load_remittances(session, contract_id))
+    if remittances is None:
+        remittances = load_remittances(session, contract_id)
+    flows = matched_income(matching, remittances)
     stored = _stored_references(session, contract_id, [f.reference for f in flows])
     new = [f for f in flows if f.reference not in stored]
     if not new:

@@ -36,6 +36,7 @@ from contract_specs.model import ContractSpec
 from ledger.services.facts import utc
 from ledger.services.postings import PostResult
 from ledger.storage.db import hold_until_commit
+from ledger.storage.run_records import store_postings
 from ledger.storage.tables import (
     CohortResult,
     Evidence,
@@ -45,7 +46,6 @@ from ledger.storage.tables import (
     VerificationDecision,
     table_of,
 )
-from ledger.storage.uploads import store_new
 from reconciliation.periods import Period
 from reconciliation.run_findings import reused_findings
 from reconciliation.settle import Settlement
@@ -153,16 +153,8 @@ def settle_as_before(
     """Settle the period as `last` did: post nothing (audited as an empty posting is), reuse
     its computation, and recompute the findings that depend on other state."""
     assert last.facts_stamp is not None and last.findings is not None  # reusable_run says so
-    store_new(
-        session,
-        Posting,
-        [],
-        0,
-        action="ledger.post",
-        contract_id=last.contract_id,
-        file=f"run:{run_id}",
-        actor=actor,
-        now=now,
+    store_postings(
+        session, {}, 0, contract_id=last.contract_id, run_id=run_id, actor=actor, now=now
     )
     return Settlement(
         owed={str(p): int(v) for p, v in last.facts_stamp["owed"].items()},
@@ -173,4 +165,5 @@ def settle_as_before(
         results=last.results,
         inputs_hash=last.inputs_hash,
         reused_from=last.reused_run_id or last.run_id,
+        not_payable=last.not_payable,  # kept with the run that computed them
     )

@@ -24,7 +24,7 @@ done again (reconciliation.settle); the run says so (`reused_run_id`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -47,8 +47,9 @@ from reconciliation.errors import (
     RunInProgressError,
 )
 from reconciliation.income import record_matched_income
-from reconciliation.matching import Matching
+from reconciliation.matching import Claim, Matching
 from reconciliation.periods import Period, parse_period, refuse_outside
+from reconciliation.remittances import load_remittances
 from reconciliation.rerun import (
     facts_stamp,
     reusable_run,
@@ -67,7 +68,7 @@ from reconciliation.rewind import (
 )
 from reconciliation.run_findings import Findings
 from reconciliation.settle import compute_and_post
-from reconciliation.status import current_matching, is_closed, period_bridge, postings_by_payer
+from reconciliation.status import current_matching, is_closed, payer_sums, period_bridge
 from reconciliation.tables import CLOSED, OPEN, MatchRow, PeriodRow, ReconcileRun
 from reconciliation.verdict import PeriodBridge
 
@@ -239,7 +240,6 @@ def _reconcile(
 
     stamp = facts_stamp(session, contract_id, version, cut_off)  # before the facts are read
     last = reusable_run(session, contract_id, period.id, cut_off, stamp) if reuse else None
-    elsewhere = postings_by_payer(session, contract_id, period.id, inside=False)
     run_id = uuid.uuid4().hex
     if last is not None:
         settled = settle_as_before(
@@ -255,7 +255,6 @@ def _reconcile(
             run_id,
             actor,
             moment,
-            check_period=lambda _: _refuse_closed_or_early(session, contract_id, period, cut_off),
         )
     owed, posted, findings = settled.owed, settled.posted, settled.findings
     claims = issue_claims(
@@ -271,8 +270,11 @@ def _reconcile(
         rewound = rewind_document(rewind, latest)
     if close:
         _close(session, contract_id, period.id, run_id, actor, moment)
-    matching = current_matching(session, spec, moment.date())
-    _store_matches(session, contract_id, run_id, matching)
+    # the claims, remittances, their matching and the postings per payer, each read once
+    every_claim = load_claims(session, contract_id)
+    remittances = load_remittances(session, contract_id)
+    matching = current_matching(session, spec, moment.date(), every_claim, remittances)
+    _store_matches(session, contract_id, run_id, matching, every_claim)
     income = record_matched_income(
         session,
         ActiveSpec(version.version, spec),
@@ -280,7 +282,10 @@ def _reconcile(
         actor=actor,
         now=moment,
         source=f"reconcile:{run_id}",
+        remittances=remittances,
     )
+    # this run posts into its period only: the other periods' sums are as they were before it
+    inside, elsewhere = payer_sums(session, contract_id, period.id)
     totals = {
         payer: {
             "entitlement": owed.get(payer, 0),
@@ -311,6 +316,7 @@ def _reconcile(
             findings=findings.document(),
             facts_stamp=stamp_document(stamp, session, contract_id, owed),
             reused_run_id=settled.reused_from,
+            not_payable=settled.not_payable,
             rewind=rewound,
         )
     )
@@ -335,7 +341,9 @@ def _reconcile(
         claims=tuple(c.reference for c in claims),
         corrections=_corrections(session, contract_id, run_id),
         closed=close,
-        bridge=period_bridge(session, spec, period.id, moment.date()),
+        bridge=period_bridge(
+            session, spec, period.id, moment.date(), known=(every_claim, matching, inside)
+        ),
         income_recorded=income,
         findings=findings,
         rewind=rewound,
@@ -414,10 +422,10 @@ def _close(
     session.expire_all()
 
 
-def _store_matches(session: Session, contract_id: str, run_id: str, matching: Matching) -> None:
-    references = {
-        (c.payer, c.period, c.number): c.reference for c in load_claims(session, contract_id)
-    }
+def _store_matches(
+    session: Session, contract_id: str, run_id: str, matching: Matching, claims: Sequence[Claim]
+) -> None:
+    references = {(c.payer, c.period, c.number): c.reference for c in claims}
     rows = [
         {
             "contract_id": contract_id,

@@ -3,7 +3,6 @@ difference posted, the findings (reconciliation.rerun reuses all this when nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,11 +12,15 @@ from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
 from ledger.domain.entitlement import compute_entitlement
+from ledger.domain.entitlement.types import Entitlement, Facts
+from ledger.services.contracts import ActiveSpec
 from ledger.services.facts import load_facts
 from ledger.services.postings import KEY, PostResult, post_entitlement, posted_so_far
+from ledger.storage.db import hold_until_commit
+from ledger.storage.run_records import store_not_payable
 from ledger.storage.tables import SpecVersion
 from reconciliation.digest import inputs_hash
-from reconciliation.periods import Period, period_containing
+from reconciliation.periods import Period
 from reconciliation.run_findings import Findings, run_findings
 
 
@@ -35,6 +38,8 @@ class Settlement:
     inputs_hash: str
     # the run whose computation was reused (None: computed by this run)
     reused_from: str | None = None
+    # how many not-payable rows the computing run kept (this one, or the one reused)
+    not_payable: int | None = None
 
 
 def compute_and_post(
@@ -46,21 +51,25 @@ def compute_and_post(
     run_id: str,
     actor: str,
     moment: datetime,
-    check_period: Callable[[str], None],
 ) -> Settlement:
-    """Settle the period the long way: the facts as of the cut-off, the entitlement, the
-    difference posted (`check_period` raises if the period may take no posting), the findings."""
+    """Settle the period the long way (the caller has checked it takes postings): the facts as
+    of the cut-off, the entitlement, the difference posted, the not-payable rows the period's
+    report lists kept with the run, the findings."""
     contract_id = spec.contract.id
     facts = load_facts(session, contract_id, cut_off, spec)
+    # under the postings lock, so that what is read here is what the posting differs from
+    hold_until_commit(session, f"postings:{contract_id}")
     posted_keys = posted_so_far(session, contract_id)
     # only the lines due in this period are built (a few hundred thousand of millions), and
-    # only the not-payable rows that can explain a reversal: those of people paid before
+    # only the not-payable rows that can explain a reversal (those of people paid before) or
+    # that the period's report lists (of people with evidence achieved or submitted in it)
     entitlement = compute_entitlement(
         spec,
         facts,
         wanted=lambda keys: due_mask(keys, posted_keys, period),
-        not_payable=set(posted_keys["participant_id"].astype("str")),
+        not_payable=set(posted_keys["participant_id"].astype("str")) | listed(facts, period),
     )
+    kept = store_not_payable(session, contract_id, run_id, in_period(entitlement, facts, period))
     # once this run has posted, the ledger holds exactly these lines' amounts per key
     findings = run_findings(session, spec, facts, entitlement.lines, period, cut_off)
     posted = post_entitlement(
@@ -72,9 +81,9 @@ def compute_and_post(
         version.version,
         actor=actor,
         now=moment,
-        check_period=check_period,
-        period_of=lambda day: period_containing(day, spec.contract.payment_frequency).id,
         entitlement=entitlement,
+        spec=ActiveSpec(version.version, spec),
+        posted=posted_keys,
     )
     return Settlement(
         owed=payer_sums(entitlement.lines),
@@ -84,7 +93,44 @@ def compute_and_post(
         evidence=len(facts.evidence),
         results=len(facts.results),
         inputs_hash=inputs_hash(spec, facts),
+        not_payable=kept,
     )
+
+
+def _in_period(days: pd.Series, period: Period) -> np.ndarray:
+    moments = pd.to_datetime(days)
+    inside = (moments >= pd.Timestamp(period.start)) & (moments <= pd.Timestamp(period.end))
+    mask: np.ndarray = inside.to_numpy(dtype=bool, na_value=False, copy=True)
+    return mask
+
+
+def listed(facts: Facts, period: Period) -> set[str]:
+    """The participants with evidence achieved or submitted in `period`: those whose
+    not-payable rows the period's report lists."""
+    evidence = facts.evidence
+    inside = _in_period(evidence["achieved_on"], period)
+    if "submitted_on" in evidence:
+        inside |= _in_period(evidence["submitted_on"], period)
+    return set(evidence.loc[inside, "participant_id"].astype("str"))
+
+
+def in_period(entitlement: Entitlement, facts: Facts, period: Period) -> pd.DataFrame:
+    """The not-payable rows of evidence achieved or submitted in `period` (what the run keeps)."""
+    rows = entitlement.not_payable
+    inside = _in_period(rows["achieved_on"], period)
+    evidence = facts.evidence
+    if "submitted_on" in evidence and len(rows):
+        sent = (
+            rows[["evidence_id"]]
+            .astype("str")
+            .merge(
+                evidence[["evidence_id", "submitted_on"]].astype({"evidence_id": "str"}),
+                on="evidence_id",
+                how="left",
+            )
+        )
+        inside |= _in_period(sent["submitted_on"], period)
+    return rows[inside].reset_index(drop=True)
 
 
 def due_mask(lines: pd.DataFrame, posted: pd.DataFrame, period: Period) -> np.ndarray:

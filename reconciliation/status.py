@@ -7,7 +7,7 @@ asks. Runs keep the match results they saw, for the record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -19,7 +19,7 @@ from ledger.services.contracts import active_spec
 from ledger.storage.tables import Posting, SpecVersion, table_of
 from ledger.storage.versions import version_in_force
 from reconciliation.claims import load_claims
-from reconciliation.matching import Matching, match
+from reconciliation.matching import Claim, Matching, Remittance, match
 from reconciliation.remittances import load_remittances
 from reconciliation.tables import CLOSED, PeriodRow, ReconcileRun
 from reconciliation.verdict import PeriodBridge, bridge
@@ -29,14 +29,26 @@ def postings_by_payer(
     session: Session, contract_id: str, period: str, *, inside: bool = True
 ) -> dict[str, int]:
     """Sum of postings per payer in `period` (or, with inside=False, in every other period)."""
+    in_period, elsewhere = payer_sums(session, contract_id, period)
+    return in_period if inside else elsewhere
+
+
+def payer_sums(
+    session: Session, contract_id: str, period: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Sum of postings per payer in `period`, and in every other period: one query."""
     table = table_of(Posting)
-    where = table.c.period == period if inside else table.c.period != period
     rows = session.connection().execute(
-        select(table.c.payer, func.sum(table.c.amount))
-        .where(table.c.contract_id == contract_id, where)
-        .group_by(table.c.payer)
+        select(table.c.payer, table.c.period, func.sum(table.c.amount))
+        .where(table.c.contract_id == contract_id)
+        .group_by(table.c.payer, table.c.period)
     )
-    return {payer: int(total) for payer, total in rows}
+    inside: dict[str, int] = {}
+    elsewhere: dict[str, int] = {}
+    for payer, its_period, total in rows:
+        sums = inside if its_period == period else elsewhere
+        sums[payer] = sums.get(payer, 0) + int(total)
+    return inside, elsewhere
 
 
 def period_row(session: Session, contract_id: str, period: str) -> PeriodRow | None:
@@ -82,30 +94,50 @@ def owed_by_payer(totals: Mapping[str, Any]) -> dict[str, int]:
     }
 
 
-def current_matching(session: Session, spec: ContractSpec, as_of: date) -> Matching:
-    """The contract's claims matched against every remittance recorded, as of a day."""
+def current_matching(
+    session: Session,
+    spec: ContractSpec,
+    as_of: date,
+    claims: Sequence[Claim] | None = None,
+    remittances: Sequence[Remittance] | None = None,
+) -> Matching:
+    """The contract's claims matched against every remittance recorded, as of a day (a caller
+    that has read the claims or remittances already passes them)."""
     contract = spec.contract
     tolerance = to_minor(contract.remittance_tolerance, contract.exponent)
     return match(
-        load_claims(session, contract.id),
-        load_remittances(session, contract.id),
+        load_claims(session, contract.id) if claims is None else claims,
+        load_remittances(session, contract.id) if remittances is None else remittances,
         tolerance,
         as_of,
     )
 
 
-def period_bridge(session: Session, spec: ContractSpec, period: str, as_of: date) -> PeriodBridge:
-    """The period's bridge from owed to received, and so its verdict, as of a day."""
+def period_bridge(
+    session: Session,
+    spec: ContractSpec,
+    period: str,
+    as_of: date,
+    *,
+    known: tuple[Sequence[Claim], Matching, Mapping[str, int]] | None = None,
+) -> PeriodBridge:
+    """The period's bridge from owed to received, and so its verdict, as of a day. A run that
+    knows them already passes them (`known`): every claim of the contract, their matching as
+    of the day and the postings per payer in the period, so that none is computed twice."""
     contract_id = spec.contract.id
     run = last_run(session, contract_id, period)
     owed = None if run is None else owed_by_payer(run.totals)
-    return bridge(
-        period,
-        owed,
-        postings_by_payer(session, contract_id, period),
-        load_claims(session, contract_id, period),
-        current_matching(session, spec, as_of),
-    )
+    if known is None:
+        claims = load_claims(session, contract_id, period)
+        return bridge(
+            period,
+            owed,
+            postings_by_payer(session, contract_id, period),
+            claims,
+            current_matching(session, spec, as_of),
+        )
+    every, matching, posted = known
+    return bridge(period, owed, dict(posted), [c for c in every if c.period == period], matching)
 
 
 def active_contracts(session: Session) -> list[ContractSpec]:

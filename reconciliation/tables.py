@@ -84,6 +84,10 @@ class ReconcileRun(SQLModel, table=True):
     # a run at a cut-off earlier than an earlier run's, as the operator confirmed it: the
     # cut-off, the reason given and the later run it went back from (reconciliation.rewind)
     rewind: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # how many not-payable rows the run that computed this one's settlement kept (itself, or
+    # the run in reused_run_id: ledger.storage.run_records); None for runs made before runs
+    # kept them
+    not_payable: int | None = None
 
 
 class ClaimRow(SQLModel, table=True):

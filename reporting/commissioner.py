@@ -8,6 +8,7 @@ money received and how it matched, and payments by period against the payer's li
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import pandas as pd
 from sqlmodel import Session
@@ -15,8 +16,10 @@ from sqlmodel import Session
 from contract_specs.model import ContractSpec
 from ledger.domain.entitlement import compute_entitlement
 from ledger.domain.entitlement.engine import no_lines
-from ledger.services.contracts import active_spec, spec_version, typed_spec
+from ledger.domain.periods import Period
+from ledger.services.contracts import ActiveSpec, active_spec, spec_version, typed_spec
 from ledger.services.facts import load_facts, utc
+from ledger.services.spec_preview import compare_specs
 from reporting import sources
 from reporting.money_in import money_in
 from reporting.payer_summary import money_received, payer_summary, payments_by_period
@@ -32,45 +35,40 @@ def commissioner_report(
     payer: str,
     as_of: datetime | None = None,
 ) -> Report:
-    """The payment report of `payer` for `period_id`, as the ledger stood at the cut-off.
+    """The payment report of `payer` for `period_id`, as the run that made its claim decided.
 
-    The cut-off defaults to the latest posting into the period (the run the claim came from),
-    else the end of the period: never the clock, so the same ledger gives the same report.
+    A reconciled period is the record of its latest run (issue 18): that run's spec version,
+    cut-off, postings (each with the tariff, cohort and provider the engine decided) and the
+    not-payable rows it kept, whatever version is in force now. A cut-off asked for, or a
+    period never reconciled, is a what-if under the version in force: the engine decides the
+    not-payable rows, and the cut-off defaults to the latest posting into the period, else the
+    end of the period (never the clock, so the same ledger gives the same report).
     """
     active = active_spec(session, contract_id)
     checked_request(active.spec, period_id, payer=payer, as_of=as_of)
-    # the run that made the period's claim is the record: its spec version and cut-off, not
-    # the version in force now (issue 18); a cut-off asked for is a what-if under today's spec
     run = None if as_of is not None else sources.claim_run(session, contract_id, period_id)
-    version = active.version if run is None else run[0]
+    version = active.version if run is None else run.spec_version
     spec = active.spec if run is None else typed_spec(spec_version(session, contract_id, version))
     period = checked_request(spec, period_id, payer=payer, as_of=as_of)
-    last = run[1] if run is not None else sources.last_posted(session, contract_id, period.id)
-    cut_off = utc(as_of or last or end_of(period))
-    facts = load_facts(session, contract_id, cut_off, spec)
-    people = facts.participants
-    # only the rows not paid (the lines come from the postings), and of those only the ones
-    # this report can list: of people with evidence achieved or submitted in the period. The
-    # engine runs before anything else is read, so its peak memory adds to nothing but facts.
-    evidence = facts.evidence
-    achieved = pd.to_datetime(evidence["achieved_on"])
-    in_period = (achieved >= pd.Timestamp(period.start)) & (achieved <= pd.Timestamp(period.end))
-    listed = set(evidence.loc[in_period.to_numpy(), "participant_id"].astype("str").unique())
-    listed |= sources.submitting_in(session, contract_id, period.start, period.end, cut_off)
-    not_payable = compute_entitlement(spec, facts, wanted=no_lines, not_payable=listed).not_payable
-    del facts, evidence, achieved  # a million participants' evidence: not needed past the engine
-    postings = sources.postings(session, contract_id, cut_off)
-    versions: dict[int, ContractSpec] = {version: spec}
-
-    def spec_of(version: int) -> ContractSpec:
-        if version not in versions:
-            versions[version] = typed_spec(spec_version(session, contract_id, version))
-        return versions[version]
-
+    if run is not None:
+        cut_off = utc(run.cut_off)
+        people = sources.participants(session, contract_id, cut_off)
+        postings = sources.run_postings(session, contract_id, run)
+        not_payable = (
+            sources.run_not_payable(session, run.computed_by)
+            if run.not_payable is not None
+            else _decided_now(session, spec, period, cut_off)
+        )
+    else:
+        last = sources.last_posted(session, contract_id, period.id)
+        cut_off = utc(as_of or last or end_of(period))
+        people = sources.participants(session, contract_id, cut_off)
+        not_payable = _decided_now(session, spec, period, cut_off)
+        postings = sources.postings(session, contract_id, cut_off)
     mine = postings[(postings["payer"] == payer) & (postings["period"] == period.id)]
     ids = {i for text in mine["evidence_ids"] for i in str(text or "").split(";") if i}
     lines = payment_lines(
-        postings, people, payer, period.id, spec_of, sources.references(session, contract_id, ids)
+        postings, people, payer, period.id, sources.references(session, contract_id, ids)
     )
     submitted = sources.submitted_at(session, contract_id, not_payable["evidence_id"])
     money = money_in(session, spec, period, payer, cut_off)
@@ -92,7 +90,7 @@ def commissioner_report(
         ("Period", f"{period.id}: {period.start.isoformat()} to {period.end.isoformat()}"),
         ("Cut-off", f"{cut_off:%Y-%m-%d %H:%M:%S} UTC: postings and evidence known by then"),
         ("Spec version", f"{version} (lines show the version each was posted under)"),
-        *_later_version(active.version, version, cut_off),
+        *_later_version(session, active, ActiveSpec(version, spec), payer, period, cut_off),
         ("Currency", f"{spec.contract.currency}; amounts are exact, lines sum to the claim"),
     )
     charts = (
@@ -119,15 +117,55 @@ def commissioner_report(
     )
 
 
-def _later_version(in_force: int, claimed: int, cut_off: datetime) -> tuple[tuple[str, str], ...]:
-    """A cover line when a later version is in force than the one the claim was made under."""
-    if in_force == claimed:
+def _decided_now(
+    session: Session, spec: ContractSpec, period: Period, cut_off: datetime
+) -> pd.DataFrame:
+    """The not-payable rows the engine decides under `spec` as of `cut_off` (a what-if, or a
+    run from before runs kept them): of people with evidence achieved or submitted in the
+    period only. The engine runs before anything else is read, so its peak memory adds to
+    nothing but the facts."""
+    contract_id = spec.contract.id
+    facts = load_facts(session, contract_id, cut_off, spec)
+    evidence = facts.evidence
+    achieved = pd.to_datetime(evidence["achieved_on"])
+    in_period = (achieved >= pd.Timestamp(period.start)) & (achieved <= pd.Timestamp(period.end))
+    listed = set(evidence.loc[in_period.to_numpy(), "participant_id"].astype("str").unique())
+    listed |= sources.submitting_in(session, contract_id, period.start, period.end, cut_off)
+    return compute_entitlement(spec, facts, wanted=no_lines, not_payable=listed).not_payable
+
+
+def _later_version(
+    session: Session,
+    in_force: ActiveSpec,
+    claimed: ActiveSpec,
+    payer: str,
+    period: Period,
+    cut_off: datetime,
+) -> tuple[tuple[str, str], ...]:
+    """A cover line when a later version is in force than the one the claim was made under:
+    what it would pay the payer for outcomes achieved in the period on the same facts."""
+    if in_force.version == claimed.version:
         return ()
+    contract_id = claimed.spec.contract.id
+    change = compare_specs(session, contract_id, claimed, in_force.spec, cut_off)
+    mine = [c for c in change.by_payer_period if c.payer == payer and c.period == period.id]
+    lines = [c for c in change.lines if c.payer == payer and c.period == period.id]
+    before = sum((c.before for c in mine), Decimal(0))
+    after = sum((c.after for c in mine), Decimal(0))
+    currency = claimed.spec.contract.currency
+    if before == after:
+        would = f"version {in_force.version} would pay the same for outcomes achieved then"
+    else:
+        would = (
+            f"version {in_force.version} would change what {payer} owes for outcomes achieved "
+            f"in {period.id} from {before} to {after} {currency} ({after - before:+} on "
+            f"{len(lines)} lines); a new run of the period would post the difference"
+        )
     return (
         (
             "Later version",
-            f"version {in_force} is in force now; this claim was made under version {claimed} "
-            f"at the cut-off {cut_off:%Y-%m-%d %H:%M:%S} UTC and its figures are that run's; "
-            "a new run of the period would price open keys under the version in force",
+            f"version {in_force.version} is in force now; this claim was made under version "
+            f"{claimed.version} at the cut-off {cut_off:%Y-%m-%d %H:%M:%S} UTC and its figures "
+            f"are that run's; on the facts known then, {would}",
         ),
     )

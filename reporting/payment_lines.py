@@ -2,20 +2,20 @@
 
 Every posting for the payer in the period is one line, with what a commissioner needs to check
 it: who (pseudonymous id, cohort, provider), what (metric, occurrence, achieved on, evidence and
-its references), the tariff in force, the amount, the kind, the reason and the spec version.
-The lines sum exactly to the period's claim because they are the postings the claim sums.
+its references), the tariff the engine priced it at, the amount, the kind, the reason and the
+spec version. The lines sum exactly to the period's claim because they are the postings the
+claim sums.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from contract_specs.model import ContractSpec, occurrence_price, to_minor
 from ledger.domain.entitlement.coding import positions
 from ledger.domain.entitlement.dates import day_number, day_numbers
 from ledger.services.postings import KEY, OUTCOME_PAYMENT
@@ -54,40 +54,19 @@ NOT_PAYABLE_COLUMNS = (
 )
 
 
-def tariff_in_force(
-    spec: ContractSpec, cohort: str, metric: str, day: date, occurrence: int = 1
-) -> int | None:
-    """The price (minor units) of `metric`'s occurrence n on `day` for `cohort`: the cohort's
-    override when it has a price in force that day, else the metric's own (an entry listing
-    prices by occurrence gives its n-th); None for a cohort-level metric."""
-    try:
-        found = spec.metric(metric)
-    except KeyError:
-        return None
-    schedule, by_occurrence = found.tariff, found.tariff_by_occurrence
-    for item in spec.cohorts:
-        if (
-            item.id == cohort
-            and metric in item.tariffs
-            and item.tariffs[metric].at(day) is not None
-        ):
-            schedule, by_occurrence = item.tariffs[metric], item.tariffs_by_occurrence.get(metric)
-    price = schedule.at(day)
-    prices = by_occurrence.at(day) if by_occurrence is not None else None
-    if prices is not None:
-        price = occurrence_price(prices, occurrence)
-    return None if price is None else to_minor(price, spec.contract.exponent)
-
-
 def payment_lines(
     postings: pd.DataFrame,
     people: pd.DataFrame,
     payer: str,
     period: str,
-    spec_of: Callable[[int], ContractSpec],
     references: Mapping[str, str],
 ) -> Table:
-    """The payer's postings in `period`, one line each, ordered by participant and metric."""
+    """The payer's postings in `period`, one line each, ordered by participant and metric.
+
+    Each line shows what the engine decided when it was posted (the tariff, cohort and
+    provider the posting keeps), never a price worked out again. A posting made before
+    postings kept their cohort and provider takes them from the participant (facts that never
+    change); its tariff is not known and stays empty."""
     mine = postings[(postings["payer"] == payer) & (postings["period"] == period)]
     # only the participants these lines name (a fifth of a million, not all of them)
     named = mine["participant_id"].unique()
@@ -95,7 +74,7 @@ def payment_lines(
     cohort_of = dict(zip(present["participant_id"], present["cohort"], strict=True))
     provider_of = dict(zip(present["participant_id"], present["provider"], strict=True))
     # a key posted before and no longer owed is posted without a date: the key's first
-    # posting says when the outcome was achieved, and so which tariff it was paid at
+    # posting says when the outcome was achieved
     theirs = postings[postings["participant_id"].isin(named)]
     dated = theirs.dropna(subset=["achieved_on"]).drop_duplicates(KEY)
     achieved_of = {
@@ -104,33 +83,31 @@ def payment_lines(
             dated[KEY].itertuples(index=False, name=None), dated["achieved_on"], strict=True
         )
     }
-    tariffs: dict[tuple[int, str, str, date, int], int | None] = {}
     rows = []
     for p in mine.itertuples(index=False):
         pid = str(p.participant_id)
-        cohort = pid[len(COHORT_LINE) :] if pid.startswith(COHORT_LINE) else cohort_of.get(pid, "")
+        cohort = _kept(p.cohort)
+        if cohort is None:
+            cohort = (
+                pid[len(COHORT_LINE) :] if pid.startswith(COHORT_LINE) else cohort_of.get(pid, "")
+            )
+        provider = _kept(p.provider)
         day = as_date(p.achieved_on) or as_date(
             achieved_of.get((pid, p.metric, p.occurrence, p.payer))
         )
         ids = [i for i in str(p.evidence_ids or "").split(";") if i]
-        tariff = None
-        if day is not None:
-            key = (int(p.spec_version), cohort, str(p.metric), day, int(p.occurrence))
-            if key not in tariffs:
-                tariffs[key] = tariff_in_force(spec_of(key[0]), cohort, key[2], day, key[4])
-            tariff = tariffs[key]
         rows.append(
             (
                 p.posting_id,
                 pid,
                 cohort,
-                provider_of.get(pid, ""),
+                provider_of.get(pid, "") if provider is None else provider,
                 p.metric,
                 int(p.occurrence),
                 day,
                 ";".join(ids),
                 "; ".join(references[i] for i in ids if i in references),
-                tariff,
+                None if pd.isna(p.tariff) else int(p.tariff),
                 int(p.amount),
                 p.kind,
                 p.reason,
@@ -152,6 +129,11 @@ def payment_lines(
         frame,
         "every posting for this payer in the period; they sum to the claim",
     )
+
+
+def _kept(value: object) -> str | None:
+    """A text the posting kept, or None when it kept none (a posting from before)."""
+    return None if value is None or pd.isna(value) else str(value)
 
 
 def not_payable_lines(

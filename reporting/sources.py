@@ -7,11 +7,12 @@ provider report never holds another provider's participants, evidence or posting
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
@@ -22,7 +23,15 @@ from ledger.services.facts import (
     latest_decision_number,
     status_words,
 )
-from ledger.storage.tables import CohortResult, Evidence, Participant, Posting, table_of
+from ledger.storage.run_records import NOT_PAYABLE_COLUMNS
+from ledger.storage.tables import (
+    CohortResult,
+    Evidence,
+    Participant,
+    Posting,
+    RunNotPayable,
+    table_of,
+)
 from reconciliation.tables import ClaimRow, ReconcileRun
 
 POSTING_COLUMNS = (
@@ -40,6 +49,12 @@ POSTING_COLUMNS = (
     "evidence_ids",
     "corrects_period",
     "posted_at",
+    # what the engine decided for the line (None on postings made before postings kept it)
+    "tariff",
+    "cohort",
+    "provider",
+    "cut_by",
+    "cut_amount",
 )
 PARTICIPANT_COLUMNS = ("participant_id", "cohort", "provider", "start_date", "attributes")
 EVIDENCE_COLUMNS = (
@@ -65,21 +80,83 @@ def last_posted(session: Session, contract_id: str, period: str) -> datetime | N
     return value if isinstance(value, datetime) else None
 
 
-def claim_run(session: Session, contract_id: str, period: str) -> tuple[int, datetime] | None:
-    """The spec version and cut-off of the latest run of `period` (the run its claim came
-    from), or None when the period was never reconciled (issue 18: the run is the record)."""
+@dataclass(frozen=True)
+class ClaimRun:
+    """The run a period's claim came from (its latest run): the record a report reads."""
+
+    run_id: str
+    spec_version: int
+    cut_off: datetime
+    finished_at: datetime
+    # the run that computed what this one settled (itself, or the run it reused)
+    computed_by: str
+    # how many not-payable rows the computing run kept (None: a run from before runs kept them)
+    not_payable: int | None
+
+
+def claim_run(session: Session, contract_id: str, period: str) -> ClaimRun | None:
+    """The latest run of `period` (the run its claim came from), or None when the period was
+    never reconciled (issue 18: the run is the record)."""
     runs = table_of(ReconcileRun)
     found = (
         session.connection()
         .execute(
-            select(runs.c.spec_version, runs.c.cut_off)
+            select(
+                runs.c.run_id,
+                runs.c.spec_version,
+                runs.c.cut_off,
+                runs.c.finished_at,
+                runs.c.reused_run_id,
+            )
             .where(runs.c.contract_id == contract_id, runs.c.period == period)
             .order_by(runs.c.finished_at.desc(), runs.c.id.desc())
             .limit(1)
         )
         .first()
     )
-    return None if found is None else (int(found[0]), found[1])
+    if found is None:
+        return None
+    computed_by = str(found.reused_run_id or found.run_id)
+    kept = session.connection().execute(
+        select(runs.c.not_payable).where(runs.c.run_id == computed_by)
+    )
+    count = kept.scalar()
+    return ClaimRun(
+        str(found.run_id),
+        int(found.spec_version),
+        found.cut_off,
+        found.finished_at,
+        computed_by,
+        None if count is None else int(count),
+    )
+
+
+def run_postings(session: Session, contract_id: str, run: ClaimRun) -> pd.DataFrame:
+    """The postings the ledger held when `run` finished: those of every run of the contract
+    finished by then (and any posted before its cut-off), whatever was posted since."""
+    runs = table_of(ReconcileRun)
+    table = table_of(Posting)
+    earlier = select(runs.c.run_id).where(
+        runs.c.contract_id == contract_id, runs.c.finished_at <= run.finished_at
+    )
+    query = select(*(table.c[name] for name in POSTING_COLUMNS)).where(
+        table.c.contract_id == contract_id,
+        or_(table.c.run_id.in_(earlier), table.c.posted_at <= run.cut_off),
+    )
+    return _postings_frame(session, query)
+
+
+def run_not_payable(session: Session, run_id: str) -> pd.DataFrame:
+    """The not-payable rows run `run_id` kept (ledger.storage.run_records)."""
+    table = table_of(RunNotPayable)
+    query = (
+        select(*(table.c[name] for name in NOT_PAYABLE_COLUMNS))
+        .where(table.c.run_id == run_id)
+        .order_by(table.c.id)
+    )
+    frame = fetch_frame(session, query, list(NOT_PAYABLE_COLUMNS), typed=("achieved_on",))
+    frame["achieved_on"] = pd.to_datetime(frame["achieved_on"])
+    return frame
 
 
 def claims_of(session: Session, contract_id: str, period: str, payer: str) -> list[str]:
@@ -119,13 +196,21 @@ def postings(
     )
     if provider is not None:
         query = query.where(_of_provider(table.c.participant_id, contract_id, provider))
+    return _postings_frame(session, query)
+
+
+def _postings_frame(session: Session, query: Select[Any]) -> pd.DataFrame:
+    table = table_of(Posting)
     frame = fetch_frame(
         session,
         query.order_by(table.c.posted_at, table.c.id),
         list(POSTING_COLUMNS),
         typed=("achieved_on", "posted_at"),
     )
-    return frame.astype({"amount": "int64", "occurrence": "int64", "spec_version": "int64"})
+    frame = frame.astype({"amount": "int64", "occurrence": "int64", "spec_version": "int64"})
+    for name in ("tariff", "cut_amount"):
+        frame[name] = pd.array(frame[name].tolist(), dtype="Int64")
+    return frame
 
 
 def participants(

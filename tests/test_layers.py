@@ -86,10 +86,6 @@ RULES = (
 
 # (importing module, imported module) pairs that break a rule today, each with who removes it.
 ALLOWED = {
-    # Helper "record" is removing this now: postings are stored through uploads.store_columns and
-    # audited as a file named run:<id>. THE LEAD DELETES THIS ENTRY AT MERGE (this test fails
-    # once the import is gone and the entry is still here).
-    ("ledger.services.postings", "ledger.storage.uploads"),
     # Not yet anyone's: storage.uploads holds the row checks of an upload (RowChecks,
     # open_checks), which are intake, beside the bulk store of an import, which is storage.
     # Splitting it (row checks into ledger/intake/, the store staying here) removes this.

@@ -62,6 +62,10 @@ class PostingItem:
     rule: str  # the metric's name in that spec version
     run_id: str
     posted_at: datetime
+    # what the engine decided when it was posted (None on postings made before they kept it)
+    tariff: Decimal | None = None
+    cut_by: str | None = None  # the cap that cut the line ("" when none did)
+    cut_amount: Decimal | None = None  # by how much
 
 
 @dataclass(frozen=True)
@@ -241,10 +245,17 @@ def _postings(
                 rules[(r.spec_version, r.metric)],
                 r.run_id,
                 r.posted_at,
+                _money(r.tariff, exponent),
+                r.cut_by,
+                _money(r.cut_amount, exponent),
             ),
         )
         for r in rows
     ]
+
+
+def _money(minor: int | None, exponent: int) -> Decimal | None:
+    return None if minor is None else from_minor(minor, exponent)
 
 
 def as_seen_by(explanation: Explanation, provider: str) -> Explanation:
@@ -292,9 +303,12 @@ def render(explanation: Explanation) -> list[str]:
             heading += f"; owed now {story.owed}, {story.owed - story.paid} to post at the next run"
         out.append(heading)
         for p in story.postings:
+            decided = "" if p.tariff is None else f", tariff {p.tariff}"
+            if p.cut_by:
+                decided += f", cut by {p.cut_by} by {p.cut_amount}"
             out.append(
                 f"  posting {p.posting_id} {p.period} {p.kind} {p.payer} {p.amount} "
-                f"(occurrence {p.occurrence}; rule '{p.rule}', spec v{p.spec_version}; "
+                f"(occurrence {p.occurrence}; rule '{p.rule}'{decided}, spec v{p.spec_version}; "
                 f"run {p.run_id} at {p.posted_at:%Y-%m-%d %H:%M}): {p.reason}"
             )
             if p.evidence_ids:

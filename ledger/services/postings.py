@@ -5,16 +5,17 @@ for every key whose entitlement differs from the sum of its postings so far, one
 difference (SEMANTICS.md 5): an `outcome_payment` for a key's first posting, an `adjustment`
 after. Re-running posts nothing. Postings are only ever inserted.
 
-The caller (reconciliation) owns periods: it passes a `check_period` callback that raises for a
-closed period, and may pass `period_of` so that a late item says which period it corrects.
+Each posting keeps what the engine decided for its line (tariff, cohort, provider, the cap that
+cut it and by how much), so that reports read the decision instead of making it again. The
+caller (reconciliation) checks the period is open before it calls; a late item says which
+period it corrects (periods are pure domain: ledger.domain.periods).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -22,14 +23,15 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from contract_specs.model import from_minor
+from contract_specs.model import ContractSpec, Frequency, from_minor
 from ledger.domain.entitlement import compute_entitlement
 from ledger.domain.entitlement.types import Entitlement
-from ledger.services.contracts import active_version, spec_version, typed_spec
+from ledger.domain.periods import period_containing
+from ledger.services.contracts import ActiveSpec, active_version, spec_version, typed_spec
 from ledger.services.facts import fetch_frame, load_facts, utc
 from ledger.storage.db import hold_until_commit
+from ledger.storage.run_records import store_postings
 from ledger.storage.tables import Posting, table_of
-from ledger.storage.uploads import store_columns
 
 KEY = ["participant_id", "metric", "occurrence", "payer"]
 OUTCOME_PAYMENT = "outcome_payment"
@@ -63,55 +65,54 @@ def post_entitlement(
     *,
     actor: str = "ledger",
     now: datetime | None = None,
-    check_period: Callable[[str], None] | None = None,
-    period_of: Callable[[date], str] | None = None,
     entitlement: Entitlement | None = None,
+    spec: ActiveSpec | None = None,
+    posted: pd.DataFrame | None = None,
 ) -> PostResult:
     """Post entitlement as of `as_of` minus postings so far into `period`, all or nothing.
 
-    `entitlement` may be given (already computed by the caller, or hand-made in tests);
-    otherwise it is computed from the facts as of `as_of` under the spec version (default:
-    the one in force).
-    """
-    if check_period is not None:
-        check_period(period)
+    The caller has checked that `period` takes postings. `entitlement` may be given (already
+    computed by the caller, or hand-made in tests); otherwise it is computed from the facts as
+    of `as_of` under the spec version (default: the one in force). A caller that already has
+    the spec (`spec`) or the postings so far (`posted`, read under the postings lock) passes
+    them, so that a run reads each once."""
     # two runs for one contract must never both post the same difference
     hold_until_commit(session, f"postings:{contract_id}")
-    row = (
-        active_version(session, contract_id)
-        if spec_version_number is None
-        else spec_version(session, contract_id, spec_version_number)
-    )
-    spec = typed_spec(row)
+    if spec is None:
+        row = (
+            active_version(session, contract_id)
+            if spec_version_number is None
+            else spec_version(session, contract_id, spec_version_number)
+        )
+        spec = ActiveSpec(row.version, typed_spec(row))
     if entitlement is None:
-        entitlement = compute_entitlement(spec, load_facts(session, contract_id, as_of, spec))
-    owed = entitlement.lines
-    diff = differences(owed, posted_so_far(session, contract_id))
+        entitlement = compute_entitlement(
+            spec.spec, load_facts(session, contract_id, as_of, spec.spec)
+        )
+    so_far = posted_so_far(session, contract_id) if posted is None else posted
+    diff = differences(entitlement.lines, so_far)
     diff = _why_no_longer_owed(session, contract_id, diff, entitlement)
     moment = utc(now or datetime.now().astimezone())
-    columns = posting_columns(diff, period, spec.contract.exponent, period_of)
-    store_columns(
+    columns = posting_columns(diff, period, spec.spec)
+    store_postings(
         session,
-        Posting,
         {
             **columns,
             "contract_id": contract_id,
-            "spec_version": row.version,
+            "spec_version": spec.version,
             "period": period,
             "run_id": run_id,
             "posted_at": moment,
         },
         len(diff),
-        0,
-        action="ledger.post",
         contract_id=contract_id,
-        file=f"run:{run_id}",
+        run_id=run_id,
         actor=actor,
         now=moment,
     )
     sums = diff.groupby(diff["payer"].astype("str"))["amount"].sum()
     by_payer = {str(payer): int(total) for payer, total in sums.items()}
-    return PostResult(contract_id, period, run_id, row.version, len(diff), by_payer)
+    return PostResult(contract_id, period, run_id, spec.version, len(diff), by_payer)
 
 
 def posted_so_far(session: Session, contract_id: str) -> pd.DataFrame:
@@ -147,18 +148,23 @@ def _why_no_longer_owed(
 ) -> pd.DataFrame:
     """Keys that lost their line (revoked, rejected, no longer valid evidence) carry the
     evidence of their earlier postings, and a `no_longer_owed` text saying what became of it,
-    so that a reversal answers "why was this paid back" on its own."""
+    so that a reversal answers "why was this paid back" on its own; and the cohort, provider
+    and tariff their earlier postings were decided with."""
     diff = diff.assign(no_longer_owed="no longer owed")
     gone = (diff["_merge"] == "right_only").to_numpy()
     if not gone.any():
         return diff
     keys = diff.loc[gone, KEY]
-    earlier = keys.merge(_earlier_evidence(session, contract_id, keys), on=KEY, how="left")
+    earlier = keys.merge(_earlier(session, contract_id, keys), on=KEY, how="left")
     evidence = earlier["evidence_ids"].fillna("").astype("str").tolist()
     wanted = {eid for ids in evidence for eid in ids.split(";") if eid}
     said = _what_became_of(wanted, entitlement, set(keys["participant_id"]))
-    diff["evidence_ids"] = diff["evidence_ids"].astype("object")
+    for name in ("evidence_ids", "cohort", "provider", "tariff"):
+        # lines made by hand (tests, examples) may not carry what the engine decides
+        diff[name] = diff[name].astype("object") if name in diff else None
     diff.loc[gone, "evidence_ids"] = evidence
+    for name in ("cohort", "provider", "tariff"):
+        diff.loc[gone, name] = earlier[name].astype("object").tolist()
     diff.loc[gone, "no_longer_owed"] = [_no_longer_owed(ids, said) for ids in evidence]
     return diff
 
@@ -168,21 +174,30 @@ def _no_longer_owed(ids: str, said: dict[str, str]) -> str:
     return "no longer owed: " + "; ".join(known) if known else "no longer owed"
 
 
-def _earlier_evidence(session: Session, contract_id: str, keys: pd.DataFrame) -> pd.DataFrame:
-    """Per key: the evidence ids of all its postings so far (sorted, ";"-joined)."""
+def _earlier(session: Session, contract_id: str, keys: pd.DataFrame) -> pd.DataFrame:
+    """Per key: the evidence ids of all its postings so far (sorted, ";"-joined), and the
+    cohort, provider and tariff its postings were decided with (the first one that says)."""
     table = table_of(Posting)
     people = sorted(set(keys["participant_id"]))
+    kept = ("evidence_ids", "cohort", "provider", "tariff")
     found: list[Any] = []
     for start in range(0, len(people), _IN_BATCH):
         found += session.connection().execute(
-            select(*(table.c[name] for name in KEY), table.c.evidence_ids).where(
+            select(*(table.c[name] for name in (*KEY, *kept)))
+            .where(
                 table.c.contract_id == contract_id,
                 table.c.participant_id.in_(people[start : start + _IN_BATCH]),
             )
+            .order_by(table.c.id)
         )
-    frame = pd.DataFrame(found, columns=[*KEY, "evidence_ids"]).astype({"occurrence": "int64"})
-    ids = frame.merge(keys, on=KEY).groupby(KEY)["evidence_ids"]
-    return ids.agg(_union).reset_index()
+    frame = pd.DataFrame(found, columns=[*KEY, *kept]).astype({"occurrence": "int64"})
+    groups = frame.merge(keys, on=KEY).groupby(KEY)
+    return groups.agg(
+        evidence_ids=("evidence_ids", _union),
+        cohort=("cohort", "first"),
+        provider=("provider", "first"),
+        tariff=("tariff", "first"),
+    ).reset_index()
 
 
 def _union(texts: pd.Series) -> str:
@@ -209,24 +224,23 @@ def _what_became_of(wanted: set[str], entitlement: Entitlement, people: set[str]
     return said
 
 
-def posting_columns(
-    diff: pd.DataFrame, period: str, exponent: int, period_of: Callable[[date], str] | None
-) -> dict[str, Any]:
+def posting_columns(diff: pd.DataFrame, period: str, spec: ContractSpec) -> dict[str, Any]:
     """The postings of `diff` (differences, with why) column by column: a first posting of a
     key is an outcome payment whose reason is the rule that priced it; a later one is an
     adjustment saying what is owed now, what was posted and why. Whole columns at once: a
     first run at a million participants posts hundreds of thousands of lines."""
     n = len(diff)
+    exponent = spec.contract.exponent
     first = (diff["postings"] == 0).to_numpy()
     rule = diff["reason"].astype("object").where(diff["reason"].notna(), "").astype("str")
     achieved = pd.to_datetime(diff["achieved_on"])
     reason = rule.to_numpy(dtype=object).copy()
     corrects = np.full(n, None, dtype=object)
-    if period_of is not None:
-        # a first posting of a key achieved in an earlier period says which period it corrects
-        days = achieved.dt.date.astype("object").where(achieved.notna(), None)
-        distinct = {day: period_of(day) for day in set(days[first]) if day is not None}
-        corrects[first] = [distinct.get(day) for day in days[first]]
+    # a first posting of a key achieved in an earlier period says which period it corrects
+    days = achieved.dt.date.astype("object").where(achieved.notna(), None)
+    frequency = spec.contract.payment_frequency
+    distinct = {day: _period_id(day, frequency) for day in set(days[first]) if day is not None}
+    corrects[first] = [distinct.get(day) for day in days[first]]
     later = np.flatnonzero(~first)
     if len(later):
         part = diff.iloc[later]
@@ -254,7 +268,36 @@ def posting_columns(
         "achieved_on": achieved,
         "evidence_ids": evidence_ids.astype("object").where(evidence_ids.notna(), "").astype("str"),
         "corrects_period": corrects,
+        **decided(diff),
     }
+
+
+def decided(diff: pd.DataFrame) -> dict[str, Any]:
+    """What the engine decided for each line of `diff`, as posting columns: cohort, provider,
+    tariff, and the cap that cut it and by how much (none for a key no longer owed)."""
+    gone = (diff["_merge"] == "right_only").to_numpy()
+
+    def text(name: str) -> pd.Series:
+        values = diff[name] if name in diff else pd.Series([None] * len(diff), dtype="object")
+        return values.astype("object").where(values.notna(), None)
+
+    def whole(name: str) -> pd.Series:
+        values = diff[name] if name in diff else pd.Series([None] * len(diff), dtype="object")
+        return pd.Series(pd.array(values.tolist(), dtype="Int64"), index=diff.index)
+
+    cut_by = text("cut_by")
+    cut_amount = whole("cut_amount")
+    return {
+        "cohort": text("cohort"),
+        "provider": text("provider"),
+        "tariff": whole("tariff"),
+        "cut_by": cut_by.where(~gone, None),
+        "cut_amount": cut_amount.where(~gone, pd.NA),
+    }
+
+
+def _period_id(day: Any, frequency: Frequency) -> str:
+    return period_containing(day, frequency).id
 
 
 def _new_ids(n: int) -> list[str]:

@@ -20,7 +20,7 @@ from contract_specs.model import ContractSpec, from_minor
 from ledger.domain.entitlement import compute_entitlement
 from ledger.domain.errors import LedgerError
 from ledger.domain.periods import period_containing
-from ledger.services.contracts import active_spec
+from ledger.services.contracts import ActiveSpec, active_spec
 from ledger.services.facts import load_facts, utc
 
 KEY = ("participant_id", "metric", "occurrence", "payer")
@@ -102,8 +102,16 @@ def preview_spec(session: Session, contract_id: str, new: ContractSpec, as_of: d
             f"the new spec is for contract {new.contract.id!r}, not {contract_id!r}: "
             f"preview it against {new.contract.id!r}"
         )
+    return compare_specs(session, contract_id, active_spec(session, contract_id), new, as_of)
+
+
+def compare_specs(
+    session: Session, contract_id: str, current: ActiveSpec, new: ContractSpec, as_of: datetime
+) -> Preview:
+    """The money `new` would change against `current` (a version of the contract), on the
+    contract's facts as of `as_of` (pure reads): a new spec before it is loaded, or the
+    version in force now against the one an earlier claim was made under."""
     as_of = utc(as_of)
-    current = active_spec(session, contract_id)
     before = _lines(current.spec, session, contract_id, as_of)
     after = _lines(new, session, contract_id, as_of)
     both = before.merge(after, on=list(KEY), how="outer", suffixes=("_before", "_after"))

@@ -27,6 +27,7 @@ PROTECTED: tuple[str, ...] = (
     "verification_decisions",
     "cohort_results",
     "postings",
+    "run_not_payable",
     "audit_log",
     "cash_transactions",
     "recon_runs",

@@ -240,6 +240,32 @@ class Posting(SQLModel, table=True):
     run_id: str = Field(max_length=64)
     posted_at: datetime
     corrects_period: str | None = Field(default=None, max_length=10)
+    # what the engine decided for the line, kept so that reports read it instead of deciding
+    # again (issue 18); None on postings made before postings kept it (migration 0011 fills
+    # cohort and provider from the participants, the rest is not known)
+    tariff: int | None = Field(default=None, sa_type=BigInteger)
+    cohort: str | None = Field(default=None, max_length=100)
+    provider: str | None = Field(default=None, max_length=100)
+    cut_by: str | None = Field(default=None, max_length=30)
+    cut_amount: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class RunNotPayable(SQLModel, table=True):
+    """One evidence row a run decided earns nothing, and why: the rows a period's report lists
+    (achieved or submitted in the run's period), as the run found them at its cut-off."""
+
+    __tablename__ = "run_not_payable"
+    __table_args__ = (Index("ix_run_not_payable_run", "run_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(foreign_key="contracts.id", max_length=100)
+    run_id: str = Field(max_length=64)
+    evidence_id: str = Field(max_length=KEY_LENGTH)
+    participant_id: str = Field(max_length=KEY_LENGTH)
+    metric: str = Field(max_length=100)
+    achieved_on: date | None = None
+    reason: str = Field(max_length=40)
+    detail: str = Field(default="", sa_type=Text)
 
 
 class AuditLog(SQLModel, table=True):

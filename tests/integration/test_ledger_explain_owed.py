@@ -50,3 +50,7 @@ def test_owed_before_posting_then_paid_after(
     story_after, text_after = _story(engine, now + 3 * DAY, "job_entry")
     assert story_after.paid == story.owed == story_after.owed
     assert not any("to post at the next run" in line for line in text_after)
+    # each posting says the tariff the engine priced it at when it was posted (issue 18)
+    assert {p.tariff for p in story_after.postings} == {Decimal("3500.00")}
+    assert {p.cut_by for p in story_after.postings} == {""}
+    assert any(", tariff 3500.00, spec v1" in line for line in text_after)

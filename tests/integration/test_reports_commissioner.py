@@ -177,19 +177,24 @@ def test_an_underpaid_claim_is_a_break_in_the_verdict(engine: Engine, tmp_path: 
     assert (row["status"], row["matched_as"]) == ("break", "underpaid")
 
 
+def activate_a_dearer_version(engine: Engine, folder: Path) -> None:
+    """Load (and so put in force) a version 2 whose 1500.00 tariffs are 9000.00."""
+    from ledger.services.contracts import load_spec_file
+    from tests.integration.test_reports_world import SPEC, at
+
+    dearer = folder / "spec-v2.yaml"
+    dearer.write_text(SPEC.replace('price: "1500.00"', 'price: "9000.00"'), encoding="utf-8")
+    with unit_of_work(engine) as session:
+        load_spec_file(session, dearer, actor="test", now=at(2015, 8, 1))
+
+
 def test_a_claimed_period_keeps_the_version_and_cut_off_of_its_run(
     engine: Engine, tmp_path: Path
 ) -> None:
     """Issue 18: a later version with a higher tariff does not rewrite a claim already made."""
-    from ledger.services.contracts import load_spec_file
-    from tests.integration.test_reports_world import SPEC, at
-
     build_ledger(engine, tmp_path, reconciled=True)
     before = as_json(report(engine))
-    dearer = tmp_path / "spec-v2.yaml"
-    dearer.write_text(SPEC.replace('price: "1500.00"', 'price: "9000.00"'), encoding="utf-8")
-    with unit_of_work(engine) as session:
-        load_spec_file(session, dearer, actor="test", now=at(2015, 8, 1))
+    activate_a_dearer_version(engine, tmp_path)
     made = report(engine)
     after = as_json(made)
     assert made.spec_version == 1

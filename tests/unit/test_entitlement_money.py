@@ -98,7 +98,8 @@ def test_shares_in_force_on_the_achievement_date_with_metric_override_first() ->
     assert compute_entitlement(spec, facts).not_payable.reason.tolist() == ["limit_per_participant"]
 
 
-def test_tariff_in_force_and_cohort_override() -> None:
+def test_the_tariff_of_each_line_and_the_cohort_override() -> None:
+    """The engine's tariff column is the price a posting keeps and the report quotes."""
     from contract_specs.model import Cohort
 
     spec = make_spec(
@@ -139,3 +140,10 @@ def test_tariff_in_force_and_cohort_override() -> None:
         "E4": 60000,
     }
     assert lines.set_index("evidence_ids").loc["E4", "reason"].startswith("c2 tariff 600.00")
+    assert {r.evidence_ids: int(r.tariff) for r in lines.itertuples()} == {
+        "E1": 50000,
+        "E2": 55000,
+        "E3": 50000,
+        "E4": 60000,
+    }
+    assert set(lines["cut_amount"]) == {0}  # no cap here

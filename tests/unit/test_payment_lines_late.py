@@ -4,17 +4,10 @@ earlier period it was achieved in, and only an adjustment names the period it co
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
 
 import pandas as pd
 
-from contract_specs.model import ContractSpec
 from reporting.payment_lines import payment_lines
-
-
-class _NoMetrics:
-    def metric(self, name: str) -> object:
-        raise KeyError(name)
 
 
 def test_a_late_outcome_payment_is_labelled_late_not_a_correction() -> None:
@@ -33,15 +26,20 @@ def test_a_late_outcome_payment_is_labelled_late_not_a_correction() -> None:
             "evidence_ids": ["E1", "E2"],
             "corrects_period": ["2015-Q1", "2015-Q1"],
             "spec_version": [1, 1],
+            "tariff": pd.array([50000, None], dtype="Int64"),
+            "cohort": ["c1", None],  # a posting from before postings kept their cohort
+            "provider": ["n", None],
         }
     )
     people = pd.DataFrame(
         {"participant_id": ["P1", "P2"], "cohort": ["c1", "c1"], "provider": ["n", "n"]}
     )
-    spec = cast(ContractSpec, _NoMetrics())
-    frame = payment_lines(postings, people, "council", "2015-Q2", lambda _: spec, {}).frame
+    frame = payment_lines(postings, people, "council", "2015-Q2", {}).frame
     rows = {r["kind"]: r for r in frame.to_dict("records")}
     assert rows["outcome_payment"]["corrects_period"] == ""
     assert rows["outcome_payment"]["late_from_period"] == "2015-Q1"
     assert rows["adjustment"]["corrects_period"] == "2015-Q1"
     assert rows["adjustment"]["late_from_period"] == ""
+    # the tariff is the one the posting kept; cohort and provider fall back to the participant
+    assert (rows["outcome_payment"]["tariff"], rows["adjustment"]["tariff"]) == (50000, None)
+    assert (rows["adjustment"]["cohort"], rows["adjustment"]["provider"]) == ("c1", "n")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from contract_specs.model import Metric
 from ledger.services.postings import posting_columns
+from tests.reference.specs import make_spec, prices
 
 
 def test_a_cut_line_says_what_cut_it_once() -> None:
@@ -22,12 +24,20 @@ def test_a_cut_line_says_what_cut_it_once() -> None:
             "last_period": [None, "2015-Q1"],
             "reason": ["entry; share council 100%; cut by payer_commitment"] * 2,
             "cut_by": ["payer_commitment"] * 2,
+            "cut_amount": [2500, 7500],
+            "tariff": [12500, 12500],
             "achieved_on": ["2015-05-01", "2015-02-01"],
             "evidence_ids": ["E1", "E2"],
             "_merge": ["both", "both"],
             "no_longer_owed": ["no longer owed"] * 2,
         }
     )
-    reasons = list(posting_columns(diff, "2015-Q2", 2, None)["reason"])
+    spec = make_spec([Metric("entry", "Entry", tariff=prices("125.00"))])
+    columns = posting_columns(diff, "2015-Q2", spec)
+    reasons = list(columns["reason"])
     assert [r.count("cut by") for r in reasons] == [1, 1]
     assert reasons[0] == "entry; share council 100%; cut by payer_commitment"
+    # the posting keeps which cap cut the line and by how much, and the tariff (issue 18)
+    assert list(columns["cut_by"]) == ["payer_commitment"] * 2
+    assert list(columns["cut_amount"]) == [2500, 7500]
+    assert list(columns["tariff"]) == [12500, 12500]

@@ -120,13 +120,12 @@ def test_a_cohort_override_prices_by_occurrence_too() -> None:
     assert lines == {(1, "2015-02-01"): 3000, (2, "2015-03-01"): 1000}
 
 
-def test_the_commissioner_report_quotes_the_price_of_the_occurrence() -> None:
-    from reporting.payment_lines import tariff_in_force
-
+def test_each_line_keeps_the_tariff_of_its_occurrence() -> None:
+    """The engine prices each occurrence by its number; that tariff is what a posting keeps
+    and the commissioner report quotes (no second price calculation)."""
     spec = assessment_spec(tariff_by_occurrence=by_occurrence("100.00", "60.00"))
-    day = date(2015, 3, 1)
-    assert [tariff_in_force(spec, "c1", "assessment", day, n) for n in (1, 2, 3)] == [
-        10000,
-        6000,
-        6000,
-    ]
+    evidence = [fact(f"E{n}", "P1", "assessment", f"2015-0{n + 1}-01") for n in (1, 2, 3)]
+    lines = compute_entitlement(
+        spec, facts_from_rows(spec, [person("P1", "2015-01-05")], evidence, [])
+    ).lines
+    assert [int(t) for t in lines.sort_values("occurrence")["tariff"]] == [10000, 6000, 6000]

@@ -27,7 +27,7 @@ from ledger.domain.entitlement.occurrences import Occurrences, check_claims, occ
 from ledger.domain.entitlement.people import People, people_of
 from ledger.domain.entitlement.quantities import half_up_product, share
 from ledger.domain.entitlement.schedules import every_metric
-from ledger.domain.entitlement.shares import ShareTable, share_ids, share_table
+from ledger.domain.entitlement.shares import ShareTable, share_ids, share_table, split
 from ledger.domain.entitlement.tariffs import Prices, prices_of
 from ledger.domain.entitlement.thresholds import Claims, plain_claims, threshold_claims
 from ledger.domain.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS, Entitlement, Facts
@@ -48,6 +48,7 @@ class Payable:
     n: np.ndarray
     day: np.ndarray
     price: np.ndarray
+    tariff: np.ndarray  # the tariff in force (before any quantity); -1: none (cohort-level)
     rule: np.ndarray  # index into `labels`, -1: no tariff in force
     labels: tuple[str, ...]
     person: np.ndarray  # participant number; -1 for cohort-level lines (no participant cap)
@@ -197,6 +198,9 @@ def _payable(
         n=join(occurrences.n[chosen], [p.occurrence for p in payments], np.int64)[order],
         day=day[order],
         price=join(price, [p.amount for p in payments], np.int64)[order],
+        tariff=join(np.where(prices.rule >= 0, prices.price, -1), [-1 for _ in payments], np.int64)[
+            order
+        ],
         rule=np.concatenate([prices.rule, cohort_rule])[order],
         labels=tuple(labels),
         person=join(person, [-1 for _ in payments], np.int64)[order],
@@ -270,6 +274,12 @@ def _lines(
     )
     reason = _reasons(payable, table, shares[occurrence], payer, cut, occurrence)
     source = payable.source[occurrence]
+    # what the caps took from this payer's part: its share of the uncut price minus what it is
+    # paid (the posting keeps it, so a report says by how much without deciding again)
+    uncut = split(payable.price[occurrence], numerators[occurrence], table.denominator)
+    rows = np.arange(len(occurrence))
+    cut_amount = uncut[rows, payer] - paid if len(occurrence) else np.zeros(0, np.int64)
+    tariff = payable.tariff[occurrence]
     return pd.DataFrame(
         {
             "participant_id": text_column(payable.names[payable.who[source]]),
@@ -280,9 +290,11 @@ def _lines(
             "payer": text_column(payer_ids[payer]),
             "amount": paid.astype(np.int64),
             "price": payable.price[occurrence],
+            "tariff": pd.arrays.IntegerArray(np.maximum(tariff, 0), tariff < 0),
             "achieved_on": payable.day[occurrence].astype("datetime64[D]"),
             "evidence_ids": text_column(payable.evidence_ids(source)),
             "cut_by": text_column(np.array(LINE_CUT_NAMES, dtype=object)[cut]),
+            "cut_amount": cut_amount.astype(np.int64),
             "reason": text_column(reason),
         },
         columns=list(LINE_COLUMNS),

@@ -33,7 +33,10 @@ lines — one per key (participant_id, metric, occurrence, payer), zero amounts 
     occurrences of the metric), payer, amount (int64 minor units), price (int64 minor units: the
     tariff in force, rounded half-up), achieved_on (datetime64), evidence_ids (str, ";"-joined,
     sorted; result ids for cohort-level lines), cut_by (str: "" or one of CUT_REASONS),
-    reason (str: human-readable rule that produced the amount).
+    cut_amount (int64 minor units: what the caps took from this payer's share of the price),
+    reason (str: human-readable rule that produced the amount), tariff (Int64 minor units: the
+    tariff in force for the occurrence, before any quantity; missing for cohort-level lines and
+    where no tariff is in force).
 not_payable — one per evidence row that counts for nothing:
     evidence_id, participant_id, metric, achieved_on, reason (one of NOT_PAYABLE_REASONS),
     detail (str: the numbers behind it, e.g. "achieved 2016-03-01 after window end 2016-02-01").
@@ -78,7 +81,9 @@ LINE_COLUMNS = (
     "achieved_on",
     "evidence_ids",
     "cut_by",
+    "cut_amount",
     "reason",
+    "tariff",
 )
 NOT_PAYABLE_COLUMNS = ("evidence_id", "participant_id", "metric", "achieved_on", "reason", "detail")
 
