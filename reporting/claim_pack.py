@@ -38,7 +38,23 @@ AUDIT_COLUMNS = (
     Column("verified_by"),
     Column("verified_at", Kind.MOMENT),
 )
-AFTER = "evidence_references"  # the audit columns follow the evidence they describe
+# the lines' columns a page prints, in the order an auditor reads them; the ids, references
+# and the engine's reason follow on screen (a page one line wide would print them unreadably)
+PRINTED = (
+    "participant_id",
+    "metric",
+    "achieved_on",
+    "evidence_type",
+    "submitted_at",
+    "decision",
+    "verified_by",
+    "verified_at",
+    "tariff",
+    "amount",
+    "kind",
+    "corrects_period",
+    "late_from_period",
+)
 KEPT_COVER = ("Contract", "Cut-off", "Spec version", "Later version", "Currency")
 
 
@@ -175,12 +191,14 @@ def with_audit(lines: Table, found: Mapping[str, Audit]) -> Table:
         columns["verified_at"].append(
             max((a.verified_at for a in rows if a.verified_at), default=None)
         )
-    at = [c.name for c in lines.columns].index(AFTER) + 1
-    frame = lines.frame.copy()
-    for offset, column in enumerate(AUDIT_COLUMNS):
-        frame.insert(at + offset, column.name, pd.Series(columns[column.name], dtype="object"))
+    frame = lines.frame.assign(
+        **{c.name: pd.Series(columns[c.name], dtype="object") for c in AUDIT_COLUMNS}
+    )
+    every = {c.name: c for c in (*lines.columns, *AUDIT_COLUMNS)}
+    order = (*PRINTED, *(name for name in every if name not in PRINTED))
     return replace(
         lines,
-        columns=(*lines.columns[:at], *AUDIT_COLUMNS, *lines.columns[at:]),
-        frame=frame,
+        columns=tuple(every[name] for name in order),
+        frame=frame[list(order)],
+        printed=len(PRINTED),
     )

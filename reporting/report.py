@@ -57,6 +57,8 @@ class Table:
     columns: tuple[Column, ...]
     frame: pd.DataFrame
     note: str = ""
+    # the columns a printed page shows, from the left (0: all); the rest stay on screen
+    printed: int = 0
 
     @property
     def column_names(self) -> list[str]:

@@ -79,6 +79,8 @@ def write_xlsx(report: Report, out: Path) -> None:
         sheets[table.name] = sheet
         last = _layout(sheet, table)
         print_ready(sheet, footer, header_rows="1:1")
+        if table.printed:
+            sheet.print_area = f"A1:{get_column_letter(table.printed)}{len(table.frame) + 1}"
         workbook.defined_names[table.name] = DefinedName(
             table.name, attr_text=f"{quote_sheetname(sheet.title)}!$A$1:${last}"
         )
