@@ -26,11 +26,11 @@ CHANGE_COLUMNS = (
     Column("reverses", heading="Reverses claim"),
     Column("why", heading="Why"),
 )
-LIMIT_COLUMNS = (
+LIMIT_COLUMNS = (  # the words last: they run on to the right, on screen and on paper
     Column("whom", heading="From whom"),
-    Column("what", heading="What can no longer be claimed"),
     Column("lines", Kind.INTEGER, "Lines affected"),
     Column("amount", Kind.MONEY, "Amount of those lines"),
+    Column("what", heading="What can no longer be claimed"),
 )
 CAP_WORDS = {
     "participant_cap": "the per-participant cap",
@@ -114,7 +114,7 @@ def no_longer_claimable(
     """The payer's commitment and the contract cap when this claim uses them up, and the lines
     of this claim that a limit cut or displaced."""
     party = spec.party(payer).name
-    rows: list[tuple[str, str, int | None, int | None]] = []
+    rows: list[tuple[str, str, int | None, int | None]] = []  # whom, what, lines, amount
     commitment = next((p.commitment for p in spec.payers if p.party == payer), None)
     by_cut = lines.assign(cut=[cut_by(str(r)) for r in lines["reason"]])
     if commitment is not None:
@@ -161,7 +161,8 @@ def no_longer_claimable(
         hit = by_cut[by_cut["cut"] == cut]
         if len(hit):
             rows.append((party, f"cut by {words}", len(hit), _total(hit)))
-    frame = pd.DataFrame(rows, columns=[c.name for c in LIMIT_COLUMNS], dtype="object")
+    frame = pd.DataFrame(rows, columns=["whom", "what", "lines", "amount"], dtype="object")
+    frame = frame[[c.name for c in LIMIT_COLUMNS]]
     return Table(
         "claim_limits",
         "What can no longer be claimed, from whom",

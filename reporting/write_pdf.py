@@ -6,12 +6,13 @@ summary and every line. Each page is headed by the claim reference and footed "p
 
 fpdf2 draws each cell's text as it is: tables are made with `markdown` off and no HTML is
 rendered, so a participant id such as `<b>` or `=HYPERLINK(...)` is printed as those
-characters. The page count is not fpdf2's `{nb}` alias (text from outside holding `{nb}` would
-be replaced too): the document is laid out once to count its pages, then again with the count.
+characters. fpdf2's page-count alias is switched off (it replaces every `{nb}`, a provider's
+text too, by the count): the claim is laid out once to count its pages, then again with it.
 
-A font that holds every character is DejaVu Sans where the system has it (Debian's
-fonts-dejavu-core, which LibreOffice brings); without it, the PDF core font Helvetica, with a
-character it cannot hold shown as "?" rather than failing the claim.
+The font is DejaVu Sans where the system has it (Debian's fonts-dejavu-core, which LibreOffice
+brings); without it, the PDF core font Helvetica. A control character (which the workbook shows
+by its control picture) prints in caret notation, BEL as ^G; a character the font cannot draw
+as U+FFFD (Helvetica: "?"), never silently dropped and never failing the claim.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 from contract_specs.model import from_minor
 from ledger.intake.cell_safety import xlsx_text
@@ -31,6 +32,8 @@ from reporting.write_xlsx import SYMBOLS
 
 FONT_FOLDERS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 FONT = "DejaVu"
+CONTROL_PICTURES = range(0x2400, 0x2420)  # the workbook's stand-ins for C0 controls
+MISSING = "\ufffd"  # a character the font cannot draw (DejaVu Sans has this one)
 CORE_FONT = "Helvetica"
 HEADING_FILL = (221, 228, 238)  # the workbook's header colour
 # the lines a signer samples, in the order they read them; the rest stay in the workbook
@@ -71,17 +74,26 @@ class _Claim(FPDF):
         self.claim = report
         self.page_total = pages
         self.face = _fonts(self)
+        # off: fpdf2 would put the page count in place of any "{nb}", a participant's too
+        self.str_alias_nb_pages = ""
         self.set_auto_page_break(auto=True, margin=14)
         self.set_title(self.safe(report.title))
         self.set_creator("outcomes-ledger")
         self.set_creation_date(report.cut_off)
 
     def safe(self, text: str) -> str:
-        """Text from outside as the font can draw it: data, never markup."""
-        text = xlsx_text(text)
+        """Text from outside as the font can draw it: data, never markup. A control character
+        shows in caret notation (BEL as ^G, ESC as ^[), a character the font lacks as U+FFFD
+        (the core font: "?"), so nothing is silently left out."""
+        text = "".join(
+            f"^{chr(ord(c) - 0x2400 + 0x40)}" if ord(c) in CONTROL_PICTURES else c
+            for c in xlsx_text(text)
+        )
         if self.face == CORE_FONT:
             return text.encode("latin-1", "replace").decode("latin-1")
-        return text
+        font = self.fonts[FONT.lower()]
+        drawn = font.cmap if isinstance(font, TTFFont) else {}
+        return "".join(c if ord(c) in drawn or c in "\n\t" else MISSING for c in text)
 
     def header(self) -> None:
         self.set_font(self.face, "B", 9)
@@ -131,7 +143,21 @@ def _render(report: Report, pages: int | None) -> _Claim:
     lines = report.table("lines")
     chosen = tuple(c for c in lines.columns if c.name in PDF_LINE_COLUMNS)
     _table(pdf, report, lines, chosen, size=6.5)
+    _sign_off(pdf)
     return pdf
+
+
+def _sign_off(pdf: _Claim) -> None:
+    """Where the payer's approver signs: name, role, signature and date, on one page."""
+    if pdf.get_y() > pdf.h - 45:
+        pdf.add_page()
+    pdf.ln(6)
+    pdf.set_font(pdf.face, "B", 9.5)
+    pdf.cell(0, 6, "Approved for payment", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.face, "", 8.5)
+    for label in ("Name", "Role", "Signature", "Date"):
+        pdf.cell(28, 8, label)
+        pdf.cell(110, 8, "", border="B", new_x="LMARGIN", new_y="NEXT")
 
 
 def _pairs(pdf: _Claim, pairs: Sequence[tuple[str, str]]) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -45,6 +45,8 @@ MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0.0%"
 MULTIPLE_FORMAT = '0.0000"x"'  # a money multiple: a number, read as 1.0668x
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+NUMBERS = (Kind.MONEY, Kind.INTEGER, Kind.PERCENT, Kind.MULTIPLE)
+RIGHT = Alignment(horizontal="right")
 WIDTHS = {
     Kind.MONEY: 16,
     Kind.DATE: 12,
@@ -152,6 +154,8 @@ def _header(sheet: WriteOnlyWorksheet, table: Table) -> list[WriteOnlyCell]:
         cell = text_cell(sheet, column.label)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
+        if column.kind in NUMBERS:  # over its right-aligned numbers, not a column away
+            cell.alignment = RIGHT
         cells.append(cell)
     return cells
 
@@ -254,7 +258,13 @@ def _cover_front(
     money = money_format(report.currency, report.exponent)
     across = max(len(t.columns) for t in front)
     for number in range(1, across + 1):
-        widths = [_width(t, t.columns[number - 1]) for t in front if len(t.columns) >= number]
+        # a table's last text column runs on over the empty cells to its right: it sizes none
+        widths = [
+            _width(t, t.columns[number - 1])
+            for t in front
+            if len(t.columns) > number
+            or (len(t.columns) == number and t.columns[-1].kind is not Kind.TEXT)
+        ] or [WIDTHS[Kind.MONEY]]
         most = FRONT_MAX_WIDTH if number > 1 else FRONT_FIRST_MAX
         width = max(widths) if number > 1 else max(FRONT_FIRST_WIDTH, *widths)
         sheet.column_dimensions[get_column_letter(number)].width = min(width, most)
