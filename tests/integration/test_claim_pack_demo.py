@@ -152,3 +152,47 @@ def test_the_pdf_claim_names_the_reference_on_every_page(files: dict[str, Path])
         assert reference in page, number
         assert f"page {number} of {len(pages)}" in page
     assert "Totals by outcome" in pages[0]
+
+
+def test_a_used_up_commitment_says_so_and_names_the_lines_it_displaced(
+    demo: Engine, tmp_path: Path
+) -> None:
+    # the demo's 2016-Q4 claim to DCLG is 0.00 over 16 lines: late evidence with earlier dates
+    # took the room left in DCLG's commitment, and outcomes paid in 2016-Q3 were taken back
+    with unit_of_work(demo) as session:
+        pack = claim_pack(session, DEMO_CONTRACT, "2016-Q4", PAYER)
+        claims = issued_claims(session, DEMO_CONTRACT, PAYER, pack.cut_off)
+    write_xlsx(pack, tmp_path / "q4.xlsx")
+    book = load_workbook(tmp_path / "q4.xlsx")
+    q3 = next(c.reference for c in claims if c.period == PERIOD)
+
+    def rows(name: str) -> list[dict[str, object]]:
+        sheet, cells = next(iter(book.defined_names[name].destinations))
+        found = list(book[sheet][cells.replace("$", "")])
+        heads = [c.value for c in found[0]]
+        return [dict(zip(heads, (c.value for c in r), strict=True)) for r in found[1:]]
+
+    lines = pack.table("lines").frame
+    taken_back = lines[lines["amount"] < 0]
+    changes = rows("claim_changes")
+    assert len(changes) == len(taken_back) > 0
+    for change in changes:
+        assert change["Reverses claim"] == q3  # each quotes the claim it reverses
+        assert str(change["Why"]).startswith("displaced: the commitment is used up")
+    limits = {str(r["What can no longer be claimed"]): r for r in rows("claim_limits")}
+    (used_up,) = [w for w in limits if "is used up" in w]
+    assert "commitment of 1,200,000.00 GBP" in used_up
+    displaced = limits["taken back from earlier claims, displaced (see what changed)"]
+    assert displaced["Lines affected"] == len(taken_back)
+    assert Decimal(str(displaced["Amount of those lines"])) * 100 == taken_back["amount"].sum()
+    late = lines[lines["late_from_period"] != ""]
+    by = limits["displaced them: achieved earlier, evidenced late, paid in this claim"]
+    assert by["Lines affected"] == len(late) > 0
+    # the commitment was full before this claim and is full after it: what the late lines
+    # took is exactly what the displaced lines gave up, so the claim is 0.00
+    assert Decimal(str(by["Amount of those lines"])) == -Decimal(
+        str(displaced["Amount of those lines"])
+    )
+    assert lines["amount"].sum() == 0
+    (position,) = [r for r in rows("claim_position") if "commitment" in str(r["Limit"])]
+    assert position["Left after"] == 0
