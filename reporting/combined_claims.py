@@ -29,12 +29,44 @@ BY_PAYER_COLUMNS = (
     Column("amount", Kind.MONEY, "Amount claimed"),
     Column("commitment_left", Kind.MONEY, "Commitment left after"),
 )
-OUTCOME_COLUMNS = (
-    Column("payer"),
-    Column("outcome", heading="Outcome"),
-    Column("lines", Kind.INTEGER, "Number"),
-    Column("amount", Kind.MONEY, "Amount claimed"),
-)
+TOTAL_OUTCOME = "Total: every payer's claims"
+
+
+def _n(value: object) -> int:
+    """A count or an amount of a row, 0 where the payer has none."""
+    return value if isinstance(value, int) else 0
+
+
+def outcomes_by_payer(totals: dict[str, pd.DataFrame], names: dict[str, str]) -> Table:
+    """One row per outcome, each payer's number and amount side by side, and the total (each
+    payer's own totals by outcome, with its 'Changes to earlier claims' row)."""
+    payers = list(totals)
+    columns = [Column("outcome", heading="Outcome")]
+    for payer in payers:
+        columns.append(Column(f"{payer}_lines", Kind.INTEGER, f"{names[payer]}: number"))
+        columns.append(Column(f"{payer}_amount", Kind.MONEY, f"{names[payer]}: amount"))
+    columns.append(Column("amount", Kind.MONEY, "Amount claimed"))
+    rows: dict[str, dict[str, object]] = {}
+    for payer, frame in totals.items():
+        for row in frame.itertuples(index=False):
+            if row.outcome == TOTAL_ROW:
+                continue
+            found = rows.setdefault(str(row.outcome), {"outcome": row.outcome, "amount": 0})
+            found[f"{payer}_lines"] = _n(found.get(f"{payer}_lines")) + int(row.lines)
+            found[f"{payer}_amount"] = _n(found.get(f"{payer}_amount")) + int(row.amount)
+            found["amount"] = _n(found["amount"]) + int(row.amount)
+    ordered = sorted(rows.values(), key=lambda r: r["outcome"] == CHANGES_ROW)
+    total: dict[str, object] = {"outcome": TOTAL_OUTCOME}
+    for name in [c.name for c in columns[1:]]:
+        total[name] = sum(_n(r.get(name)) for r in ordered)
+    frame = pd.DataFrame([*ordered, total], columns=[c.name for c in columns], dtype="object")
+    return Table(
+        "outcomes_by_payer",
+        "Totals by outcome, payer by payer",
+        tuple(columns),
+        frame.astype("object").where(frame.notna(), None),
+        "each payer's own totals side by side",
+    )
 
 
 def combined_claims(
@@ -43,7 +75,8 @@ def combined_claims(
     """Every payer's claim for `period_id` side by side, from each payer's own claim pack."""
     spec = active_spec(session, contract_id).spec
     packs = [claim_pack(session, contract_id, period_id, p.party, as_of) for p in spec.payers]
-    claims, outcomes, lines = [], [], []
+    claims, lines = [], []
+    outcomes: dict[str, pd.DataFrame] = {}
     for payer, pack in zip(spec.payers, packs, strict=True):
         cover = dict(pack.cover)
         theirs = pack.table("lines").frame
@@ -61,9 +94,7 @@ def combined_claims(
                 left if committed else None,
             )
         )
-        for row in pack.table("claim_totals").frame.itertuples(index=False):
-            if row.outcome != TOTAL_ROW:
-                outcomes.append((payer.party, row.outcome, row.lines, row.amount))
+        outcomes[payer.party] = pack.table("claim_totals").frame
         lines.append(theirs.assign(payer=payer.party))
     first = packs[0]
     line_table = first.table("lines")
@@ -77,13 +108,7 @@ def combined_claims(
             pd.DataFrame(claims, columns=[c.name for c in BY_PAYER_COLUMNS], dtype="object"),
             "each payer's claim for the period, as it was sent",
         ),
-        Table(
-            "outcomes_by_payer",
-            "Totals by outcome and payer",
-            OUTCOME_COLUMNS,
-            pd.DataFrame(outcomes, columns=[c.name for c in OUTCOME_COLUMNS], dtype="object"),
-            f"each payer's totals by outcome ('{CHANGES_ROW}': what changed)",
-        ),
+        outcomes_by_payer(outcomes, {p.party: p.party for p in spec.payers}),
         replace(line_table, columns=(Column("payer"), *line_table.columns), frame=every),
     )
     references = "; ".join(str(c[1]) for c in claims if c[1])

@@ -119,7 +119,7 @@ def _footer(report: Report) -> str:
     report's own text is doubled: alone it would start a header/footer code."""
     what = xlsx_text(report.title).replace("&", "&&")[:200]
     if report.reference and report.reference not in report.title:
-        what = xlsx_text(report.reference).replace("&", "&&")[:60] + " · " + what[:140]
+        what = xlsx_text(report.reference).replace("&", "&&")[:120] + " · " + what[:100]
     return f"{what} · page &P of &N"
 
 
