@@ -6,8 +6,9 @@ summary and every line. Each page is headed by the claim reference and footed "p
 
 fpdf2 draws each cell's text as it is: tables are made with `markdown` off and no HTML is
 rendered, so a participant id such as `<b>` or `=HYPERLINK(...)` is printed as those
-characters. fpdf2's page-count alias is switched off (it replaces every `{nb}`, a provider's
-text too, by the count): the claim is laid out once to count its pages, then again with it.
+characters. fpdf2's page-count alias (replaced by the number of pages when the file is written)
+is two private-use characters that text from outside is never drawn with, not its default
+`{nb}`, which a provider's id could hold.
 
 The font is DejaVu Sans where the system has it (Debian's fonts-dejavu-core, which LibreOffice
 brings); without it, the PDF core font Helvetica. A control character (which the workbook shows
@@ -34,6 +35,8 @@ FONT_FOLDERS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts
 FONT = "DejaVu"
 CONTROL_PICTURES = range(0x2400, 0x2420)  # the workbook's stand-ins for C0 controls
 MISSING = "\ufffd"  # a character the font cannot draw (DejaVu Sans has this one)
+PAGE_COUNT = "\ue000\ue001"  # where fpdf2 writes the number of pages
+CORE_PAGE_COUNT = "\x9e\x9f"  # the same in Helvetica's latin-1 (two C1 controls)
 CORE_FONT = "Helvetica"
 HEADING_FILL = (221, 228, 238)  # the workbook's header colour
 # the lines a signer samples, in the order they read them; the rest stay in the workbook
@@ -69,13 +72,15 @@ def _weight(pdf: FPDF, column: Column, texts: list[str]) -> float:
 class _Claim(FPDF):
     """A landscape A4 page with the claim reference at its head and page x of y at its foot."""
 
-    def __init__(self, report: Report, pages: int | None) -> None:
+    def __init__(self, report: Report) -> None:
         super().__init__(orientation="landscape", unit="mm", format="A4")
         self.claim = report
-        self.page_total = pages
         self.face = _fonts(self)
-        # off: fpdf2 would put the page count in place of any "{nb}", a participant's too
-        self.str_alias_nb_pages = ""
+        # fpdf2 puts the page count in place of this text when the document is written: two
+        # private-use characters, which `safe` never lets text from outside hold (its default,
+        # "{nb}", a provider's id could)
+        self.count_at = PAGE_COUNT if self.face == FONT else CORE_PAGE_COUNT
+        self.str_alias_nb_pages = self.count_at
         self.set_auto_page_break(auto=True, margin=14)
         self.set_title(self.safe(report.title))
         self.set_creator("outcomes-ledger")
@@ -89,11 +94,14 @@ class _Claim(FPDF):
             f"^{chr(ord(c) - 0x2400 + 0x40)}" if ord(c) in CONTROL_PICTURES else c
             for c in xlsx_text(text)
         )
-        if self.face == CORE_FONT:
-            return text.encode("latin-1", "replace").decode("latin-1")
+        if self.face == CORE_FONT:  # latin-1 only; its C1 controls hold the page count
+            text = text.encode("latin-1", "replace").decode("latin-1")
+            return "".join("?" if "\x80" <= c <= "\x9f" else c for c in text)
         font = self.fonts[FONT.lower()]
         drawn = font.cmap if isinstance(font, TTFFont) else {}
-        return "".join(c if ord(c) in drawn or c in "\n\t" else MISSING for c in text)
+        return "".join(
+            c if (ord(c) in drawn or c in "\n\t") and c not in PAGE_COUNT else MISSING for c in text
+        )
 
     def header(self) -> None:
         self.set_font(self.face, "B", 9)
@@ -105,10 +113,9 @@ class _Claim(FPDF):
     def footer(self) -> None:
         self.set_y(-10)
         self.set_font(self.face, "", 7)
-        total = "?" if self.page_total is None else str(self.page_total)
         cut = f"cut-off {self.claim.cut_off:%Y-%m-%d %H:%M} UTC"
-        words = f"{self.claim.reference} · {cut} · page {self.page_no()} of {total}"
-        self.cell(0, 5, self.safe(words), align="C")
+        words = f"{self.safe(self.claim.reference)} · {cut} · page {self.page_no()} of "
+        self.cell(0, 5, words + self.count_at, align="C")
 
 
 def _fonts(pdf: FPDF) -> str:
@@ -123,14 +130,13 @@ def _fonts(pdf: FPDF) -> str:
 
 def write_pdf(report: Report, out: Path) -> int:
     """Write the claim at `out` (replaced if it exists); returns its number of pages."""
-    counted = _render(report, None)
-    pages = counted.page_no()
-    _render(report, pages).output(str(out))
-    return pages
+    pdf = _render(report)
+    pdf.output(str(out))
+    return pdf.page_no()
 
 
-def _render(report: Report, pages: int | None) -> _Claim:
-    pdf = _Claim(report, pages)
+def _render(report: Report) -> _Claim:
+    pdf = _Claim(report)
     pdf.add_page()
     pdf.set_font(pdf.face, "B", 12)
     pdf.multi_cell(0, 6, pdf.safe(report.title), align="L", new_x="LMARGIN", new_y="NEXT")

@@ -20,6 +20,7 @@ HOSTILE = (
     "{nb}",
     "P\x07",
     "\u4e2d\u6587",  # a name the font has no glyphs for
+    "\ue000\ue001|\x9e\x9f",  # the characters the page count is written at, per font
 )
 
 
@@ -62,6 +63,20 @@ def test_text_from_outside_prints_as_itself(tmp_path: Path) -> None:
     assert f"page 1 of {pages}" in text  # the page count is not the participant's "{nb}"
     assert "£1,500.00" in text
     assert "\ufffd\ufffd" in text  # shown as missing, not silently dropped
+    assert "\ufffd\ufffd|" in text  # the page count's characters: never from data
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_without_dejavu_the_core_font_prints_the_same_text_safely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("reporting.write_pdf.FONT_FOLDERS", ())
+    out = tmp_path / "claim.pdf"
+    pages = write_pdf(_claim(HOSTILE), out)
+    text = _text(out)
+    assert "<b>P1</b>" in text and "{nb}" in text and "P^G" in text
+    assert "??|??" in text  # neither font's page-count characters reach a page from data
+    assert f"page 1 of {pages}" in text
 
 
 def test_the_same_claim_gives_the_same_bytes(tmp_path: Path) -> None:
