@@ -21,11 +21,18 @@ from sqlmodel import Session
 from contract_specs.model import ContractSpec, Role, from_minor
 from ledger.services.contracts import spec_version, typed_spec
 from reconciliation.periods import parse_period
-from reporting import sources
 from reporting.claim_changes import changes_since_last_claim, no_longer_claimable, previous_claim
 from reporting.claim_headings import in_words
 from reporting.claim_position import claim_position
-from reporting.claim_sources import Audit, IssuedClaim, audits, claim_of_postings, issued_claims
+from reporting.claim_sources import (
+    Audit,
+    IssuedClaim,
+    audits,
+    claim_of_postings,
+    issued_claims,
+    posted_sums,
+    postings_of,
+)
 from reporting.claim_totals import claim_totals
 from reporting.commissioner import commissioner_report
 from reporting.report import Column, Kind, Report, Table
@@ -95,21 +102,29 @@ def claim_pack(
     spec = spec_of(report.spec_version)
     period = parse_period(period_id, spec.contract.payment_frequency)
     lines = report.table("lines")
-    postings = sources.postings(session, contract_id, report.cut_off)
+    sums = posted_sums(session, contract_id, report.cut_off)
     claims = issued_claims(session, contract_id, payer, report.cut_off)
     these = [c for c in claims if c.period == period.id]
     changed = lines.frame[lines.frame["kind"] != "outcome_payment"]
-    keys = postings.merge(changed[["participant_id", "metric", "occurrence"]].drop_duplicates())
-    earlier = keys[keys["payer"] == payer]
+    # the payer's postings of the keys this claim changes: where their earlier claims are
+    earlier = postings_of(
+        session, contract_id, payer, changed["participant_id"], report.cut_off
+    ).merge(
+        changed[["participant_id", "metric", "occurrence"]]
+        .astype({"participant_id": "object", "metric": "object", "occurrence": "int64"})
+        .drop_duplicates()
+    )
     claim_of = claim_of_postings(session, contract_id, earlier["posting_id"])
     ids = {i for text in lines.frame["evidence_ids"] for i in str(text or "").split(";") if i}
-    position = claim_position(spec, postings, payer, period)
-    after = position.frame
-    contract_after = next(
-        (int(r["used_after"]) for _, r in after.iterrows() if str(r["limit"]).startswith("Cont")),
-        None,
-    )
-    mine_after = int(postings.loc[postings["payer"] == payer, "amount"].sum())
+    position = claim_position(spec, sums, payer, period)
+    frequency = spec.contract.payment_frequency
+    upto = sums.loc[
+        pd.Series(
+            [parse_period(str(p), frequency) <= period for p in sums["period"]], dtype=bool
+        ).to_numpy()
+    ]
+    mine_after = int(upto.loc[upto["payer"] == payer, "amount"].sum())
+    contract_after = int(upto["amount"].sum())
     front = (
         claim_totals(lines.frame, payer, spec_of, spec),
         position,

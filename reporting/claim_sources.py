@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+import pandas as pd
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from ledger.services.facts import fetch_columns
-from ledger.storage.tables import Evidence, VerificationDecision, table_of
+from ledger.services.facts import fetch_columns, fetch_frame
+from ledger.storage.tables import Evidence, Posting, VerificationDecision, table_of
 from reconciliation.tables import ClaimLine, ClaimRow
-from reporting.sources import IN_CHUNK
+from reporting.sources import IN_CHUNK, POSTING_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -136,3 +137,36 @@ def audits(
             decision = latest.get(int(pk), "")
             found[str(key)] = Audit(str(kind or ""), sent, decision, by, at)
     return found
+
+
+def posted_sums(session: Session, contract_id: str, cut_off: datetime) -> pd.DataFrame:
+    """What was posted by the cut-off, summed per period, payer and metric: all the limits
+    before and after a claim need (a few hundred rows, however many postings there are)."""
+    table = table_of(Posting)
+    query = (
+        select(table.c.period, table.c.payer, table.c.metric, func.sum(table.c.amount))
+        .where(table.c.contract_id == contract_id, table.c.posted_at <= cut_off)
+        .group_by(table.c.period, table.c.payer, table.c.metric)
+    )
+    frame = fetch_frame(session, query, ["period", "payer", "metric", "amount"])
+    return frame.astype({"amount": "int64"})
+
+
+def postings_of(
+    session: Session, contract_id: str, payer: str, people: Iterable[str], cut_off: datetime
+) -> pd.DataFrame:
+    """The payer's postings by the cut-off for the given participants only (the keys a claim
+    changes), with the columns reporting.sources.postings reads."""
+    table = table_of(Posting)
+    wanted = sorted(set(people))
+    frames = [pd.DataFrame({name: pd.Series([], dtype="object") for name in POSTING_COLUMNS})]
+    for start in range(0, len(wanted), IN_CHUNK):
+        query = select(*(table.c[name] for name in POSTING_COLUMNS)).where(
+            table.c.contract_id == contract_id,
+            table.c.payer == payer,
+            table.c.posted_at <= cut_off,
+            table.c.participant_id.in_(wanted[start : start + IN_CHUNK]),
+        )
+        frames.append(fetch_frame(session, query, list(POSTING_COLUMNS)))
+    found = pd.concat(frames, ignore_index=True)
+    return found.astype({"occurrence": "int64", "amount": "int64"})

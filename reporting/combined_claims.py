@@ -86,7 +86,7 @@ def combined_claims(
         claims.append(
             (
                 payer.party,
-                cover.get("Claim reference", ""),
+                cover["Claim reference"] if "Issued on" in cover else "",  # issued ones only
                 cover.get("Issued on", ""),
                 cover.get("Due on", ""),
                 len(theirs),
