@@ -1,5 +1,6 @@
 """The limits a claim runs against, before and after it: the payer's commitment, the contract
-cap and each outcome's amount cap. Pure, over the postings as of the report's cut-off.
+cap and each outcome's amount cap. Pure, over what was posted by the report's cut-off
+(per period, payer and metric: claim_sources.posted_sums).
 
 "Before" is everything claimed in the periods before this one; "after" adds this period's
 claims (the payer's own for its commitment, every payer's for the caps, which all payers
