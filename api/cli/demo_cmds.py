@@ -56,7 +56,7 @@ def register(main: click.Group) -> None:
         """Generate made-up participants and evidence for SPEC_FILE (same seed, same files).
 
         For trying the product and for tests: nobody real is in these files."""
-        from bench.generate import generate, write_csv
+        from synthetic.generate import generate, write_csv
 
         data = generate(spec_file, participants, seed=seed)
         paths = write_csv(data, out, sidecars=False)

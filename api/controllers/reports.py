@@ -27,7 +27,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.auth import Checked, allow, own_party, own_payer, reach
-from api.cli.report_cmds import write_report
 from api.controllers.params import MAX_INT
 from api.controllers.progress import build_page, kept_page, matches
 from api.controllers.responses import READ, ClaimDownloadOperation, DownloadOperation
@@ -41,6 +40,7 @@ from reporting.combined_claims import combined_claims
 from reporting.investor import investor_report
 from reporting.provider import MIN_GROUP, provider_report
 from reporting.report import Report
+from reporting.write_file import write_report
 
 Format = Literal["xlsx", "csv", "json"]
 ClaimFormat = Literal["xlsx", "csv", "json", "pdf"]

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from bench.generate import generate
 from contract_specs.model import Frequency, from_minor
 from ledger.services.contracts import active_spec, load_spec_file
 from ledger.services.enrolment import import_participants
@@ -29,6 +28,7 @@ from reconciliation.periods import Period, parse_period
 from reconciliation.remittances import import_remittances
 from reconciliation.runs import reconcile
 from reconciliation.status import period_bridge
+from synthetic.generate import generate
 
 SPEC = Path(__file__).parents[2] / "contract_specs" / "examples" / "fair-chance-fund-ambition.yaml"
 CONTRACT = "fcf-ambition"

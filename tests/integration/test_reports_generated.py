@@ -1,4 +1,4 @@
-"""Reports on a generated Fair Chance Fund ledger (bench/generate.py) agree with the ledger
+"""Reports on a generated Fair Chance Fund ledger (synthetic/generate.py) agree with the ledger
 export to the penny, for every payer, period and provider."""
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bench.funnel import PlantDrop
-from bench.generate import GeneratedData, generate, write_csv
 from contract_specs.model import Role
 from ledger.services.contracts import active_spec, load_spec_file
 from ledger.services.enrolment import import_participants
@@ -27,6 +25,8 @@ from ledger.storage.db import unit_of_work
 from reporting.commissioner import commissioner_report
 from reporting.provider import provider_report
 from reporting.write_text import write_json
+from synthetic.funnel import PlantDrop
+from synthetic.generate import GeneratedData, generate, write_csv
 
 SPEC = Path(__file__).parents[2] / "contract_specs" / "examples" / "fair-chance-fund-ambition.yaml"
 RUNS = (
