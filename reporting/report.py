@@ -9,7 +9,7 @@ a table and the columns to plot, so the domain never touches openpyxl.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -25,6 +25,7 @@ class Kind(StrEnum):
     INTEGER = "integer"
     MONEY = "money"  # integer minor units of the contract's currency
     DATE = "date"
+    MOMENT = "moment"  # a time (UTC): ISO 8601 in csv and json, a date and time in a workbook
     PERCENT = "percent"  # a decimal string such as "72.5" (never a float in the output)
     BOOLEAN = "boolean"
     MULTIPLE = (
@@ -34,8 +35,17 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Column:
+    """A column: `name` is the field a machine reads (csv, json, defined names); `heading`,
+    when given, the words a person reads at its head in a workbook or a PDF."""
+
     name: str
     kind: Kind = Kind.TEXT
+    heading: str = ""
+
+    @property
+    def label(self) -> str:
+        """The heading a person reads: the words given, else the field name."""
+        return self.heading or self.name
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class Table:
     columns: tuple[Column, ...]
     frame: pd.DataFrame
     note: str = ""
+    # the columns a printed page shows, from the left (0: all); the rest stay on screen
+    printed: int = 0
 
     @property
     def column_names(self) -> list[str]:
@@ -87,6 +99,11 @@ class Report:
     tables: tuple[Table, ...]
     main: str
     charts: tuple[Chart, ...] = field(default_factory=tuple)
+    # tables shown on the first sheet, under the cover, instead of on a sheet of their own
+    # (a claim's totals, what changed): the page a reader approves from
+    front: tuple[str, ...] = ()
+    # what every printed page names besides the title (a claim's reference)
+    reference: str = ""
 
     def table(self, name: str) -> Table:
         """The table called `name` (KeyError when there is none)."""
@@ -141,6 +158,14 @@ def as_date(value: object) -> date | None:
         return value
     day: date = pd.Timestamp(value).date()
     return day
+
+
+def as_utc(value: object) -> datetime | None:
+    """A moment as an aware UTC datetime (a naive one is UTC, as the ledger stores it)."""
+    if is_missing(value):
+        return None
+    moment: datetime = value if isinstance(value, datetime) else pd.Timestamp(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def is_missing(value: object) -> bool:

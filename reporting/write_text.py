@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from contract_specs.model import from_minor
 from ledger.intake.cell_safety import csv_row_writer, csv_text
 from reporting import memo
-from reporting.report import Column, Kind, Report, Table, as_date, is_missing
+from reporting.report import Column, Kind, Report, Table, as_date, as_utc, is_missing
 
 
 def text_value(column: Column, value: object, exponent: int) -> str:
@@ -36,6 +36,9 @@ def text_value(column: Column, value: object, exponent: int) -> str:
         return str(int(value))  # type: ignore[call-overload]
     if column.kind is Kind.BOOLEAN:
         return "true" if bool(value) else "false"
+    if column.kind is Kind.MOMENT:
+        moment = as_utc(value)
+        return moment.isoformat() if moment else ""
     return str(value)
 
 

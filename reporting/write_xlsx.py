@@ -27,7 +27,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -35,16 +35,26 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from contract_specs.model import from_minor
 from ledger.intake.cell_safety import xlsx_text
-from reporting.report import Column, Kind, Report, Table, as_date, is_missing
+from reporting.report import Column, Kind, Report, Table, as_date, as_utc, is_missing
 from reporting.write_text import table_rows
 from reporting.xlsx_charts import add_chart, chart_anchor
 
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "JPY": "¥"}
 DATE_FORMAT = "yyyy-mm-dd"
+MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0.0%"
 MULTIPLE_FORMAT = '0.0000"x"'  # a money multiple: a number, read as 1.0668x
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
-WIDTHS = {Kind.MONEY: 16, Kind.DATE: 12, Kind.INTEGER: 11, Kind.PERCENT: 10, Kind.BOOLEAN: 9}
+NUMBERS = (Kind.MONEY, Kind.INTEGER, Kind.PERCENT, Kind.MULTIPLE)
+RIGHT = Alignment(horizontal="right")
+WIDTHS = {
+    Kind.MONEY: 16,
+    Kind.DATE: 12,
+    Kind.MOMENT: 17,
+    Kind.INTEGER: 11,
+    Kind.PERCENT: 10,
+    Kind.BOOLEAN: 9,
+}
 MAX_WIDTH = 60
 TYPED_BY_OPENPYXL = ("=", "#")  # what openpyxl would not keep as a string by itself
 SAMPLE_ROWS = 200  # rows looked at to size a text column (the rest are streamed unseen)
@@ -65,10 +75,14 @@ def write_xlsx(report: Report, out: Path) -> None:
     _cover(workbook, report, footer)
     sheets: dict[str, WriteOnlyWorksheet] = {}
     for table in report.tables:
+        if table.name in report.front:
+            continue  # on the first sheet, under the cover
         sheet = workbook.create_sheet(_sheet_title(table))
         sheets[table.name] = sheet
         last = _layout(sheet, table)
         print_ready(sheet, footer, header_rows="1:1")
+        if table.printed:
+            sheet.print_area = f"A1:{get_column_letter(table.printed)}{len(table.frame) + 1}"
         workbook.defined_names[table.name] = DefinedName(
             table.name, attr_text=f"{quote_sheetname(sheet.title)}!$A$1:${last}"
         )
@@ -103,8 +117,10 @@ def print_ready(sheet: WriteOnlyWorksheet, footer: str, header_rows: str | None 
 def _footer(report: Report) -> str:
     """The footer of every printed page: what the report is, and page x of y. An `&` of the
     report's own text is doubled: alone it would start a header/footer code."""
-    what = xlsx_text(report.title).replace("&", "&&")
-    return f"{what[:200]} · page &P of &N"
+    what = xlsx_text(report.title).replace("&", "&&")[:200]
+    if report.reference and report.reference not in report.title:
+        what = xlsx_text(report.reference).replace("&", "&&")[:120] + " · " + what[:100]
+    return f"{what} · page &P of &N"
 
 
 def _sheet_title(table: Table) -> str:
@@ -124,7 +140,7 @@ def _layout(sheet: WriteOnlyWorksheet, table: Table) -> str:
 
 
 def _width(table: Table, column: Column) -> float:
-    header = len(column.name) + 3  # room for the filter button
+    header = len(column.label) + 3  # room for the filter button
     if column.kind in WIDTHS:
         return max(header, WIDTHS[column.kind])
     sample = table.frame[column.name].head(SAMPLE_ROWS)
@@ -135,9 +151,11 @@ def _width(table: Table, column: Column) -> float:
 def _header(sheet: WriteOnlyWorksheet, table: Table) -> list[WriteOnlyCell]:
     cells = []
     for column in table.columns:
-        cell = text_cell(sheet, column.name)
+        cell = text_cell(sheet, column.label)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
+        if column.kind in NUMBERS:  # over its right-aligned numbers, not a column away
+            cell.alignment = RIGHT
         cells.append(cell)
     return cells
 
@@ -159,6 +177,11 @@ def _cells(
         elif column.kind is Kind.DATE:
             cell = WriteOnlyCell(sheet, value=as_date(value))
             cell.number_format = DATE_FORMAT
+            yield cell
+        elif column.kind is Kind.MOMENT:
+            moment = as_utc(value)
+            cell = WriteOnlyCell(sheet, value=moment.replace(tzinfo=None) if moment else None)
+            cell.number_format = MOMENT_FORMAT  # UTC, as the heading says
             yield cell
         elif column.kind is Kind.PERCENT:
             cell = WriteOnlyCell(sheet, value=Decimal(str(value)) / 100)
@@ -193,8 +216,12 @@ def text_cell(sheet: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
 
 
 def _cover(workbook: Workbook, report: Report, footer: str) -> None:
-    sheet = workbook.create_sheet("Cover")
+    front = [t for t in report.tables if t.name in report.front]
+    sheet = workbook.create_sheet("Claim" if front else "Cover")
     print_ready(sheet, footer)  # before the first row: a streamed sheet writes its setup then
+    if front:
+        _cover_front(workbook, sheet, report, front)
+        return
     sheet.column_dimensions["A"].width = 28
     # one line a value, wide enough for a landscape page: a wrapped cell keeps its row's
     # height in a streamed sheet and would print over the next line
@@ -215,6 +242,59 @@ def _cover(workbook: Workbook, report: Report, footer: str) -> None:
         )
     # the title may run past column B on screen; on paper the cover is columns A and B only
     sheet.print_area = f"A1:B{len(report.cover) + len(report.tables) + 4}"
+
+
+FRONT_FIRST_WIDTH = 34  # the labels and the outcomes' names
+FRONT_FIRST_MAX = 62  # an outcome's name in full ("Full-time employment ... 26 weeks")
+FRONT_MAX_WIDTH = 44
+
+
+def _cover_front(
+    workbook: Workbook, sheet: WriteOnlyWorksheet, report: Report, front: list[Table]
+) -> None:
+    """The first sheet of a report with front tables (a claim): the cover's lines, then each
+    front table under its title, a page a reader can approve from. Each table keeps its
+    defined name, over its header and rows on this sheet."""
+    money = money_format(report.currency, report.exponent)
+    across = max(len(t.columns) for t in front)
+    for number in range(1, across + 1):
+        # a table's last text column runs on over the empty cells to its right: it sizes none
+        widths = [
+            _width(t, t.columns[number - 1])
+            for t in front
+            if len(t.columns) > number
+            or (len(t.columns) == number and t.columns[-1].kind is not Kind.TEXT)
+        ] or [WIDTHS[Kind.MONEY]]
+        most = FRONT_MAX_WIDTH if number > 1 else FRONT_FIRST_MAX
+        width = max(widths) if number > 1 else max(FRONT_FIRST_WIDTH, *widths)
+        sheet.column_dimensions[get_column_letter(number)].width = min(width, most)
+    title = text_cell(sheet, report.title)
+    title.font = Font(bold=True, size=12)
+    sheet.append([title])
+    row = 1
+    for label, value in report.cover:
+        # the value runs on over the empty cells to its right, on screen and on paper
+        cell = text_cell(sheet, label)
+        cell.font = Font(bold=True)
+        sheet.append([cell, text_cell(sheet, value)])
+        row += 1
+    for table in front:
+        sheet.append([])
+        # the title and its note in one cell, running on to the right: two cells would cut
+        # the title at the next column's edge
+        heading = text_cell(sheet, f"{table.title}: {table.note}" if table.note else table.title)
+        heading.font = Font(bold=True, size=11)
+        sheet.append([heading])
+        sheet.append(_header(sheet, table))
+        first = row + 3
+        for values in table_rows(table):
+            sheet.append(_cells(sheet, table.columns, values, report.exponent, money))
+        row = first + len(table.frame)
+        last = f"${get_column_letter(len(table.columns))}${row}"
+        workbook.defined_names[table.name] = DefinedName(
+            table.name, attr_text=f"{quote_sheetname(sheet.title)}!$A${first}:{last}"
+        )
+    sheet.print_area = f"A1:{get_column_letter(across)}{row}"
 
 
 _CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")

@@ -26,6 +26,7 @@ def _examples(role: str) -> list[str]:
         "commissioner": [
             f"{contract}/postings?payer=dclg&period=2015-Q3&limit=5",
             f"{contract}/reports/commissioner?period=2015-Q3&payer=dclg&format=json",
+            f"{contract}/reports/commissioner?period=2016-Q3&payer=dclg&format=pdf",
         ],
         "provider": [
             f"{contract}/progress?period=2016-Q4",
@@ -122,6 +123,10 @@ def register(main: click.Group) -> None:
         click.echo(
             f"    .venv/bin/outcomes report commissioner {DEMO_CONTRACT} --period 2015-Q3 "
             "--payer dclg --format xlsx --out q3.xlsx"
+        )
+        click.echo(
+            f"    .venv/bin/outcomes report commissioner {DEMO_CONTRACT} --period 2016-Q3 "
+            "--payer dclg --format pdf --out claim.pdf   # the PDF claim to sign"
         )
         if no_serve:
             return

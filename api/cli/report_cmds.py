@@ -15,10 +15,11 @@ import click
 from sqlmodel import Session
 
 from api.cli import common
-from reporting.commissioner import commissioner_report
+from reporting.claim_pack import claim_pack
+from reporting.combined_claims import combined_claims
 from reporting.provider import provider_report
 from reporting.report import Report
-from reporting.write_file import FORMATS, write_report
+from reporting.write_file import CLAIM_FORMATS, FORMATS, write_report
 
 
 def run_report(build: Callable[[Session], Report], fmt: str, out: Path) -> None:
@@ -32,6 +33,17 @@ def run_report(build: Callable[[Session], Report], fmt: str, out: Path) -> None:
 
 def report_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options every report command takes: CONTRACT, --period, --format, --out, --as-of."""
+    return report_options_in(FORMATS)(command)
+
+
+def report_options_in(
+    formats: tuple[str, ...],
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`report_options` with the formats a command writes."""
+    return lambda command: _with_options(command, formats)
+
+
+def _with_options(command: Callable[..., None], formats: tuple[str, ...]) -> Callable[..., None]:
     for option in reversed(
         (
             click.argument("contract_id", metavar="CONTRACT"),
@@ -39,10 +51,11 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
             click.option(
                 "--format",
                 "fmt",
-                type=click.Choice(FORMATS),
+                type=click.Choice(formats),
                 default="xlsx",
                 show_default=True,
-                help="xlsx: every table and charts; csv: the main table; json: everything",
+                help="xlsx: every table and charts; csv: the main table; json: everything"
+                + ("; pdf: the claim to sign" if "pdf" in formats else ""),
             ),
             click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path)),
             click.option(
@@ -64,18 +77,29 @@ def register(main: click.Group) -> None:
         """Reports for commissioners and providers."""
 
     @report.command("commissioner")
-    @report_options
-    @click.option("--payer", required=True, help="The outcome payer's party id.")
+    @report_options_in(CLAIM_FORMATS)
+    @click.option(
+        "--payer", help="The outcome payer's party id; default: every payer's claim side by side."
+    )
     def commissioner(
         contract_id: str,
         period: str,
         fmt: str,
         out: Path,
         as_of: datetime | None,
-        payer: str,
+        payer: str | None,
     ) -> None:
-        """What PAYER owes for the period and why: summary, lines, not payable, received."""
-        run_report(lambda s: commissioner_report(s, contract_id, period, payer, as_of), fmt, out)
+        """The claim pack: what PAYER owes for the period and why (the claim, its totals, what
+        changed, the lines), or every payer's claims side by side; pdf: the claim to sign."""
+        run_report(
+            lambda s: (
+                claim_pack(s, contract_id, period, payer, as_of)
+                if payer is not None
+                else combined_claims(s, contract_id, period, as_of)
+            ),
+            fmt,
+            out,
+        )
 
     @report.command("provider")
     @report_options

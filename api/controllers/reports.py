@@ -29,13 +29,14 @@ from sqlmodel import Session
 from api.auth import Checked, allow, own_party, own_payer, reach
 from api.controllers.params import MAX_INT
 from api.controllers.progress import build_page, kept_page, matches
-from api.controllers.responses import READ, DownloadOperation
+from api.controllers.responses import READ, ClaimDownloadOperation, DownloadOperation
 from api.dto import ProgressOut, ReportOut
 from api.errors import ApiProblem
 from contract_specs.model import Role
 from ledger.storage.db import reading
 from ledger.storage.tokens import Caller
-from reporting.commissioner import commissioner_report
+from reporting.claim_pack import claim_pack
+from reporting.combined_claims import combined_claims
 from reporting.groups import MIN_GROUP
 from reporting.investor import investor_report
 from reporting.provider import provider_report
@@ -43,10 +44,12 @@ from reporting.report import Report
 from reporting.write_file import write_report
 
 Format = Literal["xlsx", "csv", "json"]
+ClaimFormat = Literal["xlsx", "csv", "json", "pdf"]
 MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
+    "pdf": "application/pdf",
 }
 ReportPeriod = Annotated[str, QueryParameter(description="The period, e.g. 2025-Q3 or 2025-07.")]
 FileFormat = Annotated[
@@ -54,6 +57,14 @@ FileFormat = Annotated[
     QueryParameter(
         name="format",
         description="xlsx: every table and charts; csv: the main table; json: everything.",
+    ),
+]
+ClaimFileFormat = Annotated[
+    ClaimFormat,
+    QueryParameter(
+        name="format",
+        description="xlsx: the claim pack (the claim, its totals, what changed, the lines); "
+        "csv: the lines; json: everything; pdf: the claim to sign.",
     ),
 ]
 AsOf = Annotated[
@@ -144,7 +155,7 @@ def _progress(
     )
 
 
-def download(report: Report, fmt: Format, *subject: str) -> Response[bytes]:
+def download(report: Report, fmt: ClaimFormat, *subject: str) -> Response[bytes]:
     """The report as a file download: its media type and a file name that says what it is."""
     with tempfile.TemporaryDirectory(prefix="outcomes-report-") as folder:
         path = Path(folder) / f"report.{fmt}"
@@ -168,10 +179,10 @@ class ReportsController(Controller):
     @get(
         "/reports/commissioner",
         operation_id="commissionerReport",
-        summary="What a payer owes for a period and why (xlsx, csv or json)",
+        summary="A payer's claim pack for a period (xlsx, csv, json, or the PDF claim)",
         description=DOWNLOAD,
         responses=DOWNLOADS,
-        operation_class=DownloadOperation,
+        operation_class=ClaimDownloadOperation,
         guards=[allow(Role.INTERMEDIARY, Role.COMMISSIONER)],
         sync_to_thread=True,
     )
@@ -181,26 +192,34 @@ class ReportsController(Controller):
         caller: NamedDependency[Caller],
         engine: NamedDependency[Engine],
         period: ReportPeriod,
-        fmt: FileFormat = "xlsx",
+        fmt: ClaimFileFormat = "xlsx",
         payer: PayerParam = None,
         as_of: AsOf = None,
     ) -> Response[bytes]:
-        """Summary, the lines that add up to the claim, not payable, money received."""
+        """The claim, its totals by outcome, the commitment and caps before and after, what
+        changed since the last claim, the lines that add up to it with their audit columns,
+        not payable, money received. The intermediary without a payer: every payer's claims
+        side by side."""
         payer = own_payer(caller, payer)
-        if payer is None:
+        if payer is None and caller.role is not Role.INTERMEDIARY:
             raise ApiProblem(
                 422,
                 "invalid",
                 "say whose payment report this is",
                 [{"field": "payer", "message": "give the outcome payer's party id"}],
             )
+        whose = payer
         report = _build(
             engine,
             caller,
             contract_id,
-            lambda s: commissioner_report(s, contract_id, period, payer, as_of),
+            lambda s: (
+                claim_pack(s, contract_id, period, whose, as_of)
+                if whose is not None
+                else combined_claims(s, contract_id, period, as_of)
+            ),
         )
-        return download(report, fmt, payer)
+        return download(report, fmt, payer or "every-payer")
 
     @get(
         "/reports/provider",

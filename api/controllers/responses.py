@@ -24,6 +24,7 @@ from api.dto import ErrorOut
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
+PDF = "application/pdf"
 YAML = "application/yaml"
 
 ERRORS = {
@@ -79,6 +80,18 @@ class DownloadOperation(Operation):
                 description='attachment; filename="<contract>-<report>-<period>[-<party>].<ext>"',
             )
         }
+
+
+@dataclass
+class ClaimDownloadOperation(DownloadOperation):
+    """A claim pack's download: a report download, or (`format=pdf`) the PDF claim."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        ok = self.responses["200"] if self.responses else None
+        assert isinstance(ok, OpenAPIResponse) and ok.content
+        binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        ok.content = {PDF: OpenAPIMediaType(schema=binary), **ok.content}
 
 
 @dataclass

@@ -61,6 +61,14 @@ def test_a_commissioner_downloads_its_payment_report_in_each_format(
     assert data.headers["content-type"].startswith("application/json")
     assert data.json()["report"] == "commissioner"
 
+    claim = _get(client, dwp, "commissioner", format="pdf")  # the PDF claim to sign
+    assert claim.status_code == 200, claim.text
+    assert claim.headers["content-type"] == "application/pdf"
+    assert claim.headers["content-disposition"].endswith('-dwp.pdf"')
+    assert claim.content.startswith(b"%PDF-")
+    # a provider's progress is no claim: pdf is not one of its formats
+    assert _get(client, as_role[Role.INTERMEDIARY], "provider", format="pdf").status_code == 400
+
 
 def test_the_download_is_the_clis_file(
     client: TestClient[Litestar],
@@ -69,7 +77,7 @@ def test_the_download_is_the_clis_file(
     tmp_path: Path,
 ) -> None:
     _reconciled(client, as_role)
-    for fmt in ("xlsx", "csv", "json"):
+    for fmt in ("xlsx", "csv", "json", "pdf"):
         out = tmp_path / f"report.{fmt}"
         args = ("report", "commissioner", OWN, "--period", Q2, "--payer", "dwp")
         assert run(*args, "--format", fmt, "--out", str(out))[0] == 0
@@ -83,9 +91,14 @@ def test_a_commissioner_reads_only_its_own_payer(
     _reconciled(client, as_role)
     other = _get(client, as_role[Role.COMMISSIONER], "commissioner", payer="topup")
     assert other.status_code == 404
-    unnamed = _get(client, as_role[Role.INTERMEDIARY], "commissioner")
-    assert unnamed.status_code == 422
-    assert unnamed.json()["error"]["details"][0]["field"] == "payer"
+    # the intermediary naming no payer gets every payer's claims side by side; a commissioner
+    # naming none gets its own
+    every = _get(client, as_role[Role.INTERMEDIARY], "commissioner", format="json")
+    assert every.status_code == 200, every.text
+    payers = [row["payer"] for row in every.json()["tables"]["claims_by_payer"]]
+    assert payers == ["dwp", "topup"]
+    own = _get(client, as_role[Role.COMMISSIONER], "commissioner", format="json")
+    assert "claims_by_payer" not in own.json()["tables"]
     bad = _get(client, as_role[Role.INTERMEDIARY], "commissioner", payer="nobody")
     assert (bad.status_code, bad.json()["error"]["details"][0]["field"]) == (422, "payer")
     wrong = client.get(

@@ -29,7 +29,8 @@ from api.cli import main
 from ledger.services.export import EXPORT_COLUMNS
 from ledger.storage.db import make_engine, unit_of_work
 from ledger.storage.tokens import create_token
-from reporting.payment_lines import LINE_COLUMNS
+from reporting.claim_pack import AUDIT_COLUMNS
+from reporting.payment_lines import LINE_COLUMNS as REPORT_LINE_COLUMNS
 from reporting.progress import PROGRESS_COLUMNS
 from reporting.report import Column, Kind
 from tests.integration import test_investor_report as investors
@@ -37,6 +38,7 @@ from tests.integration.hostile_world import FORMULA_NAME, as_local, build_hostil
 from tests.integration.test_reports_world import CONTRACT
 from tests.read_back import FORMULA_STARTS, from_csv, shown_in_xlsx
 
+LINE_COLUMNS = (*REPORT_LINE_COLUMNS, *AUDIT_COLUMNS)  # the claim pack's lines
 EXPORT_NUMBERS = {"spec_version", "occurrence", "amount", "achieved_on", "posted_at"}
 
 
@@ -97,8 +99,8 @@ def test_the_payment_workbook_shows_every_hostile_text_as_text(hostile: Path) ->
     assert shown("LL-E2") in values["Lines"]
     drawn = {shown_in_xlsx(shown("XPIDQ6")), shown_in_xlsx(shown("XEVQ8"))}  # BEL, ESC, VT
     assert {shown("XEVQ4"), *drawn} <= as_local(values["Not payable"])
-    assert f"{FORMULA_NAME} ({CONTRACT})" in values["Cover"]
-    assert "@SUM(A1) council (council)" in values["Cover"]
+    assert f"{FORMULA_NAME} ({CONTRACT})" in values["Claim"]
+    assert "@SUM(A1) council (council)" in values["Claim"]
     top_up = sheet_values(report(hostile, "commissioner", "xlsx", "--payer", "top-up"))
     assert shown("REP-TEST-2015-Q1-TOP-UP-1") in top_up["Money received"]
     assert shown("XPIDQ5") in as_local(top_up["Lines"])
@@ -198,6 +200,19 @@ def test_the_api_downloads_are_the_same_safe_files(cli_env: str, hostile: Path) 
     assert answer.content == cli  # byte for byte the CLI's file, checked above
     lines = csv_rows(answer.text, LINE_COLUMNS)
     assert shown("XPIDQ1") in as_local(row["participant_id"] for row in lines)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_the_pdf_claim_prints_every_hostile_text_as_itself(hostile: Path) -> None:
+    # fpdf2 draws the text as it is: no markup read, no formula, no page-count alias
+    pdf = report(hostile, "commissioner", "pdf", "--payer", "council")
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = " ".join(text.split())
+    assert f"{FORMULA_NAME} ({CONTRACT})" in flat  # the contract's name, on the first page
+    assert "@SUM(A1) council (council)" in flat
+    assert shown("XPIDQ2") in flat  # "-2+3", a participant id, kept as written
 
 
 def _libreoffice(source: Path, target: str, out: Path) -> Path:

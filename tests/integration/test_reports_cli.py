@@ -23,7 +23,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_commissioner_report_in_every_format(cli_env: str, engine: Engine, tmp_path: Path) -> None:
     build_ledger(engine, tmp_path / "ledger")
     outputs = {}
-    for fmt in ("csv", "json", "xlsx"):
+    for fmt in ("csv", "json", "xlsx", "pdf"):
         for copy in (1, 2):
             out = tmp_path / f"report-{copy}.{fmt}"
             code, text = run(
@@ -37,9 +37,11 @@ def test_commissioner_report_in_every_format(cli_env: str, engine: Engine, tmp_p
     assert sum(Decimal(r["amount"]) for r in rows) == Decimal("2000.00")
     document = json.loads(outputs[("json", 1)])
     assert set(document["tables"]) == {
+        "claim_totals", "claim_position", "claim_changes", "claim_limits",
         "summary", "lines", "not_payable", "received", "payments_by_period",
     }  # fmt: skip
     assert outputs[("xlsx", 1)][:2] == b"PK"
+    assert outputs[("pdf", 1)][:5] == b"%PDF-"
 
 
 def test_provider_report_for_the_whole_contract(

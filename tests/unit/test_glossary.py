@@ -24,6 +24,9 @@ HEADING_KEYWORDS = ("heading", "label", "title")
 COMPUTED: dict[tuple[str, str], tuple[str, ...]] = {
     # the caps table has one date column per forecast case
     ("reporting/investor_tables.py", "c.case"): tuple(CASES),
+    # every payer side by side: a number and an amount column per payer in the spec
+    ("reporting/combined_claims.py", "f'{payer}_lines'"): ("<payer>_lines",),
+    ("reporting/combined_claims.py", "f'{payer}_amount'"): ("<payer>_amount",),
 }
 
 # a glossary entry is a table row whose first cell names one or more `headings`
