@@ -42,18 +42,18 @@ def test_a_later_dearer_version_changes_nothing_in_the_report_of_a_claimed_perio
     assert made.spec_version == 1
     assert made.cut_off == AS_OF
     cover = after["cover"]
-    assert cover["Spec version"].startswith("1 ")  # type: ignore[index]
-    assert cover["Cut-off"].startswith("2015-06-30 23:00:00")  # type: ignore[index]
+    assert cover["Spec version"].startswith("1 ")
+    assert cover["Cut-off"].startswith("2015-06-30 23:00:00")
 
     # every figure is that run's: its lines (at the tariff it priced), its not-payable rows,
     # its totals
-    lines = after["tables"]["lines"]  # type: ignore[index]
+    lines = after["tables"]["lines"]
     assert lines, "the run posted lines into 2015-Q2"
     assert {x["spec_version"] for x in lines} == {1}
     assert "9000.00" not in {x["tariff"] for x in lines}
     for name in ("lines", "not_payable", "summary", "payments_by_period"):
-        assert after["tables"][name] == before["tables"][name], name  # type: ignore[index]
-    summary = {r["item"]: r for r in after["tables"]["summary"]}  # type: ignore[index]
+        assert after["tables"][name] == before["tables"][name], name
+    summary = {r["item"]: r for r in after["tables"]["summary"]}
     assert summary["Claimed on claim documents"]["note"] == "agrees with the lines"
     with unit_of_work(engine) as session:
         runs = table_of(ReconcileRun)
@@ -64,7 +64,7 @@ def test_a_later_dearer_version_changes_nothing_in_the_report_of_a_claimed_perio
     assert summary["Claim this period"]["amount"] == _money(run_totals["council"]["claimed"])
 
     # and it says what version 2 would change
-    later = cover["Later version"]  # type: ignore[index]
+    later = cover["Later version"]
     assert "version 2 is in force now" in later
     assert "version 2 would change what council owes for outcomes achieved in 2015-Q2" in later
 
@@ -79,7 +79,7 @@ def test_the_not_payable_rows_are_the_ones_the_run_kept(engine: Engine, tmp_path
         }
     shown = {
         (r["evidence_id"], r["reason"])
-        for r in as_json(report(engine))["tables"]["not_payable"]  # type: ignore[index]
+        for r in as_json(report(engine))["tables"]["not_payable"]
     }
     assert shown, "some Q2 evidence earns nothing"
     assert shown <= stored
