@@ -1,13 +1,14 @@
 """Imports through the API: the CLI's services, the same row errors, all or nothing.
 
 One function runs every import (participants, evidence, verification decisions, cohort
-results), from a multipart file or from JSON rows: the file is read and its text checked first,
-with no transaction open (a large file parsed inside one would hold SQLite's whole-database
-write lock all the while); participants and evidence are also checked against what is stored
-before it (ledger.services.checked_import); then the reach check, the insert and the idempotency
-record, in one unit of work. A provider's rows are in its own namespace by construction: the
-services qualify its ids with its party before anything is looked up, and refuse a row naming
-another provider (ledger.services.ids), so no answer to it depends on another provider's rows.
+results, remittances, cash), from a multipart file or from JSON rows, with the job the CLI's
+command runs: the file is read and its text checked first, with no transaction open (a large
+file parsed inside one would hold SQLite's whole-database write lock all the while), then
+checked against what is stored in a read-only session (ledger.services.checked_import); then
+the reach check, the insert and the idempotency record, in one unit of work. A provider's rows
+are in its own namespace by construction: the services qualify its ids with its party before
+anything is looked up, and refuse a row naming another provider (ledger.services.ids), so no
+answer to it depends on another provider's rows.
 """
 
 from __future__ import annotations
