@@ -46,11 +46,11 @@ from ledger.services.contracts import (
     register_checked,
     spec_version,
     typed_spec,
-    version_in_force,
 )
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.tables import ContractRow, PartyRow, SpecVersion
 from ledger.storage.tokens import Caller, link_token
+from ledger.storage.versions import version_in_force
 
 Draft = Annotated[
     bool,

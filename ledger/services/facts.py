@@ -189,10 +189,12 @@ def _attribute(kind: AttributeType) -> Convert:
 
 def _json_path(element: Any, kind: AttributeType) -> ColumnElement[Any]:
     if kind is AttributeType.BOOLEAN:
-        return element.as_boolean()  # type: ignore[no-any-return]
-    if kind is AttributeType.INTEGER:
-        return element.as_integer()  # type: ignore[no-any-return]
-    return element.as_string()  # type: ignore[no-any-return]
+        typed: ColumnElement[Any] = element.as_boolean()
+    elif kind is AttributeType.INTEGER:
+        typed = element.as_integer()
+    else:
+        typed = element.as_string()
+    return typed
 
 
 def _typed(values: pd.Series, kind: AttributeType) -> pd.Series:
