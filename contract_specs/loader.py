@@ -8,7 +8,8 @@ JSON is parsed with `parse_float=Decimal` so no amount is ever a float; YAML is 
 `contract_specs.yaml_lines`, which keeps dates as text and gives every node its line.
 
 Checking a spec is bounded work, whoever sends it: at most MAX_SPEC_BYTES are read, YAML
-anchors and aliases are refused, and nesting deeper than Python can follow is a finding.
+anchors and aliases are refused, and nesting deeper than Python can follow is a finding. Every
+string is plain text of bounded size (contract_specs.checks_text).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from contract_specs.build import build_spec
 from contract_specs.canonical import content_hash
 from contract_specs.checks import semantic_findings
+from contract_specs.checks_text import check_text
 from contract_specs.findings import Finding, SpecError, error, sorted_findings, with_lines
 from contract_specs.model import ContractSpec
 from contract_specs.schema_check import schema_findings
@@ -92,24 +94,30 @@ def _refused(source_name: str, message: str) -> CheckedSpec:
     return CheckedSpec(source=source_name, findings=(error("$", message),), spec=None)
 
 
-def check_spec_text(text: str, source_name: str = "<text>") -> CheckedSpec:
-    """Check spec text (JSON when `source_name` ends in .json, else YAML): all findings at once."""
+def check_spec_text(text: str, source_name: str = "<text>", *, stored: bool = False) -> CheckedSpec:
+    """Check spec text (JSON when `source_name` ends in .json, else YAML): all findings at once.
+
+    `stored`: the text of a version the ledger already holds, read back. Its strings are not
+    held to the text rules (contract_specs.checks_text), which came after some versions were
+    stored: a version loaded before them still reads, and its reports still show it."""
     size = len(text.encode("utf-8"))
     if size > MAX_SPEC_BYTES:
         return _refused(source_name, too_large(size))
     try:
-        return _check_text(text, source_name)
+        return _check_text(text, source_name, stored)
     except RecursionError:  # the parsers, the schema and the checks all recurse per level
         return _refused(source_name, NESTED_TOO_DEEPLY)
 
 
-def _check_text(text: str, source_name: str) -> CheckedSpec:
+def _check_text(text: str, source_name: str, stored: bool) -> CheckedSpec:
     is_json = source_name.lower().endswith(".json")
     parsed = read_json(text) if is_json else read_yaml(text)
     findings = list(parsed.findings)
     if parsed.data is not None:
         findings.extend(schema_findings(parsed.data))
         findings.extend(semantic_findings(parsed.data))
+        if not stored:
+            findings.extend(check_text(parsed.data))
     findings = sorted_findings(with_lines(findings, parsed.lines))
     spec = None
     if parsed.data is not None and not any(f.is_error for f in findings):
@@ -150,6 +158,9 @@ def load_spec(path: str | Path) -> ContractSpec:
     return _spec_or_raise(read_spec_file(path))
 
 
-def parse_spec_text(text: str, source_name: str = "<text>") -> ContractSpec:
-    """The typed spec in a text; raises SpecError carrying every finding if it has errors."""
-    return _spec_or_raise(check_spec_text(text, source_name))
+def parse_spec_text(
+    text: str, source_name: str = "<text>", *, stored: bool = False
+) -> ContractSpec:
+    """The typed spec in a text; raises SpecError carrying every finding if it has errors
+    (`stored`: see check_spec_text)."""
+    return _spec_or_raise(check_spec_text(text, source_name, stored=stored))

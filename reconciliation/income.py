@@ -24,7 +24,8 @@ from sqlmodel import Session
 
 from ledger.domain.finance.flows import CashFlow, CashKind
 from ledger.intake.reading import Source
-from ledger.services.cash import import_cash, record_cash
+from ledger.services.cash import cash_import, record_cash
+from ledger.services.checked_import import CheckedImport, in_one_session
 from ledger.services.contracts import ActiveSpec
 from ledger.storage.tables import CashTransaction, table_of
 from ledger.storage.uploads import ImportSummary
@@ -117,16 +118,29 @@ def import_cash_by_hand(
     actor: str,
     now: datetime,
 ) -> ImportSummary:
-    """A cash file imported by a person (ledger.services.cash.import_cash), refusing outcome_income
-    rows
-    once the contract's remittances are reconciled here: they become outcome income when they
-    match a claim, so the same money imported by hand would count twice."""
-    return import_cash(
-        session,
+    """A cash file imported by a person, in the caller's transaction (see cash_by_hand_import)."""
+    job = cash_by_hand_import(contract_id, path, actor=actor, now=now, active=active)
+    return in_one_session(session, job)
+
+
+def cash_by_hand_import(
+    contract_id: str,
+    path: Source,
+    *,
+    actor: str,
+    now: datetime,
+    active: ActiveSpec | None = None,
+) -> CheckedImport:
+    """A cash file imported by a person (ledger.services.cash.cash_import), refusing
+    outcome_income rows once the contract's remittances are reconciled here: they become
+    outcome income when they match a claim, so the same money imported by hand would count
+    twice. A remittance stored between the check and the insert has the file checked again."""
+    return cash_import(
         contract_id,
-        active,
         path,
         actor=actor,
         now=now,
-        income_from_remittances=reconciles_money(session, contract_id),
+        active=active,
+        income_elsewhere=lambda session: reconciles_money(session, contract_id),
+        watching=(RemittanceRow,),
     )

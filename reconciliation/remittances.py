@@ -22,19 +22,29 @@ from sqlmodel import Session
 from contract_specs.model import ContractSpec
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
-from ledger.storage.db import hold_until_commit
+from ledger.intake.references import reference_problems
+from ledger.services.checked_import import (
+    CheckedImport,
+    Insert,
+    Store,
+    contract_import,
+    in_one_session,
+)
+from ledger.services.contracts import active_spec, require_contract
 from ledger.storage.tables import table_of
 from ledger.storage.uploads import (
     ROW,
     ImportSummary,
     RowChecks,
+    columns_of,
     open_checks,
-    store_new,
 )
 from reconciliation.matching import Remittance
 from reconciliation.tables import RemittanceRow
 
 REQUIRED = ("payer", "amount", "date", "reference")
+# the longest remittance information a payment carries (SEPA's and SWIFT's: 140 characters)
+REFERENCE_MAX = 140
 
 
 def remittance_id(payer: str, amount: int, received_on: date, reference: str, nth: int) -> str:
@@ -48,6 +58,8 @@ def check_rows(checks: RowChecks, spec: ContractSpec) -> list[Remittance]:
     frame = checks.frame
     payers = [p.party for p in spec.payers]
     checks.require(("payer", "amount", "date"))
+    said = reference_problems(frame["reference"], REFERENCE_MAX)
+    checks.flag(said != "", "reference", said)
     checks.flag(
         (frame["payer"] != "") & ~frame["payer"].isin(payers),
         "payer",
@@ -81,9 +93,42 @@ def import_remittances(
     now: datetime,
 ) -> ImportSummary:
     """Store every remittance in `path`, or none (RejectedUpload with every bad row)."""
-    # one import of this kind per contract at a time, across processes: the second reads what
-    # the first stored (unchanged rows), never a stale view that collides on a unique key
-    hold_until_commit(session, f"remittances:{contract_id}")
+    job = remittances_import(contract_id, path, actor=actor, now=now, spec=spec)
+    return in_one_session(session, job)
+
+
+def remittances_import(
+    contract_id: str,
+    path: Source,
+    *,
+    actor: str,
+    now: datetime,
+    spec: ContractSpec | None = None,
+) -> CheckedImport:
+    """The remittances import of `path` (see import_remittances), to check before the write
+    lock and store under it (ledger.services.checked_import); `spec`: the spec to check
+    against (by default the one in force when it is checked). One import of a contract's
+    remittances is stored at a time, across processes: the second reads what the first
+    stored (unchanged rows), never a stale view that collides on a unique key."""
+    return contract_import(
+        f"remittances:{contract_id}",
+        contract_id,
+        (RemittanceRow,),
+        lambda session: _check(session, contract_id, spec, path, actor, now),
+    )
+
+
+def _check(
+    session: Session,
+    contract_id: str,
+    spec: ContractSpec | None,
+    path: Source,
+    actor: str,
+    now: datetime,
+) -> Store:
+    """Check the file against the spec's payers and what is stored."""
+    require_contract(session, contract_id)
+    spec = spec or active_spec(session, contract_id).spec
     checks = open_checks(path, REQUIRED)
     remittances = check_rows(checks, spec)
     if checks.errors:
@@ -105,17 +150,12 @@ def import_remittances(
         for r, row in zip(remittances, checks.frame[ROW], strict=True)
         if r.remittance_id not in stored
     ]
-    return store_new(
-        session,
-        RemittanceRow,
-        rows,
-        len(remittances) - len(rows),
-        action="remittances.import",
-        contract_id=contract_id,
-        file=checks.file,
-        actor=actor,
-        now=now,
-    )
+    unchanged = len(remittances) - len(rows)
+
+    return Insert(
+        RemittanceRow, columns_of(rows), len(rows), unchanged,
+        "remittances.import", contract_id, checks.file, actor, now,
+    )  # fmt: skip
 
 
 def load_remittances(session: Session, contract_id: str) -> list[Remittance]:

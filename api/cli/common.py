@@ -8,7 +8,7 @@ is half written: the unit of work rolls back before the error is printed.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,10 +24,8 @@ from api.cli.spec_cmds import finding_line
 from contract_specs.findings import SpecError
 from ledger.domain.errors import LedgerError, RejectedUpload
 from ledger.services.checked_import import CheckedImport, in_two_sessions
-from ledger.services.contracts import ActiveSpec, active_spec
 from ledger.storage.db import ensure_schema, is_busy, make_engine, unit_of_work
 from ledger.storage.uploads import (
-    ImportSummary,
     Source,
     Upload,
     cli_limits,
@@ -106,45 +104,6 @@ def session() -> Iterator[Session]:
     """One unit of work on the configured database: committed, or rolled back on any error."""
     with database() as engine, unit_of_work(engine) as work:
         yield work
-
-
-def run_import(run: Callable[[Session], ImportSummary]) -> None:
-    """Run one import in its own unit of work and print what it stored."""
-    with session() as work:
-        summary = run(work)
-    click.echo(str(summary))
-
-
-class SpecImport(Protocol):
-    """An import under the spec in force: a file's rows, all or none."""
-
-    def __call__(
-        self,
-        session: Session,
-        contract_id: str,
-        active: ActiveSpec,
-        path: Source,
-        *,
-        actor: str,
-        now: datetime,
-    ) -> ImportSummary: ...
-
-
-def import_command(group: click.Group, name: str, what: str, service: SpecImport) -> None:
-    """Register `<group> <name> CONTRACT FILE [--actor]`: one import under the spec in force,
-    described as `what` (e.g. "Enrol the participants in FILE")."""
-
-    @group.command(name, help=f"{what}: a .csv or .xlsx file, all rows or none.")
-    @click.argument("contract_id", metavar="CONTRACT")
-    @click.argument("file", type=existing_file)
-    @actor_option
-    def command(contract_id: str, file: Path, actor: str) -> None:
-        upload = read_upload(file)
-        run_import(
-            lambda s: service(
-                s, contract_id, active_spec(s, contract_id), upload, actor=actor, now=now()
-            )
-        )
 
 
 class CheckedSpecImport(Protocol):

@@ -14,12 +14,12 @@ from pathlib import Path
 import click
 
 from api.cli import common
-from api.cli.common import actor_option, import_command
+from api.cli.common import actor_option, checked_import_command
 from api.cli.report_cmds import report_options, run_report
 from contract_specs.model import from_minor, to_minor
 from ledger.services.cash import distribute
 from ledger.services.contracts import active_spec
-from reconciliation.income import import_cash_by_hand
+from reconciliation.income import cash_by_hand_import
 from reporting.investor import investor_report
 
 
@@ -47,12 +47,12 @@ def register(main: click.Group) -> None:
     def cash() -> None:
         """Cash transactions of the investment vehicle."""
 
-    import_command(
+    checked_import_command(
         cash,
         "import",
         "Record the cash transactions in FILE (date, kind, tranche, party, component, amount, "
         "reference)",
-        import_cash_by_hand,
+        cash_by_hand_import,
     )
 
     @main.command("distribute")

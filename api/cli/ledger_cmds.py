@@ -18,20 +18,18 @@ from api.cli.common import (
     actor_option,
     checked_import_command,
     existing_file,
-    import_command,
-    run_import,
 )
 from contract_specs.loader import load_spec
 from ledger.intake.cell_safety import terminal_text
-from ledger.services.contracts import activate_version, load_spec_file
+from ledger.services.contracts import activate_version, checked_file, register_checked
 from ledger.services.enrolment import participants_import
 from ledger.services.evidence import evidence_import
 from ledger.services.explain import explain_participant, render
 from ledger.services.export import write_csv
 from ledger.services.ids import participant_named
-from ledger.services.results import import_results
+from ledger.services.results import results_import
 from ledger.services.spec_preview import preview_document, preview_spec, render_preview
-from ledger.services.verification import import_decisions
+from ledger.services.verification import decisions_import
 from ledger.storage.db import reading
 
 
@@ -48,8 +46,13 @@ def register(main: click.Group) -> None:
     @actor_option
     def contract_load(file: Path, draft: bool, actor: str) -> None:
         """Validate FILE and register it as its contract's next spec version."""
+        # checked before the write transaction opens: parsing is the costly part
+        with common.user_errors():
+            checked = checked_file(file)
         with common.session() as session:
-            done = load_spec_file(session, file, actor=actor, now=common.now(), active=not draft)
+            done = register_checked(
+                session, checked, actor=actor, now=common.now(), active=not draft
+            )
         state = "in force" if done.active else "draft"
         if done.created:
             click.echo(f"{done.contract_id}: version {done.version} loaded ({state})")
@@ -105,18 +108,14 @@ def register(main: click.Group) -> None:
         participants, "import", "Enrol the participants in FILE", participants_import
     )
     checked_import_command(evidence, "import", "Submit the evidence rows in FILE", evidence_import)
-    import_command(results, "import", "Submit the cohort results in FILE", import_results)
+    checked_import_command(results, "import", "Submit the cohort results in FILE", results_import)
 
-    @evidence.command("verify")
-    @click.argument("contract_id", metavar="CONTRACT")
-    @click.argument("file", type=existing_file)
-    @actor_option
-    def evidence_verify(contract_id: str, file: Path, actor: str) -> None:
-        """Record the decisions in FILE (evidence_id, decision, reason): all rows, or none."""
-        upload = common.read_upload(file)
-        run_import(
-            lambda s: import_decisions(s, contract_id, upload, actor=actor, now=common.now())
-        )
+    checked_import_command(
+        evidence,
+        "verify",
+        "Record the decisions in FILE (evidence_id, decision, reason)",
+        decisions_import,
+    )
 
     @main.group()
     def ledger() -> None:

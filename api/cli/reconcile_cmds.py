@@ -13,17 +13,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
-from sqlmodel import Session
 
 from api.cli import common
-from api.cli.common import actor_option, import_command
+from api.cli.common import actor_option, checked_import_command
 from contract_specs.model import from_minor
 from ledger.intake.cell_safety import terminal_text
-from ledger.services.contracts import ActiveSpec, active_spec
+from ledger.services.contracts import active_spec
 from ledger.storage.db import unit_of_work
-from ledger.storage.uploads import ImportSummary, Source
 from reconciliation.periods import periods_so_far
-from reconciliation.remittances import import_remittances
+from reconciliation.remittances import remittances_import
 from reconciliation.rewind import Rewind, RewindPreview
 from reconciliation.run_findings import Findings
 from reconciliation.runs import RunReport, preview_rewind, reconcile
@@ -161,18 +159,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=moment.tzinfo or UTC)
 
 
-def _import_remittances(
-    session: Session,
-    contract_id: str,
-    active: ActiveSpec,
-    path: Source,
-    *,
-    actor: str,
-    now: datetime,
-) -> ImportSummary:
-    return import_remittances(session, contract_id, active.spec, path, actor=actor, now=now)
-
-
 def register(main: click.Group) -> None:
     """Add `outcomes reconcile`, `remittances`, `periods` and `scheduler` to `main`."""
 
@@ -239,11 +225,11 @@ def register(main: click.Group) -> None:
     def remittances() -> None:
         """Money received from outcome payers."""
 
-    import_command(
+    checked_import_command(
         remittances,
         "import",
         "Record the remittances in FILE (payer, amount, date, reference)",
-        _import_remittances,
+        remittances_import,
     )
 
     @main.command("periods")

@@ -14,12 +14,14 @@ import click
 from contract_specs.examples_runner import ExampleEvaluator, run_examples
 from contract_specs.findings import Finding
 from contract_specs.loader import CheckedSpec, read_spec_file
+from ledger.intake.cell_safety import terminal_text
 
 
 def finding_line(source: str, finding: Finding) -> str:
-    """`FILE:LINE: <json path>: <message>` (no LINE when the place has none)."""
+    """`FILE:LINE: <json path>: <message>` (no LINE when the place has none), its control
+    characters drawn as pictures: a spec's own key may hold one, and a terminal obeys them."""
     where = f"{source}:{finding.line}" if finding.line is not None else source
-    return f"{where}: {finding}"
+    return terminal_text(f"{where}: {finding}")
 
 
 def _report_findings(checked: CheckedSpec) -> None:

@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 from api.auth import allow, reach, visible
 from api.controllers.params import IdempotencyKey, VersionNumber
 from api.controllers.responses import READ, WRITE, SpecBodyOperation, errors
-from api.controllers.writes import idempotent, json_or_bytes, now, request_hash, upload_file
+from api.controllers.writes import idempotent, json_or_bytes, now, request_hash
 from api.dto import (
     ActivatedOut,
     ComparisonOut,
@@ -37,12 +37,13 @@ from api.dto import (
 )
 from api.errors import ApiProblem, not_found
 from contract_specs.canonical import canonical_json
-from contract_specs.findings import SpecError, child_step
+from contract_specs.findings import child_step
 from contract_specs.loader import MAX_SPEC_BYTES, CheckedSpec, check_spec_text
 from contract_specs.model import ContractSpec, Role
 from ledger.services.contracts import (
     activate_version,
-    load_spec_file,
+    checked_text,
+    register_checked,
     spec_version,
     typed_spec,
 )
@@ -271,10 +272,7 @@ class ContractsController(Controller):
         content = json_or_bytes(body) if source.endswith(".json") else body
         fingerprint = request_hash("POST", request.url.path, str(draft), source, content)
         # checked before the write transaction opens: parsing is the costly part
-        checked = check_spec_text(text, source)
-        spec = checked.spec
-        if spec is None:
-            raise SpecError(source, list(checked.findings))
+        checked = checked_text(text, source)
         with unit_of_work(engine) as session:
             if session.get(ContractRow, contract_id) is not None:
                 # before any replay: a stored answer is only for those who reach the contract
@@ -282,11 +280,10 @@ class ContractsController(Controller):
                 reach(session, caller, contract_id)
 
             def write() -> tuple[int, Any]:
-                with upload_file(source, body) as path:
-                    new = _may_load(session, caller, contract_id, spec)
-                    done = load_spec_file(
-                        session, path, actor=caller.actor, now=now(), active=not draft
-                    )
+                new = _may_load(session, caller, contract_id, checked.spec)
+                done = register_checked(
+                    session, checked, actor=caller.actor, now=now(), active=not draft
+                )
                 if new:
                     # the intermediary who writes a new contract reaches it with the token
                     # it wrote it with (its spec names that party as intermediary)

@@ -1,13 +1,14 @@
 """Imports through the API: the CLI's services, the same row errors, all or nothing.
 
 One function runs every import (participants, evidence, verification decisions, cohort
-results), from a multipart file or from JSON rows: the file is read and its text checked first,
-with no transaction open (a large file parsed inside one would hold SQLite's whole-database
-write lock all the while); participants and evidence are also checked against what is stored
-before it (ledger.services.checked_import); then the reach check, the insert and the idempotency
-record, in one unit of work. A provider's rows are in its own namespace by construction: the
-services qualify its ids with its party before anything is looked up, and refuse a row naming
-another provider (ledger.services.ids), so no answer to it depends on another provider's rows.
+results, remittances, cash), from a multipart file or from JSON rows, with the job the CLI's
+command runs: the file is read and its text checked first, with no transaction open (a large
+file parsed inside one would hold SQLite's whole-database write lock all the while), then
+checked against what is stored in a read-only session (ledger.services.checked_import); then
+the reach check, the insert and the idempotency record, in one unit of work. A provider's rows
+are in its own namespace by construction: the services qualify its ids with its party before
+anything is looked up, and refuse a row naming another provider (ledger.services.ids), so no
+answer to it depends on another provider's rows.
 """
 
 from __future__ import annotations
@@ -43,29 +44,25 @@ from contract_specs.model import Role
 from ledger.domain.errors import RejectedUpload
 from ledger.services import enrolment, evidence, results, verification
 from ledger.services.checked_import import CheckedImport, store_checked
-from ledger.services.contracts import active_spec
-from ledger.services.enrolment import import_participants, participants_import
-from ledger.services.evidence import evidence_import, import_evidence
-from ledger.services.results import import_results
-from ledger.services.verification import import_decisions
+from ledger.services.enrolment import participants_import
+from ledger.services.evidence import evidence_import
+from ledger.services.results import results_import
+from ledger.services.verification import decisions_import
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.tokens import Caller
 from ledger.storage.uploads import ImportSummary, Upload
 
-Service = Callable[[Session, str, Upload, Caller], ImportSummary]
-
 
 @dataclass(frozen=True)
 class ImportKind:
-    """One kind of import: the service that stores it."""
+    """One kind of import: its columns and how it is checked and stored."""
 
     name: str
-    service: Service
     # the file's columns: a JSON row that leaves one out means it empty, as a blank cell would
     columns: tuple[str, ...]
-    # the import checked before the write lock and stored under it (ledger.services.checked_import);
-    # None: `service` checks and stores in the write transaction
-    job: Callable[[str, Upload, Caller], CheckedImport] | None = None
+    # the import of an upload by a caller, checked before the write lock and stored under it
+    # (ledger.services.checked_import): the same service the CLI's command runs
+    job: Callable[[str, Upload, Caller], CheckedImport]
 
 
 def _own(caller: Caller) -> str | None:
@@ -73,47 +70,30 @@ def _own(caller: Caller) -> str | None:
     return caller.party_id if caller.role is Role.PROVIDER else None
 
 
-def _participants(
-    session: Session, contract_id: str, upload: Upload, caller: Caller
-) -> ImportSummary:
-    active = active_spec(session, contract_id)
-    return import_participants(
-        session, contract_id, active, upload, actor=caller.actor, now=now(), provider=_own(caller)
-    )
-
-
-def _evidence(session: Session, contract_id: str, upload: Upload, caller: Caller) -> ImportSummary:
-    active = active_spec(session, contract_id)
-    return import_evidence(
-        session, contract_id, active, upload, actor=caller.actor, now=now(), provider=_own(caller)
-    )
-
-
-def _results(session: Session, contract_id: str, upload: Upload, caller: Caller) -> ImportSummary:
-    active = active_spec(session, contract_id)
-    return import_results(session, contract_id, active, upload, actor=caller.actor, now=now())
-
-
-def _decisions(session: Session, contract_id: str, upload: Upload, caller: Caller) -> ImportSummary:
-    return import_decisions(session, contract_id, upload, actor=caller.actor, now=now())
-
-
-def _participants_job(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+def _participants(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
     return participants_import(
         contract_id, upload, actor=caller.actor, now=now(), provider=_own(caller)
     )
 
 
-def _evidence_job(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+def _evidence(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
     return evidence_import(
         contract_id, upload, actor=caller.actor, now=now(), provider=_own(caller)
     )
 
 
-PARTICIPANTS = ImportKind("participants", _participants, enrolment.COLUMNS, _participants_job)
-EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS, _evidence_job)
-RESULTS = ImportKind("results", _results, results.COLUMNS)
-DECISIONS = ImportKind("verifications", _decisions, verification.COLUMNS)
+def _results(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+    return results_import(contract_id, upload, actor=caller.actor, now=now())
+
+
+def _decisions(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+    return decisions_import(contract_id, upload, actor=caller.actor, now=now())
+
+
+PARTICIPANTS = ImportKind("participants", enrolment.COLUMNS, _participants)
+EVIDENCE = ImportKind("evidence", evidence.COLUMNS, _evidence)
+RESULTS = ImportKind("results", results.COLUMNS, _results)
+DECISIONS = ImportKind("verifications", verification.COLUMNS, _decisions)
 
 
 Store = Callable[[Session], ImportSummary]
@@ -123,9 +103,7 @@ def _checked(
     engine: Engine, kind: ImportKind, caller: Caller, contract_id: str, upload: Upload
 ) -> Store:
     """What the write transaction runs: the rows already checked in a read-only session (no
-    write lock held while the file is checked against what is stored), or the whole service."""
-    if kind.job is None:
-        return lambda session: kind.service(session, contract_id, upload, caller)
+    write lock held while the file is checked against what is stored), stored under the lock."""
     job = kind.job(contract_id, upload, caller)
     with reading(engine) as reader:
         checked = job.check(reader)

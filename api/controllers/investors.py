@@ -18,7 +18,6 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from api.auth import allow, reach
 from api.controllers.imports import ImportKind, import_handlers
@@ -26,11 +25,12 @@ from api.controllers.responses import READ
 from contract_specs.model import Role, from_minor
 from ledger.domain.finance.returns import returns_of_investor, returns_table, seen_by_investor
 from ledger.services.cash import OPTIONAL, REQUIRED, investment_of, load_cash
+from ledger.services.checked_import import CheckedImport
 from ledger.services.contracts import active_spec
 from ledger.storage.db import reading
 from ledger.storage.tokens import Caller
-from ledger.storage.uploads import ImportSummary, Upload
-from reconciliation.income import import_cash_by_hand
+from ledger.storage.uploads import Upload
+from reconciliation.income import cash_by_hand_import
 from reporting.investor_tables import rate_percent
 
 READERS = (Role.INTERMEDIARY, Role.INVESTOR)
@@ -72,14 +72,11 @@ class ReturnsOut:
     money_multiple: Decimal | None
 
 
-def _cash(session: Session, contract_id: str, path: Upload, caller: Caller) -> ImportSummary:
-    active = active_spec(session, contract_id)
-    return import_cash_by_hand(
-        session, contract_id, active, path, actor=caller.actor, now=datetime.now(UTC)
-    )
+def _cash(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+    return cash_by_hand_import(contract_id, upload, actor=caller.actor, now=datetime.now(UTC))
 
 
-CASH = ImportKind("cash", _cash, (*REQUIRED, *OPTIONAL))
+CASH = ImportKind("cash", (*REQUIRED, *OPTIONAL), _cash)
 
 
 class InvestorsController(Controller):

@@ -31,15 +31,16 @@ from api.controllers.responses import READ, WRITE
 from api.controllers.writes import canonical_body, idempotent_service, json_ready, request_hash
 from api.errors import not_found
 from contract_specs.model import ContractSpec, Role, from_minor
+from ledger.services.checked_import import CheckedImport
 from ledger.services.contracts import active_spec
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.tables import Posting, table_of
 from ledger.storage.tokens import Caller
-from ledger.storage.uploads import ImportSummary, Upload
+from ledger.storage.uploads import Upload
 from reconciliation.errors import Problem, ReconciliationError
 from reconciliation.periods import periods_so_far
 from reconciliation.remittances import REQUIRED as REMITTANCE_COLUMNS
-from reconciliation.remittances import import_remittances
+from reconciliation.remittances import remittances_import
 from reconciliation.rewind import Rewind, RewindPreview
 from reconciliation.run_findings import Findings
 from reconciliation.runs import preview_rewind, reconcile
@@ -423,14 +424,11 @@ def _preview_out(shown: RewindPreview, exponent: int) -> RewindPreviewOut:
     )
 
 
-def _remittances(session: Session, contract_id: str, path: Upload, caller: Caller) -> ImportSummary:
-    spec = active_spec(session, contract_id).spec
-    return import_remittances(
-        session, contract_id, spec, path, actor=caller.actor, now=datetime.now(UTC)
-    )
+def _remittances(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+    return remittances_import(contract_id, upload, actor=caller.actor, now=datetime.now(UTC))
 
 
-REMITTANCES = ImportKind("remittances", _remittances, REMITTANCE_COLUMNS)
+REMITTANCES = ImportKind("remittances", REMITTANCE_COLUMNS, _remittances)
 
 
 class ReconciliationController(Controller):

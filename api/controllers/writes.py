@@ -7,11 +7,13 @@ retry gets the stored response (header `Idempotent-Replayed: true`) and never wr
 The same key with a different request is refused (422); two requests racing with one key end
 with one written and the other told to retry (409).
 
-Uploads: the ledger's import services read a .csv or .xlsx file. A multipart upload is read
-under its own (sanitised) name; JSON rows are written as a csv whose file row n is JSON row
-n - 2, so that the services give the same row errors either way and the API maps them back to
-JSON paths. Either is read and its text checked (ledger.intake.reading, the API's limits) before the
-write transaction opens: the database's lock is held for the database's part only.
+Uploads: the ledger's import services take an `Upload`, a file already read into rows. A
+multipart upload is read from its bytes under its own (sanitised) name; JSON rows become csv
+text in memory whose file row n is JSON row n - 2, so that the services give the same row
+errors either way and the API maps them back to JSON paths. Nothing is written to disk. Either
+is read and its text checked (ledger.intake.reading, the API's limits) before the write
+transaction opens, and its rows checked against what is stored in a read-only session
+(ledger.services.checked_import): the database's lock is held for the insert only.
 """
 
 from __future__ import annotations
@@ -21,9 +23,7 @@ import hashlib
 import io
 import json
 import re
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -226,15 +226,6 @@ def read_json_rows(content: bytes) -> Upload:
         return read_request_file(JSON_ROWS_FILE, content)
     except RejectedUpload as exc:
         raise json_rows_problem(exc) from None
-
-
-@contextmanager
-def upload_file(name: str, content: bytes) -> Iterator[Path]:
-    """The uploaded content as a file in a private temporary folder, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="outcomes-upload-") as folder:
-        path = Path(folder) / safe_name(name)
-        path.write_bytes(content)
-        yield path
 
 
 def cell_text(value: Any, place: str) -> str:

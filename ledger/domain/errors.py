@@ -16,6 +16,12 @@ class RowError:
     column: str
     message: str
 
+    @property
+    def of_the_file(self) -> bool:
+        """A problem of the whole file or its header (not a table, too large, a wrong header,
+        no rows under it): fixed in the file, and no row can be checked until it is."""
+        return self.row <= HEADER_ROW or self.column == "file"
+
     def __str__(self) -> str:
         place = f"{self.file}:{self.row}" if self.row else self.file
         return f"{place}: {self.column}: {self.message}"
@@ -59,6 +65,10 @@ class AmbiguousParticipant(LedgerError):
         )
 
 
+HEADER_ROW = 1  # a file's first row: its column names
+# a required column the header does not name: the rows cannot be checked without it
+MISSING_COLUMN = "required column is missing: add it to the header row (row 1)"
+
 # the problems listed per refused file: a file of millions of bad rows is answered with the
 # first ones (in file order) and a count of the rest, so that no answer grows with the file
 MAX_LISTED = 1_000
@@ -83,14 +93,7 @@ class RejectedUpload(LedgerError):
         self.more = more
         total = len(self.errors) + more
         listed = f" The first {len(self.errors)} are listed." if more else ""
-        # a problem of the whole file (no row: too large, not a table, a wrong header) is fixed
-        # in the file, not in a row, and says how itself
-        todo = (
-            "Fix every row listed and import the whole file again."
-            if any(error.row for error in self.errors)
-            else "Correct the file as each problem says, then import it again."
-        )
-        super().__init__(f"{total} problem(s); nothing was stored.{listed} {todo}")
+        super().__init__(f"{total} problem(s); nothing was stored.{listed} {_todo(self.errors)}")
 
     def lines(self) -> list[str]:
         """One `FILE:ROW: column: reason` line per problem, in file order (and a count of the
@@ -99,6 +102,21 @@ class RejectedUpload(LedgerError):
         if self.more:
             lines.append(f"... and {self.more} more problem(s) not listed")
         return lines
+
+
+def _todo(errors: tuple[RowError, ...]) -> str:
+    """What to do about a refused file: add the missing columns; fix the rows; or, for a
+    problem of the whole file (too large, not a table, a wrong header), what each one says."""
+    missing = [e.column for e in errors if e.row == HEADER_ROW and e.message == MISSING_COLUMN]
+    if missing:
+        them = "it" if len(missing) == 1 else "them"
+        return (
+            f"The header (row 1) has no column {', '.join(missing)}: add {them} and import "
+            "the whole file again."
+        )
+    if not all(error.of_the_file for error in errors):
+        return "Fix every row listed and import the whole file again."
+    return "Correct the file as each problem says, then import it again."
 
 
 class UploadTooLarge(RejectedUpload):

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ledger.domain.errors import MAX_LISTED, RowError, UploadTooLarge
+from ledger.domain.errors import HEADER_ROW, MAX_LISTED, MISSING_COLUMN, RowError, UploadTooLarge
 from ledger.intake.file_kinds import binary_kind, encoding_problem
 from ledger.intake.xlsx_reading import read_xlsx
 from ledger.storage.settings import get_settings
@@ -157,7 +157,7 @@ def _check_header(
     allowed = set(required) | set(optional)
     for column in required:
         if column not in header:
-            errors.append(RowError(name, 1, column, "required column is missing: add it"))
+            errors.append(RowError(name, HEADER_ROW, column, MISSING_COLUMN))
     seen: set[str] = set()
     for column in header:
         if column in seen:

@@ -21,14 +21,14 @@ different content is refused.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from contract_specs.model import ContractSpec, FeeKind, Investment, Role, from_minor
 from ledger.domain.errors import LedgerError, RejectedUpload
@@ -36,7 +36,15 @@ from ledger.domain.finance.distribute import plan_distribution
 from ledger.domain.finance.flows import CashFlow, CashKind, Component
 from ledger.domain.finance.waterfall import Waterfall
 from ledger.intake.reading import Source
-from ledger.services.contracts import ActiveSpec, require_contract
+from ledger.intake.references import reference_problems
+from ledger.services.checked_import import (
+    CheckedImport,
+    Insert,
+    Store,
+    contract_import,
+    in_one_session,
+)
+from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.storage.db import hold_until_commit
 from ledger.storage.tables import CashTransaction, table_of
 from ledger.storage.uploads import (
@@ -44,13 +52,15 @@ from ledger.storage.uploads import (
     ImportSummary,
     RowChecks,
     canonical_json,
+    columns_of,
     open_checks,
-    store_new,
 )
 
 REQUIRED = ("date", "kind", "amount", "reference")
 OPTIONAL = ("tranche", "party", "component")
 FIELDS = ("transacted_on", "kind", "tranche", "party", "component", "amount")
+# a reference identifies a transaction within the contract: as long as its column holds
+REFERENCE_MAX = int(table_of(CashTransaction).c.reference.type.length)  # type: ignore[attr-defined]
 WITH_TRANCHE = {CashKind.CAPITAL_DRAWN.value, CashKind.DISTRIBUTION.value}
 FEE_KINDS = tuple(k.value for k in FeeKind)
 
@@ -85,18 +95,62 @@ def import_cash(
     With `income_from_remittances` (reconciliation records this contract's outcome income from
     its matched remittances: reconciliation.income), outcome_income rows are refused, since the
     same money would be counted twice."""
-    require_contract(session, contract_id)
-    investment_of(contract_id, active.spec)
-    checks = open_checks(path, REQUIRED, OPTIONAL)
-    return _store_checked(
-        session,
+    job = cash_import(
         contract_id,
-        active.spec,
-        checks,
+        path,
         actor=actor,
         now=now,
-        income_from_remittances=income_from_remittances,
+        active=active,
+        income_elsewhere=lambda _session: income_from_remittances,
     )
+    return in_one_session(session, job)
+
+
+IncomeElsewhere = Callable[[Session], bool]
+"""Whether the contract's outcome income is recorded elsewhere (read in the checking session)."""
+
+
+def cash_import(
+    contract_id: str,
+    path: Source,
+    *,
+    actor: str,
+    now: datetime,
+    active: ActiveSpec | None = None,
+    income_elsewhere: IncomeElsewhere | None = None,
+    watching: tuple[type[SQLModel], ...] = (),
+) -> CheckedImport:
+    """The cash import of `path` (see import_cash), to check before the write lock and store
+    under it (services.checked_import); `active`: the spec to check against (by default the
+    one in force when it is checked); `income_elsewhere` refuses outcome_income rows when it
+    holds, `watching` the tables it reads. One cash write of a contract is stored at a time,
+    across processes (a distribution holds the same lock): the second reads what the first
+    stored, never a stale view of the references."""
+    return contract_import(
+        f"cash:{contract_id}",
+        contract_id,
+        (CashTransaction, *watching),
+        lambda session: _check_file(
+            session, contract_id, active, path, actor, now, income_elsewhere
+        ),
+    )
+
+
+def _check_file(
+    session: Session,
+    contract_id: str,
+    active: ActiveSpec | None,
+    path: Source,
+    actor: str,
+    now: datetime,
+    income_elsewhere: IncomeElsewhere | None,
+) -> Store:
+    require_contract(session, contract_id)
+    spec = (active or active_spec(session, contract_id)).spec
+    investment_of(contract_id, spec)
+    checks = open_checks(path, REQUIRED, OPTIONAL)
+    refused = income_elsewhere is not None and income_elsewhere(session)
+    return _check(session, contract_id, spec, checks, actor, now, refused)
 
 
 def record_cash(
@@ -127,24 +181,23 @@ def record_cash(
         }
     )
     checks = RowChecks(source, frame)
-    return _store_checked(session, contract_id, active.spec, checks, actor=actor, now=now)
+    # one cash write per contract at a time, across processes (as cash_import's)
+    hold_until_commit(session, f"cash:{contract_id}")
+    return _check(session, contract_id, active.spec, checks, actor, now)(session)
 
 
-def _store_checked(
+def _check(
     session: Session,
     contract_id: str,
     spec: ContractSpec,
     checks: RowChecks,
-    *,
     actor: str,
     now: datetime,
     income_from_remittances: bool = False,
-) -> ImportSummary:
-    # one cash write per contract at a time, across processes (a distribution holds the same
-    # key): the second reads what the first stored, never a stale view of the references
-    hold_until_commit(session, f"cash:{contract_id}")
+) -> Store:
+    """Check the rows against the spec and the references stored; how to store the new ones."""
     if checks.frame.empty:
-        return ImportSummary(new=0, unchanged=0)
+        return lambda _writer: ImportSummary(new=0, unchanged=0)
     records = check_rows(checks, spec, income_from_remittances)
     canonical = pd.Series(canonical_json(records), index=checks.frame.index, dtype="str")
     exists = checks.against_stored("reference", canonical, _stored(session, contract_id), "stored")
@@ -165,17 +218,12 @@ def _store_checked(
         )
         if not old
     ]
-    return store_new(
-        session,
-        CashTransaction,
-        rows,
-        len(records) - len(rows),
-        action="cash.import",
-        contract_id=contract_id,
-        file=checks.file,
-        actor=actor,
-        now=now,
-    )
+    unchanged = len(records) - len(rows)
+
+    return Insert(
+        CashTransaction, columns_of(rows), len(rows), unchanged,
+        "cash.import", contract_id, checks.file, actor, now,
+    )  # fmt: skip
 
 
 def check_rows(
@@ -189,6 +237,8 @@ def check_rows(
     payers = [p.party for p in spec.payers]
     providers = [p.id for p in spec.parties_with(Role.PROVIDER)]
     checks.require(REQUIRED)
+    said = reference_problems(f["reference"], REFERENCE_MAX)
+    checks.flag(said != "", "reference", said)
     checks.unique("reference")
     days = checks.date("date")
     kinds = [k.value for k in CashKind]

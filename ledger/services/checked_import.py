@@ -11,8 +11,10 @@ serialised import would have given, all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, SQLModel
@@ -20,10 +22,40 @@ from sqlmodel import Session, SQLModel
 from ledger.services.contracts import active_version
 from ledger.storage.db import hold_until_commit, reading, unit_of_work
 from ledger.storage.tables import table_of
-from ledger.storage.uploads import ImportSummary
+from ledger.storage.uploads import ImportSummary, store_columns
 
 Store = Callable[[Session], ImportSummary]
 """Inserts an import's checked rows in the writer's session."""
+
+
+@dataclass(frozen=True)
+class Insert:
+    """A Store: an import's `count` new rows of `model`, column by column, and its audit entry
+    (`action` on `contract_id`, from `file`, by `actor` at `now`)."""
+
+    model: type[SQLModel]
+    columns: Mapping[str, Any]
+    count: int
+    unchanged: int
+    action: str
+    contract_id: str
+    file: str
+    actor: str
+    now: datetime
+
+    def __call__(self, writer: Session) -> ImportSummary:
+        return store_columns(
+            writer,
+            self.model,
+            self.columns,
+            self.count,
+            self.unchanged,
+            action=self.action,
+            contract_id=self.contract_id,
+            file=self.file,
+            actor=self.actor,
+            now=self.now,
+        )
 
 
 @dataclass(frozen=True)

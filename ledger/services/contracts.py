@@ -271,18 +271,45 @@ def spec_document(text: str, source: str, spec: ContractSpec) -> dict[str, Any]:
 
 def spec_from_document(document: Mapping[str, Any]) -> ContractSpec:
     """Rebuild the typed spec of a stored version from the author's text."""
-    return parse_spec_text(document["text"], document["source"])
+    return parse_spec_text(document["text"], document["source"], stored=True)
+
+
+@dataclass(frozen=True)
+class CheckedText:
+    """A spec's text and the spec it holds, checked before any transaction opens (checking is
+    the costly part of a load: the write lock is held for the insert only)."""
+
+    source: str
+    text: str
+    spec: ContractSpec
+
+
+def checked_text(text: str, source: str) -> CheckedText:
+    """Spec text (JSON when `source` ends in .json, else YAML) checked: SpecError carrying
+    every finding when it has errors."""
+    return CheckedText(source, text, parse_spec_text(text, source))
+
+
+def checked_file(path: Path) -> CheckedText:
+    """A spec file read and checked (see checked_text); an unreadable file is a finding."""
+    checked = read_spec_file(path)
+    if checked.spec is None:
+        raise SpecError(checked.source, list(checked.findings))
+    return CheckedText(str(path), path.read_text(encoding="utf-8"), checked.spec)
+
+
+def register_checked(
+    session: Session, checked: CheckedText, *, actor: str, now: datetime, active: bool = True
+) -> Registered:
+    """Register a spec checked beforehand as its contract's next version."""
+    document = spec_document(checked.text, checked.source, checked.spec)
+    registered = register_spec(session, checked.spec, document, actor=actor, now=now, active=active)
+    remember(checked.spec)
+    return registered
 
 
 def load_spec_file(
     session: Session, path: Path, *, actor: str, now: datetime, active: bool = True
 ) -> Registered:
     """Check a spec file and register it (SpecError carrying every finding when it has errors)."""
-    checked = read_spec_file(path)
-    if checked.spec is None:
-        raise SpecError(checked.source, list(checked.findings))
-    text = path.read_text(encoding="utf-8")
-    document = spec_document(text, str(path), checked.spec)
-    registered = register_spec(session, checked.spec, document, actor=actor, now=now, active=active)
-    remember(checked.spec)
-    return registered
+    return register_checked(session, checked_file(path), actor=actor, now=now, active=active)

@@ -28,7 +28,13 @@ from contract_specs.model import (
 from ledger.domain.entitlement.people import people_of, rule_holds
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
-from ledger.services.checked_import import CheckedImport, Store, contract_import, in_one_session
+from ledger.services.checked_import import (
+    CheckedImport,
+    Insert,
+    Store,
+    contract_import,
+    in_one_session,
+)
 from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.services.ids import qualify_local
 from ledger.storage.tables import Participant, table_of
@@ -37,11 +43,11 @@ from ledger.storage.uploads import (
     ImportSummary,
     RowChecks,
     canonical_json,
+    columns_of,
     flag_whole_numbers,
     is_decimal,
     open_checks,
     parse_booleans,
-    store_new,
 )
 
 COLUMNS = ("participant_id", "cohort", "provider", "start_date")
@@ -125,20 +131,10 @@ def _check(
     ]
     unchanged = len(typed) - len(rows)
 
-    def store(writer: Session) -> ImportSummary:
-        return store_new(
-            writer,
-            Participant,
-            rows,
-            unchanged,
-            action="participants.import",
-            contract_id=contract_id,
-            file=checks.file,
-            actor=actor,
-            now=now,
-        )
-
-    return store
+    return Insert(
+        Participant, columns_of(rows), len(rows), unchanged,
+        "participants.import", contract_id, checks.file, actor, now,
+    )  # fmt: skip
 
 
 def check_rows(checks: RowChecks, spec: ContractSpec, provider: str | None = None) -> pd.DataFrame:

@@ -25,7 +25,13 @@ from ledger.domain.entitlement.coding import positions
 from ledger.domain.entitlement.types import EVIDENCE_COLUMNS
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
-from ledger.services.checked_import import CheckedImport, Store, contract_import, in_one_session
+from ledger.services.checked_import import (
+    CheckedImport,
+    Insert,
+    Store,
+    contract_import,
+    in_one_session,
+)
 from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.services.facts import fetch_columns, utc
 from ledger.services.ids import PROVIDER_COLUMN, flag_bad_ids, qualify_local, resolve_column
@@ -37,7 +43,6 @@ from ledger.storage.uploads import (
     RowChecks,
     canonical_json,
     open_checks,
-    store_columns,
 )
 
 # the file has the engine's evidence columns but those the ledger records (status, submission
@@ -115,30 +120,19 @@ def _check(
     if checks.errors:
         raise RejectedUpload(checks.errors)
     new = typed[~exists.to_numpy(bool)]
-    columns = {name: new[name] for name in ("evidence_id", *FIELDS)}
+    columns: dict[str, Any] = {name: new[name] for name in ("evidence_id", *FIELDS)}
     unchanged = len(typed) - len(new)
 
-    def store(writer: Session) -> ImportSummary:
-        return store_columns(
-            writer,
-            Evidence,
-            {
-                **columns,
-                "contract_id": contract_id,
-                "submitted_at": now,
-                "submitted_by": actor,
-                "source": checks.file + ":" + new[ROW].astype("str"),
-            },
-            len(new),
-            unchanged,
-            action="evidence.import",
-            contract_id=contract_id,
-            file=checks.file,
-            actor=actor,
-            now=now,
-        )
-
-    return store
+    columns.update(
+        contract_id=contract_id,
+        submitted_at=now,
+        submitted_by=actor,
+        source=checks.file + ":" + new[ROW].astype("str"),
+    )
+    return Insert(
+        Evidence, columns, len(new), unchanged, "evidence.import", contract_id, checks.file,
+        actor, now,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

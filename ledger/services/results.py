@@ -19,19 +19,25 @@ from contract_specs.model import ContractSpec
 from ledger.domain.entitlement.types import RESULT_COLUMNS
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
-from ledger.services.contracts import ActiveSpec, require_contract
+from ledger.services.checked_import import (
+    CheckedImport,
+    Insert,
+    Store,
+    contract_import,
+    in_one_session,
+)
+from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.services.ids import check_local
-from ledger.storage.db import hold_until_commit
 from ledger.storage.tables import CohortResult, table_of
 from ledger.storage.uploads import (
     ROW,
     ImportSummary,
     RowChecks,
     canonical_json,
+    columns_of,
     flag_whole_numbers,
     is_decimal,
     open_checks,
-    store_new,
 )
 
 POOL = "pool"
@@ -59,14 +65,46 @@ def import_results(
     now: datetime,
 ) -> ImportSummary:
     """Store every result in `path`, or none (RejectedUpload)."""
+    job = results_import(contract_id, path, actor=actor, now=now, active=active)
+    return in_one_session(session, job)
+
+
+def results_import(
+    contract_id: str,
+    path: Source,
+    *,
+    actor: str,
+    now: datetime,
+    active: ActiveSpec | None = None,
+) -> CheckedImport:
+    """The results import of `path` (see import_results), to check before the write lock and
+    store under it (services.checked_import); `active`: the spec to check against (by default
+    the one in force when it is checked). One import of a contract's results is stored at a
+    time, across processes: the second sees what the first stored (unchanged rows, the
+    results a correction may supersede), never a stale view."""
+    return contract_import(
+        f"results:{contract_id}",
+        contract_id,
+        (CohortResult,),
+        lambda session: _check(session, contract_id, active, path, actor, now),
+    )
+
+
+def _check(
+    session: Session,
+    contract_id: str,
+    active: ActiveSpec | None,
+    path: Source,
+    actor: str,
+    now: datetime,
+) -> Store:
+    """Check the file against the spec (`active`, or the one in force) and what is stored."""
     require_contract(session, contract_id)
-    # one import of this kind per contract at a time, across processes: the second reads what
-    # the first stored (unchanged rows), never a stale view that collides on a unique key
-    hold_until_commit(session, f"results:{contract_id}")
+    spec = (active or active_spec(session, contract_id)).spec
     checks = open_checks(path, COLUMNS, OPTIONAL)
     frame = checks.frame
     stored = _stored(session, contract_id)
-    records = check_rows(checks, active.spec, stored)
+    records = check_rows(checks, spec, stored)
     canonical = pd.Series(canonical_json(records), index=frame.index, dtype="str")
     exists = checks.against_stored(
         "result_id", canonical, {k: v[0] for k, v in stored.items()}, "submitted"
@@ -86,17 +124,12 @@ def import_results(
         for record, row, old in zip(records, frame[ROW], exists, strict=True)
         if not old
     ]
-    return store_new(
-        session,
-        CohortResult,
-        rows,
-        len(frame) - len(rows),
-        action="results.import",
-        contract_id=contract_id,
-        file=checks.file,
-        actor=actor,
-        now=now,
-    )
+    unchanged = len(frame) - len(rows)
+
+    return Insert(
+        CohortResult, columns_of(rows), len(rows), unchanged,
+        "results.import", contract_id, checks.file, actor, now,
+    )  # fmt: skip
 
 
 def check_rows(

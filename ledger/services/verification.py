@@ -26,12 +26,18 @@ from sqlmodel import Session
 from ledger.domain.entitlement.status import DECISIONS, PENDING, STATUSES, code, codes
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
+from ledger.services.checked_import import (
+    CheckedImport,
+    Insert,
+    Store,
+    contract_import,
+    in_one_session,
+)
 from ledger.services.contracts import active_spec, require_contract
 from ledger.services.ids import PROVIDER_COLUMN, resolve_column, wanted_keys
 from ledger.services.verification_status import LOOKUP_AT_MOST, stored_evidence
-from ledger.storage.db import hold_until_commit
-from ledger.storage.tables import VerificationDecision
-from ledger.storage.uploads import ROW, ImportSummary, open_checks, store_columns
+from ledger.storage.tables import Evidence, VerificationDecision
+from ledger.storage.uploads import ROW, ImportSummary, open_checks
 
 COLUMNS = ("evidence_id", "decision", "reason")
 # decision -> the statuses it may follow (see the module docstring)
@@ -53,12 +59,27 @@ def import_decisions(
     session: Session, contract_id: str, path: Source, *, actor: str, now: datetime
 ) -> ImportSummary:
     """Record every decision in `path`, or none (RejectedUpload)."""
+    return in_one_session(session, decisions_import(contract_id, path, actor=actor, now=now))
+
+
+def decisions_import(contract_id: str, path: Source, *, actor: str, now: datetime) -> CheckedImport:
+    """The decisions import of `path` (see import_decisions), to check before the write lock
+    and store under it (services.checked_import). One import of a contract's decisions is
+    stored at a time, across processes: the second sees what the first stored (unchanged
+    rows, the statuses they set), never a stale view that collides on a unique key."""
+    return contract_import(
+        f"decisions:{contract_id}",
+        contract_id,
+        (Evidence, VerificationDecision),
+        lambda session: _check(session, contract_id, path, actor, now),
+    )
+
+
+def _check(session: Session, contract_id: str, path: Source, actor: str, now: datetime) -> Store:
+    """Check the file against the evidence stored and its statuses under the spec in force."""
     require_contract(session, contract_id)
     # the spec in force says which metrics are automatic: their evidence counts undecided
     spec = active_spec(session, contract_id).spec
-    # one import of this kind per contract at a time, across processes: the second reads what
-    # the first stored (unchanged rows), never a stale view that collides on a unique key
-    hold_until_commit(session, f"decisions:{contract_id}")
     checks = open_checks(path, COLUMNS, (PROVIDER_COLUMN,))
     f = checks.frame
     checks.require(("evidence_id", "decision"))
@@ -116,15 +137,8 @@ def import_decisions(
         "decided_at": now,
         "source": checks.file + ":" + rows.astype(str),
     }
-    return store_columns(
-        session,
-        VerificationDecision,
-        columns,
-        len(rows),
-        int(unchanged.sum()),
-        action="evidence.verify",
-        contract_id=contract_id,
-        file=checks.file,
-        actor=actor,
-        now=now,
-    )
+
+    return Insert(
+        VerificationDecision, columns, len(rows), int(unchanged.sum()), "evidence.verify",
+        contract_id, checks.file, actor, now,
+    )  # fmt: skip

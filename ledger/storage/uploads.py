@@ -161,10 +161,14 @@ class RowChecks:
         # whole file (in file order) are among those kept
         self.errors = RowErrors()
         self.bad = pd.Series(False, index=frame.index)
+        # per column, the rows whose cell reading refused (a control character, a formula)
+        self.unread: dict[str, pd.Series] = {}
 
     def flag(self, mask: pd.Series, column: str, message: str | pd.Series) -> None:
         """Record `message` (one text, or one per row) for every row where `mask` holds."""
         mask = mask.reindex(self.frame.index, fill_value=False).fillna(False).astype(bool)
+        if column in self.unread:  # a cell reading refused is told once, with reading's reason
+            mask &= ~self.unread[column]
         if not mask.any():
             return
         rows = self.frame.loc[mask, ROW]
@@ -176,6 +180,15 @@ class RowChecks:
         )
         self.errors.more += len(rows) - len(kept)
         self.bad |= mask
+
+    def found(self, errors: Sequence[RowError], more: int = 0) -> None:
+        """Record problems found before the checks (in reading the file), and `more` counted."""
+        self.errors.extend(errors)
+        self.errors.more += more
+        for column in {error.column for error in errors}:
+            rows = [error.row for error in errors if error.column == column]
+            self.unread[column] = self.frame[ROW].isin(rows)
+            self.bad |= self.unread[column]
 
     def require(self, columns: Sequence[str]) -> None:
         """Each of `columns` must hold a value on every row."""
@@ -322,16 +335,22 @@ class ImportSummary:
 
 def open_checks(source: Source, required: Sequence[str], optional: Sequence[str] = ()) -> RowChecks:
     """The rows of `source` (a path, read here; or an Upload already read) for checking; a file
-    that cannot be read as expected is refused at once."""
+    that cannot be read as expected is refused at once. The problems reading found in rows
+    (a control character, a cell too long) are the checks' first: every other check still runs,
+    so the whole file's problems are told in one pass."""
     upload = source if isinstance(source, Upload) else read_file(source)
     upload = check_header(upload, required, optional)
     refuse_unread(upload)
-    return RowChecks(upload.name, upload.frame)
+    checks = RowChecks(upload.name, upload.frame)
+    checks.found(upload.errors, upload.more)
+    return checks
 
 
 def refuse_unread(upload: Upload) -> None:
-    """Refuse a file whose problems were found in reading it (RejectedUpload)."""
-    if upload.errors:
+    """Refuse a file whose rows cannot be checked (RejectedUpload): a problem of the whole file
+    or of its header (row 1) found in reading it. Problems of single rows are left for the
+    checks to tell with the rest (open_checks)."""
+    if any(error.of_the_file for error in upload.errors):
         raise RejectedUpload(upload.errors, more=upload.more)
 
 
@@ -348,12 +367,10 @@ def store_new(
     now: datetime,
 ) -> ImportSummary:
     """Bulk-insert the new rows of an import (driver executemany, no ORM objects) and audit it."""
-    names = list(rows[0]) if rows else []
-    columns = {name: [row[name] for row in rows] for name in names}
     return store_columns(
         session,
         model,
-        columns,
+        columns_of(rows),
         len(rows),
         unchanged,
         action=action,
@@ -362,6 +379,12 @@ def store_new(
         actor=actor,
         now=now,
     )
+
+
+def columns_of(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Rows (dicts with the same keys) as columns, for store_columns."""
+    names = list(rows[0]) if rows else []
+    return {name: [row[name] for row in rows] for name in names}
 
 
 def store_columns(

@@ -4,6 +4,7 @@ request can cause is bounded (rows, bytes, errors listed, spec size, integers)."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,9 @@ from tests.api.conftest import OWN, PEOPLE
 from tests.broken_files import BROKEN, Broken, stored
 
 BIG = 2**63
+JOBS_SPEC = (Path(__file__).parents[1] / "fixtures" / "specs" / "job_outcomes.yaml").read_text(
+    encoding="utf-8"
+)
 
 
 def _error(answer: Response, status: int) -> dict[str, Any]:
@@ -240,3 +244,39 @@ def test_a_spec_over_the_size_limit_is_413(
     text = "spec_language: 1\n" + "# padding\n" * 200_000
     answer = client.post("/api/specs/validate", headers=as_role[Role.PROVIDER], content=text)
     assert _error(answer, 413)["code"] == "too_large"
+
+
+def test_a_spec_string_with_a_control_character_is_refused_at_its_json_path(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
+) -> None:
+    text = JOBS_SPEC.replace("name: Test jobs contract", 'name: "Test\\ajobs"')
+    checked = client.post("/api/specs/validate", headers=as_role[Role.PROVIDER], content=text)
+    assert checked.status_code == 200, checked.text
+    said = "the text contains a control character (U+0007): remove it"
+    assert {"path": "$.contract.name", "message": said, "line": 8} in checked.json()["errors"]
+    loaded = client.post(
+        "/api/contracts/test-jobs/versions", headers=as_role[Role.INTERMEDIARY], content=text
+    )
+    error = _error(loaded, 422)
+    assert error["code"] == "invalid_spec"
+    assert ("$.contract.name", said) in [(d["path"], d["message"]) for d in error["details"]]
+
+
+def test_a_remittance_reference_in_json_rows_is_refused_at_its_path(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
+) -> None:
+    before = stored(engine)
+    answer = client.post(
+        f"/api/contracts/{OWN}/remittances",
+        headers=as_role[Role.INTERMEDIARY],
+        json={
+            "rows": [
+                {"payer": "dwp", "amount": "10.00", "date": "2015-07-20", "reference": "ok"},
+                {"payer": "dwp", "amount": "1.00", "date": "2015-07-20", "reference": "=1+1"},
+            ]
+        },
+    )
+    error = _error(answer, 422)
+    assert [d["path"] for d in error["details"]] == ["$.rows[1].reference"]
+    assert error["details"][0]["message"].startswith("contains '=', which a reference may not")
+    assert stored(engine) == before

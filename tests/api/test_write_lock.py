@@ -4,6 +4,7 @@ the ledger is busy), and `/health` takes no write lock at all."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Connection, Engine, func, select, text
 
+import contract_specs.loader as loader
 from api.app import create_app
 from api.cli import main
 from contract_specs.model import Role
@@ -27,6 +29,7 @@ from ledger.storage.settings import get_settings
 from ledger.storage.tables import Participant, table_of
 from tests.api.conftest import OWN, PEOPLE, RIVAL
 
+PETERBOROUGH = Path(__file__).parents[2] / "contract_specs" / "examples" / "peterborough.yaml"
 HEADER = "participant_id,cohort,provider,start_date,date_of_birth\n"
 WHEN = datetime(2015, 12, 1, tzinfo=UTC)
 
@@ -174,3 +177,131 @@ def test_a_providers_file_is_read_once(
     )
     assert answer.status_code == 201, answer.text
     assert len(calls) == 1
+
+
+# (route under the contract, role, module whose open_checks the check calls, file content)
+CHECKED_BEFORE_THE_LOCK = [
+    (
+        "verifications/upload",
+        Role.INTERMEDIARY,
+        "ledger.services.verification",
+        b"evidence_id,decision,reason\nacme/E1,verified,\n",
+    ),
+    (
+        "results/upload",
+        Role.EVALUATOR,
+        "ledger.services.results",
+        b"result_id,metric,cohort,observed,comparison,units,evaluated_on\n"
+        b"R1,job_entry,c1,1.5,1.0,10,2015-06-01\n",
+    ),
+    (
+        "remittances/upload",
+        Role.INTERMEDIARY,
+        "reconciliation.remittances",
+        b"payer,amount,date,reference\ndwp,2800.00,2015-07-20,DWP-TEST-2015-Q2-DWP-1\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "role", "module", "content"),
+    CHECKED_BEFORE_THE_LOCK,
+    ids=[route.split("/")[0] for route, *_ in CHECKED_BEFORE_THE_LOCK],
+)
+def test_an_upload_being_checked_against_the_ledger_holds_no_write_lock(
+    impatient: Engine,
+    world: dict[Role, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    route: str,
+    role: Role,
+    module: str,
+    content: bytes,
+) -> None:
+    """While a file is checked against what is stored (decisions against the evidence's
+    statuses, results, remittances), another contract's import lands: the check holds no write
+    lock (the other write would time out after 100 ms if it did)."""
+    checking, other_done = threading.Event(), threading.Event()
+    service = importlib.import_module(module)
+    real = service.open_checks
+
+    def slow_checks(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            checking.set()
+            assert other_done.wait(timeout=60), "the other write never finished"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "open_checks", slow_checks)
+    headers = {"Authorization": f"Bearer {world[role]}"}
+    answers: list[Any] = []
+
+    def upload() -> None:
+        with TestClient(create_app(engine=impatient)) as client:
+            answers.append(
+                client.post(
+                    f"/api/contracts/{OWN}/{route}",
+                    headers=headers,
+                    files={"file": ("upload.csv", content)},
+                )
+            )
+
+    uploader = threading.Thread(target=upload, name="uploader")
+    uploader.start()
+    try:
+        assert checking.wait(timeout=60), "the upload was never checked"
+        rival = tmp_path / "rival.csv"
+        rival.write_text(HEADER + "R1,c1,beta,2015-02-01,1995-06-01\n", encoding="utf-8")
+        with unit_of_work(impatient) as session:
+            active = active_spec(session, RIVAL)
+            done = import_participants(session, RIVAL, active, rival, actor="test", now=WHEN)
+        assert done.new == 1
+    finally:
+        other_done.set()
+        uploader.join(timeout=120)
+    # answered as it would be without the other write: stored, or refused for its own rows
+    assert answers and answers[0].status_code in (200, 201, 422), answers and answers[0].text
+
+
+def test_a_spec_being_checked_holds_no_write_lock(
+    impatient: Engine, world: dict[Role, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Checking a spec is the costly part of loading it: done before the write transaction
+    opens, so another contract's import lands meanwhile (it would time out if it waited)."""
+    checking, other_done = threading.Event(), threading.Event()
+    real = loader._check_text
+
+    def slow_check(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            checking.set()
+            assert other_done.wait(timeout=60), "the other write never finished"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "_check_text", slow_check)
+    headers = {"Authorization": f"Bearer {world[Role.INTERMEDIARY]}"}
+    answers: list[Any] = []
+
+    def load() -> None:
+        with TestClient(create_app(engine=impatient)) as client:
+            answers.append(
+                client.post(
+                    "/api/contracts/peterborough/versions",
+                    headers={**headers, "Content-Type": "application/yaml"},
+                    content=PETERBOROUGH.read_bytes(),
+                )
+            )
+
+    loader_thread = threading.Thread(target=load, name="loader")
+    loader_thread.start()
+    try:
+        assert checking.wait(timeout=60), "the spec was never checked"
+        rival = tmp_path / "rival.csv"
+        rival.write_text(HEADER + "R1,c1,beta,2015-02-01,1995-06-01\n", encoding="utf-8")
+        with unit_of_work(impatient) as session:
+            active = active_spec(session, RIVAL)
+            done = import_participants(session, RIVAL, active, rival, actor="test", now=WHEN)
+        assert done.new == 1
+    finally:
+        other_done.set()
+        loader_thread.join(timeout=120)
+    # loaded, or refused for whose contract it is: never a lock timeout
+    assert answers and answers[0].status_code in (201, 403, 404), answers and answers[0].text

@@ -34,7 +34,13 @@ from reporting.payment_lines import LINE_COLUMNS as REPORT_LINE_COLUMNS
 from reporting.progress import PROGRESS_COLUMNS
 from reporting.report import Column, Kind
 from tests.integration import test_investor_report as investors
-from tests.integration.hostile_world import FORMULA_NAME, as_local, build_hostile_ledger, shown
+from tests.integration.hostile_world import (
+    FORMULA_NAME,
+    as_local,
+    build_hostile_ledger,
+    load_as_stored_long_ago,
+    shown,
+)
 from tests.integration.test_reports_world import CONTRACT
 from tests.read_back import FORMULA_STARTS, from_csv, shown_in_xlsx
 
@@ -159,7 +165,12 @@ def test_the_investor_report_shows_a_formula_name_as_text(
     )
     hostile = hostile.replace("vehicle: Social Impact Partnership LP", 'vehicle: "SIP\\x07LP"')
     spec.write_text(hostile, encoding="utf-8")
-    run("contract", "load", str(spec))
+    # a new spec with a control character in a name is refused at its JSON path ...
+    refused = CliRunner().invoke(main, ["contract", "load", str(spec)])
+    assert refused.exit_code == 1
+    assert "$.investment.vehicle: the text contains a control character (U+0007)" in refused.stderr
+    # ... and one stored before that rule still makes its report
+    load_as_stored_long_ago(engine, hostile, str(spec), datetime(2015, 1, 1, tzinfo=UTC))
     cash = tmp_path / "cash.csv"
     cash.write_text(investors.cash_rows("5580000.00"), encoding="utf-8")
     run("cash", "import", investors.CONTRACT, str(cash))

@@ -4,12 +4,15 @@ loader, `outcomes spec validate`, `outcomes contract load`)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from api.cli import main
+from api.cli.spec_cmds import finding_line
+from contract_specs.checks_text import MAX_TEXT
 from contract_specs.loader import MAX_SPEC_BYTES, check_spec_text, read_spec_file
 
 SPECS = Path(__file__).parents[1] / "fixtures" / "specs"
@@ -79,3 +82,66 @@ def test_the_cli_refuses_aliases_without_a_traceback(
     assert result.exit_code == 1
     assert f"{path}:2: $: line 2: {REFUSED}" in result.output
     get_settings.cache_clear()
+
+
+# --- every string of a spec is plain text of bounded size (contract_specs.checks_text) -------
+
+
+def test_a_control_character_in_a_name_is_refused_at_its_json_path() -> None:
+    text = VALID.replace("contract:\n", 'contract:\n  name: "Jobs\\aFund"\n', 1)
+    text = _without_second_name(text)
+    checked = check_spec_text(text, "bell.yaml")
+    assert checked.spec is None
+    assert ("$.contract.name", "the text contains a control character (U+0007): remove it") in [
+        (f.path, f.message) for f in checked.errors
+    ]
+
+
+def test_a_control_character_in_a_key_is_refused_and_shown_escaped() -> None:
+    data = json.loads(_as_json(VALID))
+    data["contract"]["na\x1bme"] = "x"
+    checked = check_spec_text(json.dumps(data), "escape.json")
+    found = [(f.path, f.message) for f in checked.errors if "control" in f.message]
+    assert found == [
+        # the path quotes the key, its backslash escaped as a JSON path escapes one
+        ("$.contract['na\\\\u001bme']", "the key contains a control character (U+001B): remove it")
+    ]
+    # the CLI draws any control character of a finding (the schema's names the key as sent)
+    assert all(ch.isprintable() for f in checked.errors for ch in finding_line("escape.json", f))
+
+
+def test_a_string_over_the_limit_is_refused_and_line_breaks_are_text() -> None:
+    data = json.loads(_as_json(VALID))
+    data["contract"]["name"] = "A name\twith a tab\nand a second line"
+    assert check_spec_text(json.dumps(data), "fine.json").spec is not None
+    data["contract"]["name"] = "x" * (MAX_TEXT + 1)
+    checked = check_spec_text(json.dumps(data), "long.json")
+    assert [(f.path, f.message) for f in checked.errors] == [
+        (
+            "$.contract.name",
+            f"the text is {MAX_TEXT + 1} characters: at most {MAX_TEXT}; shorten it",
+        )
+    ]
+
+
+def test_a_version_stored_before_the_text_rules_still_reads() -> None:
+    text = _without_second_name(VALID.replace("contract:\n", 'contract:\n  name: "a\\ab"\n', 1))
+    assert check_spec_text(text, "old.yaml").spec is None
+    assert check_spec_text(text, "old.yaml", stored=True).spec is not None
+
+
+def _as_json(text: str) -> str:
+    spec = check_spec_text(text, "valid.yaml")
+    assert spec.spec is not None
+    from contract_specs.yaml_lines import read_yaml
+
+    return json.dumps(read_yaml(text).data, default=str)
+
+
+def _without_second_name(text: str) -> str:
+    """The text with the contract's own `name:` line removed (the one added comes first)."""
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("contract:"))
+    names = [i for i in range(start + 1, len(lines)) if lines[i].startswith("  name:")]
+    del lines[names[1]]
+    return "".join(lines)

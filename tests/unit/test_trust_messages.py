@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledger.domain.errors import RejectedUpload, RowError
+from ledger.domain.errors import MISSING_COLUMN, RejectedUpload, RowError
 from ledger.storage.uploads import MAX_DIGITS, flag_whole_numbers, open_checks
 
 
@@ -33,3 +33,25 @@ def test_a_whole_file_problem_is_not_told_to_fix_rows() -> None:
 def test_a_file_with_bad_rows_is_told_to_fix_them() -> None:
     refused = RejectedUpload([RowError("p.csv", 3, "cohort", "is not a cohort")])
     assert str(refused).endswith("Fix every row listed and import the whole file again.")
+
+
+def test_a_wrong_header_is_told_as_a_problem_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bank.csv"
+    path.write_text("payer,amount,date,reference,colour\ndwp,1.00,2015-07-20,A,red\n")
+    try:
+        open_checks(path, ("payer", "amount", "date", "reference"))
+    except RejectedUpload as refused:
+        assert [(e.row, e.column) for e in refused.errors] == [(1, "colour")]
+        assert str(refused).endswith("Correct the file as each problem says, then import it again.")
+    else:
+        raise AssertionError("a header with an unexpected column was accepted")
+
+
+def test_missing_columns_are_named_and_the_header_is_where_to_add_them() -> None:
+    refused = RejectedUpload(
+        [RowError("p.csv", 1, c, MISSING_COLUMN) for c in ("cohort", "start_date")]
+    )
+    assert str(refused) == (
+        "2 problem(s); nothing was stored. The header (row 1) has no column cohort, start_date: "
+        "add them and import the whole file again."
+    )
