@@ -78,8 +78,7 @@ def test_the_not_payable_rows_are_the_ones_the_run_kept(engine: Engine, tmp_path
             for r in session.connection().execute(select(kept.c.evidence_id, kept.c.reason))
         }
     shown = {
-        (r["evidence_id"], r["reason"])
-        for r in as_json(report(engine))["tables"]["not_payable"]
+        (r["evidence_id"], r["reason"]) for r in as_json(report(engine))["tables"]["not_payable"]
     }
     assert shown, "some Q2 evidence earns nothing"
     assert shown <= stored
