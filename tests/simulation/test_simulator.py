@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ledger.storage.db import make_engine, normalise_url, upgrade
-from tests.conftest import POSTGRES_ENV, small_spec
+from tests.conftest import POSTGRES_ENV
 from tests.simulation.machine import LedgerMachine
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -102,10 +102,11 @@ def test_random_histories_keep_every_invariant(backend: str) -> None:
             if os.environ.get("CI", "").lower() == "true":
                 pytest.fail(f"CI=true but {POSTGRES_ENV} is not set")
             pytest.skip(f"{POSTGRES_ENV} not set")
-        LedgerMachine.database = staticmethod(_postgres(server))  # type: ignore[assignment]
+        LedgerMachine.database = staticmethod(_postgres(server))
     else:
-        LedgerMachine.database = staticmethod(_sqlite)  # type: ignore[assignment]
-    LedgerMachine.spec = small_spec()
+        LedgerMachine.database = staticmethod(_sqlite)
+    # a few steps killed mid-write per engine and run of the suite (each starts a process)
+    LedgerMachine.kills_left = int(os.environ.get("SIM_KILLS", "3"))
     if HISTORIES.exists():
         run_state_machine_as_test(LedgerMachine, settings=_settings(replay=True))
     # `make simulate HOURS=n`: fresh random histories until the time is up
