@@ -102,3 +102,24 @@ def test_evidence_for_a_stranger_before_anyone_is_enrolled_is_refused(
     )  # fmt: skip
     check(state)
     assert state.world.query("select count(*) from evidence")[0][0] == 0
+
+
+def test_a_later_result_replaces_the_one_before_even_if_evaluated_earlier(
+    state: LedgerMachine,
+) -> None:
+    """Found by the simulator (its own mistake, not the ledger's): a later submission for the
+    same cohort metric replaces the earlier one, whatever its evaluation date (facts.py and
+    docs/semantics.md section 4); the reference must be given only the current results."""
+    state.begin(contract=SMALL, starts=[1])
+    state.report_result(
+        back=17, cohort=0, comparison="1.0", fresh=True, metric=0, observed="12.5", units=53
+    )
+    state.quarter_end(close=True, days=10)
+    check(state)
+    state.report_result(
+        back=116, cohort=0, comparison="1.0", fresh=True, metric=0, observed="0.5", units=54
+    )
+    state.quarter_end(close=False, days=10)
+    check(state)
+    # 0.5 fewer per unit x 54 units = 27 units at 10.00
+    assert state.world.query("select sum(amount) from postings")[0][0] == 27000

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 
 from contract_specs.findings import SpecError
-from contract_specs.model import AttributeType, ContractSpec
+from contract_specs.model import AttributeType, ContractSpec, Results
 from ledger.domain.errors import LedgerError
 from ledger.services.contracts import (
     ActiveSpec,
@@ -327,24 +327,42 @@ def raw_facts(
                 }
             )
         results_table = table_of(CohortResult)
-        results = [
-            {
-                "result_id": row["result_id"],
-                "metric": row["metric"],
-                "cohort": row["cohort"],
-                "observed": row["observed"],
-                "comparison": row["comparison"],
-                "units": int(row["units"]),
-                "evaluated_on": _day(row["evaluated_on"]),
-                "supersedes": row["supersedes"],
-            }
+        stored = [
+            row
             for row in connection.execute(
-                select(results_table).where(results_table.c.contract_id == world.contract_id)
+                select(results_table)
+                .where(results_table.c.contract_id == world.contract_id)
+                .order_by(results_table.c.submitted_at, results_table.c.id)
             ).mappings()
             if _moment(row["submitted_at"]) <= cut
         ]
-    superseded = {r["supersedes"] for r in results if r["supersedes"]}
-    return participants, evidence, [r for r in results if r["result_id"] not in superseded]
+    return participants, evidence, _current_results(stored, spec)
+
+
+def _current_results(stored: Sequence[Any], spec: ContractSpec) -> list[dict[str, Any]]:
+    """The current results, in submission order (docs/semantics.md, section 4): a later
+    submission for the same metric and cohort replaces the earlier one; in a cumulative
+    series, one per evaluation date, and a correction replaces the result it names."""
+    series = {m.id for m in spec.cohort_metrics if m.results == Results.CUMULATIVE}
+    named = {row["supersedes"] for row in stored if row["metric"] in series and row["supersedes"]}
+    current: dict[tuple[str, ...], dict[str, Any]] = {}
+    for row in stored:
+        if row["metric"] in series and row["result_id"] in named:
+            continue
+        key = (row["metric"], row["cohort"])
+        if row["metric"] in series:
+            key += (str(row["evaluated_on"])[:10],)
+        current.pop(key, None)
+        current[key] = {
+            "result_id": row["result_id"],
+            "metric": row["metric"],
+            "cohort": row["cohort"],
+            "observed": row["observed"],
+            "comparison": row["comparison"],
+            "units": int(row["units"]),
+            "evaluated_on": _day(row["evaluated_on"]),
+        }
+    return list(current.values())
 
 
 def postings_by_key(world: World) -> dict[tuple[str, str, int, str], int]:
