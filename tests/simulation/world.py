@@ -349,7 +349,7 @@ def _current_results(stored: Sequence[Any], spec: ContractSpec) -> list[dict[str
     for row in stored:
         if row["metric"] in series and row["result_id"] in named:
             continue
-        key = (row["metric"], row["cohort"])
+        key: tuple[str, ...] = (row["metric"], row["cohort"])
         if row["metric"] in series:
             key += (str(row["evaluated_on"])[:10],)
         current.pop(key, None)
