@@ -123,3 +123,25 @@ def test_a_later_result_replaces_the_one_before_even_if_evaluated_earlier(
     check(state)
     # 0.5 fewer per unit x 54 units = 27 units at 10.00
     assert state.world.query("select sum(amount) from postings")[0][0] == 27000
+
+
+@pytest.mark.parametrize("delay", [0, 120])
+def test_a_step_killed_mid_write_leaves_a_ledger_a_re_run_completes(
+    state: LedgerMachine, delay: int
+) -> None:
+    """Faults, every run of the suite: a reconcile run and an evidence import each killed
+    (SIGKILL) at once or a little into their write; the invariants hold on what
+    the database holds, and each step run again converges (the step asserts it)."""
+    LedgerMachine.kills_left = 2
+    state.begin(contract=SMALL, starts=[0, 4])
+    state.submit(
+        again=False, fresh=True, kind="payslip", lag=3, metric=0, muddle=False, pick=0,
+        quantity=Decimal("0"), stranger=False, when="recent",
+    )  # fmt: skip
+    state.verify_everything_submitted()
+    state.killed_mid_write(delay=delay, operation="reconcile")
+    check(state)
+    state.killed_mid_write(delay=delay, operation="submit")
+    check(state)
+    assert LedgerMachine.kills_left == 0
+    assert state.world.query("select sum(amount) from postings")[0][0] == 350000
