@@ -242,7 +242,11 @@ def _participants(checks: RowChecks, enrolled: Enrolled, provider: str | None) -
         "participant_id",
         "is not enrolled in this contract: import the participant first",
     )
-    providers = enrolled.providers.take(pa.array(np.maximum(at, 0))) if len(at) else []
+    # with nobody enrolled yet there is no provider to take: every row's owner is nobody
+    if len(at) and len(enrolled.providers):
+        providers = enrolled.providers.take(pa.array(np.maximum(at, 0)))
+    else:
+        providers = [""] * len(at)
     owner = pd.Series(pd.array(providers, dtype="str"), index=f.index)
     return owner.where(at >= 0, "")
 

@@ -9,10 +9,12 @@ asked and saves what it finds into that folder (docs/testing.md).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
 import time
+import unittest
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +28,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ledger.storage.db import make_engine, normalise_url, upgrade
-from tests.conftest import POSTGRES_ENV, small_spec
+from tests.conftest import POSTGRES_ENV
 from tests.simulation.machine import LedgerMachine
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -105,9 +107,13 @@ def test_random_histories_keep_every_invariant(backend: str) -> None:
         LedgerMachine.database = staticmethod(_postgres(server))
     else:
         LedgerMachine.database = staticmethod(_sqlite)
-    LedgerMachine.spec = small_spec()
+    # a few steps killed mid-write per engine and run of the suite (each starts a process)
+    LedgerMachine.kills_left = int(os.environ.get("SIM_KILLS", "3"))
     if HISTORIES.exists():
-        run_state_machine_as_test(LedgerMachine, settings=_settings(replay=True))
+        # the histories are keyed by the machine's source: after a change to it none may match,
+        # and hypothesis, told to replay nothing, would skip the whole test (exploring too)
+        with contextlib.suppress(unittest.SkipTest):
+            run_state_machine_as_test(LedgerMachine, settings=_settings(replay=True))
     # `make simulate HOURS=n`: fresh random histories until the time is up
     deadline = time.monotonic() + float(os.environ.get("SIM_HOURS", "0")) * 3600
     while True:

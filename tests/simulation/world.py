@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,15 +21,24 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
-from contract_specs.model import ContractSpec
+from contract_specs.findings import SpecError
+from contract_specs.model import AttributeType, ContractSpec, Results
 from ledger.domain.errors import LedgerError
-from ledger.services.contracts import ActiveSpec
+from ledger.services.contracts import (
+    ActiveSpec,
+    Registered,
+    activate_version,
+    active_spec,
+    load_spec_file,
+)
 from ledger.services.enrolment import import_participants
 from ledger.services.evidence import import_evidence
+from ledger.services.results import import_results
 from ledger.services.verification import import_decisions
 from ledger.storage.audit import chain_head, verify_chain
 from ledger.storage.db import unit_of_work
 from ledger.storage.tables import (
+    CohortResult,
     Evidence,
     Participant,
     Posting,
@@ -38,9 +48,9 @@ from ledger.storage.tables import (
 )
 from reconciliation.errors import ReconciliationError
 from reconciliation.remittances import import_remittances
-from reconciliation.runs import reconcile
+from reconciliation.rewind import Rewind
+from reconciliation.runs import preview_rewind, reconcile
 
-PARTICIPANT_HEADER = ("participant_id", "cohort", "provider", "start_date", "date_of_birth")
 EVIDENCE_HEADER = (
     "evidence_id",
     "participant_id",
@@ -52,6 +62,16 @@ EVIDENCE_HEADER = (
 )
 DECISION_HEADER = ("evidence_id", "decision", "reason")
 REMITTANCE_HEADER = ("payer", "amount", "date", "reference")
+RESULT_HEADER = (
+    "result_id",
+    "metric",
+    "cohort",
+    "observed",
+    "comparison",
+    "units",
+    "evaluated_on",
+    "reference",
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,7 @@ class Outcome:
 
     stored: bool
     said: str = ""
+    done: Any = None
 
 
 @dataclass(frozen=True)
@@ -70,20 +91,25 @@ class Snapshot:
     head: str
 
 
-class World:
-    """One contract on one database, driven through the ledger's own service functions."""
+REFUSALS = (LedgerError, ReconciliationError, SpecError)
 
-    def __init__(self, engine: Engine, active: ActiveSpec, folder: Path) -> None:
-        self.engine, self.active, self.folder = engine, active, folder
+
+class World:
+    """One contract on one database, driven through the ledger's own service functions: each
+    import runs under the spec in force, read in its own unit of work, as the CLI does."""
+
+    def __init__(self, engine: Engine, folder: Path) -> None:
+        self.engine, self.folder = engine, folder
         self.files = 0
+        self.contract_id = ""
 
     @property
     def spec(self) -> ContractSpec:
-        return self.active.spec
+        return self.active().spec
 
-    @property
-    def contract_id(self) -> str:
-        return self.spec.contract.id
+    def active(self) -> ActiveSpec:
+        with unit_of_work(self.engine) as session:
+            return active_spec(session, self.contract_id)
 
     def _file(self, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:
         self.files += 1
@@ -97,44 +123,100 @@ class World:
 
     def _attempt(self, write: Callable[[], object]) -> Outcome:
         try:
-            write()
-        except (LedgerError, ReconciliationError) as refused:
+            done = write()
+        except REFUSALS as refused:
             return Outcome(False, str(refused))
-        return Outcome(True)
+        return Outcome(True, done=done)
 
-    def _import(
-        self, service: Callable[..., object], path: Path, now: datetime, *args: Any
-    ) -> Outcome:
+    def _import(self, service: Callable[..., object], path: Path, now: datetime) -> Outcome:
+        """An import under the spec in force (read in the import's own unit of work)."""
+
         def write() -> None:
             with unit_of_work(self.engine) as session:
-                service(session, self.contract_id, *args, path, actor="sim", now=now)
+                active = active_spec(session, self.contract_id)
+                service(session, self.contract_id, active, path, actor="sim", now=now)
 
         return self._attempt(write)
 
-    def enrol(self, rows: Sequence[Sequence[Any]], now: datetime) -> Outcome:
-        path = self._file(PARTICIPANT_HEADER, rows)
-        return self._import(import_participants, path, now, self.active)
+    def load_spec(self, text: str, now: datetime, active: bool = True) -> Outcome:
+        """`outcomes contract load FILE` (or `--draft`): the spec checked and registered."""
+        self.files += 1
+        path = self.folder / f"spec-{self.files}.yaml"
+        path.write_text(text, encoding="utf-8")
+
+        def write() -> Registered:
+            with unit_of_work(self.engine) as session:
+                return load_spec_file(session, path, actor="sim", now=now, active=active)
+
+        outcome = self._attempt(write)
+        if outcome.stored:
+            self.contract_id = outcome.done.contract_id
+        return outcome
+
+    def activate(self, version: int, now: datetime) -> Outcome:
+        def write() -> None:
+            with unit_of_work(self.engine) as session:
+                activate_version(session, self.contract_id, version, "sim", now)
+
+        return self._attempt(write)
+
+    def enrol(self, header: Sequence[str], rows: Sequence[Sequence[Any]], now: datetime) -> Outcome:
+        return self._import(import_participants, self._file(header, rows), now)
 
     def submit(self, rows: Sequence[Sequence[Any]], now: datetime) -> Outcome:
-        path = self._file(EVIDENCE_HEADER, rows)
-        return self._import(import_evidence, path, now, self.active)
+        return self._import(import_evidence, self._file(EVIDENCE_HEADER, rows), now)
+
+    def report(self, rows: Sequence[Sequence[Any]], now: datetime) -> Outcome:
+        return self._import(import_results, self._file(RESULT_HEADER, rows), now)
 
     def decide(self, rows: Sequence[Sequence[Any]], now: datetime) -> Outcome:
         path = self._file(DECISION_HEADER, rows)
-        return self._import(import_decisions, path, now)
+
+        def write() -> None:
+            with unit_of_work(self.engine) as session:
+                import_decisions(session, self.contract_id, path, actor="sim", now=now)
+
+        return self._attempt(write)
 
     def remit(self, rows: Sequence[Sequence[Any]], now: datetime) -> Outcome:
         path = self._file(REMITTANCE_HEADER, rows)
-        return self._import(import_remittances, path, now, self.spec)
 
-    def reconcile(self, period: str, as_of: datetime, now: datetime, close: bool) -> Outcome:
+        def write() -> None:
+            with unit_of_work(self.engine) as session:
+                spec = active_spec(session, self.contract_id).spec
+                import_remittances(session, self.contract_id, spec, path, actor="sim", now=now)
+
+        return self._attempt(write)
+
+    def reconcile(
+        self,
+        period: str,
+        as_of: datetime,
+        now: datetime,
+        close: bool,
+        rewind: Rewind | None = None,
+    ) -> Outcome:
         return self._attempt(
             lambda: reconcile(
                 self.engine,
                 self.contract_id,
                 period,
-                as_of,
+                None if rewind is not None else as_of,
                 close,
+                actor="sim",
+                now=now,
+                clock=lambda: now,
+                rewind=rewind,
+            )
+        )
+
+    def preview_rewind(self, period: str, rewind: Rewind, now: datetime) -> Outcome:
+        return self._attempt(
+            lambda: preview_rewind(
+                self.engine,
+                self.contract_id,
+                period,
+                rewind,
                 actor="sim",
                 now=now,
                 clock=lambda: now,
@@ -176,13 +258,13 @@ def _moment(value: Any) -> datetime:
 
 
 def raw_facts(
-    world: World, as_of: datetime
+    world: World, as_of: datetime, spec: ContractSpec
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Participants, evidence (with its status as of `as_of`) and results, as the reference
     engine takes them: read with plain selects, the cut-off applied here row by row."""
     cut = naive(as_of)
-    spec = world.spec
     decimals = {m.id: m.decimals for m in spec.measures}
+    dates = {a.name for a in spec.attributes if a.type == AttributeType.DATE}
     with world.engine.connect() as connection:
         people = table_of(Participant)
         participants = []
@@ -193,11 +275,9 @@ def raw_facts(
                 continue
             attributes = row["attributes"]
             if isinstance(attributes, str):
-                import json
-
                 attributes = json.loads(attributes)
             typed = {
-                name: _day(value) if name == "date_of_birth" else value
+                name: _day(value) if name in dates and value is not None else value
                 for name, value in attributes.items()
             }
             participants.append(
@@ -246,7 +326,43 @@ def raw_facts(
                     "submitted_on": submitted.date(),
                 }
             )
-    return participants, evidence, []
+        results_table = table_of(CohortResult)
+        stored = [
+            row
+            for row in connection.execute(
+                select(results_table)
+                .where(results_table.c.contract_id == world.contract_id)
+                .order_by(results_table.c.submitted_at, results_table.c.id)
+            ).mappings()
+            if _moment(row["submitted_at"]) <= cut
+        ]
+    return participants, evidence, _current_results(stored, spec)
+
+
+def _current_results(stored: Sequence[Any], spec: ContractSpec) -> list[dict[str, Any]]:
+    """The current results, in submission order (docs/semantics.md, section 4): a later
+    submission for the same metric and cohort replaces the earlier one; in a cumulative
+    series, one per evaluation date, and a correction replaces the result it names."""
+    series = {m.id for m in spec.cohort_metrics if m.results == Results.CUMULATIVE}
+    named = {row["supersedes"] for row in stored if row["metric"] in series and row["supersedes"]}
+    current: dict[tuple[str, ...], dict[str, Any]] = {}
+    for row in stored:
+        if row["metric"] in series and row["result_id"] in named:
+            continue
+        key: tuple[str, ...] = (row["metric"], row["cohort"])
+        if row["metric"] in series:
+            key += (str(row["evaluated_on"])[:10],)
+        current.pop(key, None)
+        current[key] = {
+            "result_id": row["result_id"],
+            "metric": row["metric"],
+            "cohort": row["cohort"],
+            "observed": row["observed"],
+            "comparison": row["comparison"],
+            "units": int(row["units"]),
+            "evaluated_on": _day(row["evaluated_on"]),
+        }
+    return list(current.values())
 
 
 def postings_by_key(world: World) -> dict[tuple[str, str, int, str], int]:
