@@ -30,6 +30,7 @@ from api.controllers.participants import ParticipantsController
 from api.controllers.reconciliation import ReconciliationController
 from api.controllers.reports import ReportsController
 from api.controllers.results import ResultsController
+from api.controllers.spec_preview import SpecPreviewController
 from api.controllers.verification import VerificationController
 from api.dashboard.app import DASHBOARD_PATHS, dashboard_handlers, template_config
 from ledger.storage.db import ensure_schema, make_engine
@@ -39,6 +40,7 @@ from ledger.storage.tokens import Caller
 CONTROLLERS: list[Any] = [
     HealthController,
     ContractsController,
+    SpecPreviewController,
     ParticipantsController,
     VerificationController,
     ResultsController,

@@ -57,12 +57,12 @@ Draft = Annotated[
 ]
 
 
-def _source(request: Request[Any, Any, Any]) -> str:
+def spec_source(request: Request[Any, Any, Any]) -> str:
     kind = request.headers.get("content-type", "")
     return "spec.json" if "json" in kind.lower() else "spec.yaml"
 
 
-def _text(body: bytes) -> str:
+def spec_text(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
@@ -189,7 +189,7 @@ class ContractsController(Controller):
     )
     def validate(self, body: RawBody, request: Request[Any, Any, Any]) -> ValidationOut:
         """Every error and warning at once, each at its JSON path and source line."""
-        return _findings(check_spec_text(_text(body), _source(request)))
+        return _findings(check_spec_text(spec_text(body), spec_source(request)))
 
     @get(
         "/contracts",
@@ -266,8 +266,8 @@ class ContractsController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[RegisteredOut]:
         """201 with the new version number; 200 when the same content is already a version."""
-        source = _source(request)
-        text = _text(body)
+        source = spec_source(request)
+        text = spec_text(body)
         content = json_or_bytes(body) if source.endswith(".json") else body
         fingerprint = request_hash("POST", request.url.path, str(draft), source, content)
         # checked before the write transaction opens: parsing is the costly part
