@@ -18,6 +18,7 @@ from ledger.domain.entitlement.engine import no_lines
 from ledger.services.contracts import active_spec, spec_version, typed_spec
 from ledger.services.facts import load_facts, utc
 from reporting import sources
+from reporting.groups import withdrawals_line
 from reporting.money_in import money_in
 from reporting.payer_summary import money_received, payer_summary, payments_by_period
 from reporting.payment_lines import not_payable_lines, payment_lines
@@ -49,6 +50,7 @@ def commissioner_report(
     cut_off = utc(as_of or last or end_of(period))
     facts = load_facts(session, contract_id, cut_off, spec)
     people = facts.participants
+    withdrawn = int(people["withdrawn_on"].notna().sum())
     # only the rows not paid (the lines come from the postings), and of those only the ones
     # this report can list: of people with evidence achieved or submitted in the period. The
     # engine runs before anything else is read, so its peak memory adds to nothing but facts.
@@ -94,6 +96,7 @@ def commissioner_report(
         ("Spec version", f"{version} (lines show the version each was posted under)"),
         *_later_version(active.version, version, cut_off),
         ("Currency", f"{spec.contract.currency}; amounts are exact, lines sum to the claim"),
+        ("Withdrawals", withdrawals_line(withdrawn)),
     )
     charts = (
         Chart(

@@ -41,13 +41,14 @@ from api.dto import ImportOut, RowsIn, UploadForm
 from api.errors import ApiProblem
 from contract_specs.model import Role
 from ledger.domain.errors import RejectedUpload
-from ledger.services import enrolment, evidence, results, verification
+from ledger.services import enrolment, evidence, results, verification, withdrawal
 from ledger.services.checked_import import CheckedImport, store_checked
 from ledger.services.contracts import active_spec
 from ledger.services.enrolment import import_participants, participants_import
 from ledger.services.evidence import evidence_import, import_evidence
 from ledger.services.results import import_results
 from ledger.services.verification import import_decisions
+from ledger.services.withdrawal import import_withdrawals, withdrawals_import
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.tokens import Caller
 from ledger.storage.uploads import ImportSummary, Upload
@@ -110,8 +111,23 @@ def _evidence_job(contract_id: str, upload: Upload, caller: Caller) -> CheckedIm
     )
 
 
+def _withdrawals(
+    session: Session, contract_id: str, upload: Upload, caller: Caller
+) -> ImportSummary:
+    return import_withdrawals(
+        session, contract_id, upload, actor=caller.actor, now=now(), provider=_own(caller)
+    )
+
+
+def _withdrawals_job(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+    return withdrawals_import(
+        contract_id, upload, actor=caller.actor, now=now(), provider=_own(caller)
+    )
+
+
 PARTICIPANTS = ImportKind("participants", _participants, enrolment.COLUMNS, _participants_job)
 EVIDENCE = ImportKind("evidence", _evidence, evidence.COLUMNS, _evidence_job)
+WITHDRAWALS = ImportKind("withdrawals", _withdrawals, withdrawal.COLUMNS, _withdrawals_job)
 RESULTS = ImportKind("results", _results, results.COLUMNS)
 DECISIONS = ImportKind("verifications", _decisions, verification.COLUMNS)
 

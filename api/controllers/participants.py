@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller
 
 from api.auth import allow
-from api.controllers.imports import EVIDENCE, PARTICIPANTS, import_handlers
+from api.controllers.imports import EVIDENCE, PARTICIPANTS, WITHDRAWALS, import_handlers
 from contract_specs.model import Role
 
 
@@ -22,6 +22,14 @@ class ParticipantsController(Controller):
         operation="Participants",
         what="Enrol participants",
         columns="participant_id, cohort, provider, start_date and the spec's attributes",
+    )
+    withdrawals_rows, withdrawals_file = import_handlers(
+        WITHDRAWALS,
+        path="/withdrawals",
+        operation="Withdrawals",
+        what="Record participants' withdrawals of consent",
+        columns="participant_id, withdrawn_on (nothing achieved or sent after that day counts; "
+        "the participant's declared attributes are erased)",
     )
     evidence_rows, evidence_file = import_handlers(
         EVIDENCE,
