@@ -84,7 +84,7 @@ def _tables() -> None:
         sa.Column("participant_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("withdrawn_on", sa.Date(), nullable=False),
         sa.Column("judged", sa.JSON(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("recorded_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("source_file", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("source_row", sa.Integer(), nullable=False),
