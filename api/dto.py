@@ -188,6 +188,14 @@ class PreviewOut:
     lines: list[LineChangeOut]
 
 
+@dataclass
+class WithdrawalsOut:
+    """How many participants have withdrawn their consent (a provider: of its own), never who."""
+
+    contract_id: str
+    withdrawn: int
+
+
 # --- reports ----------------------------------------------------------------------------------
 
 Cell = str | int | bool | None

@@ -37,13 +37,12 @@ def consents_given(checks: RowChecks, spec: ContractSpec) -> list[dict[str, bool
         name = consent.name
         raw = frame[name] if name in frame else pd.Series("", index=frame.index, dtype="str")
         values = parse_booleans(raw)
+        # a column left out of the file reads as empty cells (ledger.storage.uploads)
         checks.flag(
             raw == "",
             name,
-            "is empty: say whether the participant gave this consent (true or false)"
-            if name in frame
-            else f"is missing: add a column {name} (true or false: whether the participant "
-            "gave this consent)",
+            f"is empty: say in the column {name} whether the participant gave this consent "
+            "(true or false)",
         )
         checks.flag((raw != "") & values.isna(), name, "is not true or false")
         if consent.required:
