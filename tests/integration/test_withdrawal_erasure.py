@@ -196,3 +196,43 @@ def test_a_withdrawal_after_payments_keeps_every_posting_erases_the_attributes_a
             text("SELECT details FROM audit_log WHERE action = 'participants.withdraw'")
         ).scalar_one()
     assert "P1" not in str(audit)
+
+
+def test_a_run_after_a_withdrawal_is_computed_again_and_pays_back_what_was_sent_after_it(
+    cli_env: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Evidence sent on 5 October, paid that morning; at noon Acme records that P1 withdrew on
+    the 4th. The same quarter reconciled that afternoon must not reuse the morning's run (the
+    re-run fast path counts withdrawals among the facts): the entry was sent after the
+    withdrawal, so what was paid for it is paid back."""
+    clock = Clock()
+    monkeypatch.setattr(common, "now", clock)
+    run("contract", "load", str(SPEC))
+    people = (
+        "participant_id,cohort,provider,start_date,date_of_birth,payment_by_results,"
+        f"what_works_for_whom\nP1,main,acme,2020-02-03,{P1_BORN},true,true\n"
+    )
+    run("participants", "import", CONTRACT, _file(tmp_path, "people.csv", people))
+    evidence = (
+        "evidence_id,participant_id,metric,achieved_on,evidence_type,quantity,reference\n"
+        "E1,P1,accommodation_entry,2020-09-30,,,\n"
+    )
+    run("evidence", "import", CONTRACT, _file(tmp_path, "evidence.csv", evidence))
+    run(
+        "evidence",
+        "verify",
+        CONTRACT,
+        _file(tmp_path, "ok.csv", "evidence_id,decision,reason\nE1,verified,\n"),
+    )
+    run("reconcile", CONTRACT, "--period", "2020-Q3")
+    assert sum(p["amount"] for p in _postings(engine)) == 200_00
+
+    clock.at = datetime(2020, 10, 5, 12, 0, tzinfo=UTC)
+    withdrawals = "participant_id,withdrawn_on\nP1,2020-10-04\n"
+    run("participants", "withdraw", CONTRACT, _file(tmp_path, "w.csv", withdrawals))
+    clock.at = datetime(2020, 10, 5, 15, 0, tzinfo=UTC)
+    run("reconcile", CONTRACT, "--period", "2020-Q3")
+    postings = _postings(engine)
+    assert [p["amount"] for p in postings] == [200_00, -200_00]
+    assert "after_withdrawal" in postings[-1]["reason"]
+    assert CliRunner().invoke(main, ["audit", "verify"]).exit_code == 0
