@@ -182,7 +182,7 @@ def _stored(session: Session, contract_id: str, ids: pd.Series) -> dict[str, str
 def _iso(value: Any) -> str | None:
     if value is None or (not isinstance(value, date) and pd.isna(value)):
         return None
-    return pd.Timestamp(value).date().isoformat()
+    return str(pd.Timestamp(value).date().isoformat())
 
 
 def withdrawal_count(session: Session, contract_id: str, provider: str | None = None) -> int:
