@@ -40,7 +40,7 @@ from ledger.domain.entitlement.types import (
 from ledger.services.contracts import active_spec
 from ledger.services.verification_status import latest_decision
 from ledger.storage.bulk import paused_gc
-from ledger.storage.sealed import opened_attributes
+from ledger.storage.sealed import SLICE, opened_attributes
 from ledger.storage.tables import CohortResult, Evidence, Participant, Withdrawal, table_of
 
 
@@ -194,14 +194,23 @@ def participants_frame(
         .where(table.c.contract_id == contract_id, table.c.enrolled_at <= as_of)
         .order_by(table.c.participant_id)
     )
-    if only is not None:
-        query = query.where(table.c.participant_id.in_(sorted(set(only))))
+    wanted = sorted(set(only)) if only is not None else None
+    if wanted is not None and len(wanted) <= SLICE:
+        # a few named people through the unique index; many are filtered below instead (a
+        # database takes only so many parameters in one statement)
+        query = query.where(table.c.participant_id.in_(wanted))
     ids, cohorts, providers, starts, withdrawn = fetch_arrays(
         session, query, [text, text, text, dates, dates]
     )
     frame = pd.DataFrame(
         {"participant_id": ids, "cohort": cohorts, "provider": providers, "start_date": starts}
     )
+    if wanted is not None and len(wanted) > SLICE:
+        keep = frame["participant_id"].isin(wanted)
+        frame, withdrawn = (
+            frame[keep].reset_index(drop=True),
+            withdrawn[keep].reset_index(drop=True),
+        )
     if with_attributes is None:
         with_attributes = any(m.conditions for m in spec.metrics)
     opened = (

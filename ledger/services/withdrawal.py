@@ -32,7 +32,7 @@ from ledger.services.facts import participants_frame, utc
 from ledger.services.ids import PROVIDER_COLUMN
 from ledger.storage import audit
 from ledger.storage.bulk import insert_columns
-from ledger.storage.sealed import destroy_keys
+from ledger.storage.sealed import SLICE, destroy_keys
 from ledger.storage.tables import Participant, Withdrawal, table_of
 from ledger.storage.uploads import ROW, ImportSummary, canonical_json, open_checks
 
@@ -170,12 +170,16 @@ def _judged(
 def _stored(session: Session, contract_id: str, ids: pd.Series) -> dict[str, str]:
     table = table_of(Withdrawal)
     wanted = sorted(set(ids) - {""})
-    rows = session.connection().execute(
-        select(table.c.participant_id, table.c.withdrawn_on).where(
-            table.c.contract_id == contract_id, table.c.participant_id.in_(wanted)
+    found = [
+        (pid, {"withdrawn_on": _iso(day)})
+        for i in range(0, len(wanted), SLICE)
+        for pid, day in session.connection().execute(
+            select(table.c.participant_id, table.c.withdrawn_on).where(
+                table.c.contract_id == contract_id,
+                table.c.participant_id.in_(wanted[i : i + SLICE]),
+            )
         )
-    )
-    found = [(pid, {"withdrawn_on": _iso(day)}) for pid, day in rows]
+    ]
     return dict(zip((p for p, _ in found), canonical_json(r for _, r in found), strict=True))
 
 

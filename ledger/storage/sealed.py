@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, delete, select, tuple_
+from sqlalchemy import Connection, delete, select
 
 from ledger.storage.tables import ParticipantAttributes, ParticipantKey, table_of
 
@@ -113,8 +113,14 @@ def destroy_keys(connection: Connection, contract_id: str, participant_ids: Sequ
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA secure_delete = ON")
     keys = table_of(ParticipantKey)
-    pairs = [(contract_id, p) for p in participant_ids]
-    result = connection.execute(
-        delete(keys).where(tuple_(keys.c.contract_id, keys.c.participant_id).in_(pairs))
-    )
-    return int(result.rowcount or 0)
+    wanted = sorted(set(participant_ids))
+    destroyed = 0
+    for i in range(0, len(wanted), SLICE):
+        result = connection.execute(
+            delete(keys).where(
+                keys.c.contract_id == contract_id,
+                keys.c.participant_id.in_(wanted[i : i + SLICE]),
+            )
+        )
+        destroyed += int(result.rowcount or 0)
+    return destroyed
