@@ -42,7 +42,7 @@ lint: install-dev ## ruff (lint and format check)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: install-dev ## mypy over the packages
+typecheck: install-dev ## mypy --strict over the packages, the tests and the benchmarks
 	$(BIN)/mypy
 
 check: lint typecheck test ## Everything CI cares about

@@ -1,0 +1,1 @@
+"""The HTTP API (Litestar controllers), the `outcomes` CLI and the dashboard."""

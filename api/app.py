@@ -30,6 +30,7 @@ from api.controllers.participants import ParticipantsController
 from api.controllers.reconciliation import ReconciliationController
 from api.controllers.reports import ReportsController
 from api.controllers.results import ResultsController
+from api.controllers.sharing import SharingController
 from api.controllers.spec_preview import SpecPreviewController
 from api.controllers.verification import VerificationController
 from api.dashboard.app import DASHBOARD_PATHS, dashboard_handlers, template_config
@@ -48,6 +49,7 @@ CONTROLLERS: list[Any] = [
     ReconciliationController,
     ReportsController,
     InvestorsController,
+    SharingController,
 ]
 
 

@@ -18,7 +18,6 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
-from bench.generate import generate
 from contract_specs.model import FeeKind, Frequency, Role, from_minor, to_minor
 from ledger.domain.finance.flows import CashFlow, CashKind
 from ledger.services.cash import distribute, record_cash
@@ -33,6 +32,7 @@ from reconciliation.claims import load_claims
 from reconciliation.periods import Period, parse_period
 from reconciliation.remittances import import_remittances
 from reconciliation.runs import reconcile
+from synthetic.generate import generate
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "contract_specs" / "examples"
 DEMO_SPEC = EXAMPLES / "fair-chance-fund-ambition.yaml"

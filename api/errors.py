@@ -91,7 +91,7 @@ def not_found(what: str) -> ApiProblem:
 
 def error_body(
     status: int, code: str, message: str, details: Iterable[Detail] = (), omitted: int = 0
-) -> dict:
+) -> dict[str, object]:
     """The error shape as data (the OpenAPI document and tests use the same function)."""
     error = {"status": status, "code": code, "message": message, "details": list(details)}
     if omitted:

@@ -1,5 +1,6 @@
-"""The deterministic data generator and the benchmarks.
+"""The benchmarks.
 
-`bench.generate.generate` makes participants, evidence and verification decisions for a contract
-spec at any size (same seed, same bytes); `python -m bench --size 10k` times it.
+`python -m bench --size 10k` times the ledger on what the product's generator makes
+(synthetic.generate: participants, evidence and verification decisions for a contract spec at
+any size, same seed, same bytes).
 """

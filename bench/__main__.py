@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 from bench import generated_table
-from bench.generate import parse_size
 from bench.harness import Options, SizeResult, run_size
 from bench.results import growth, table, write_json
+from synthetic.generate import parse_size
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from bench.people import spec_providers
 from contract_specs.loader import load_spec
+from synthetic.people import spec_providers
 
 FCF_SPEC = Path(__file__).resolve().parent.parent / (
     "contract_specs/examples/fair-chance-fund-ambition.yaml"

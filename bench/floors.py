@@ -128,7 +128,7 @@ def write_cells(sheets: Sequence[tuple[str, list[list[object]]]], out: Path) -> 
 
 def _cell(sheet: Any, value: object) -> object:
     if isinstance(value, Formatted):
-        cell = WriteOnlyCell(sheet, value=value.value)  # type: ignore[arg-type]
+        cell = WriteOnlyCell(sheet, value=value.value)
         cell.number_format = value.number_format
         return cell
     return value

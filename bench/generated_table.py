@@ -9,8 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.funnel import PlantDrop
-from bench.generate import generate, write_csv
+from synthetic.funnel import PlantDrop
+from synthetic.generate import generate, write_csv
 
 DEFAULT_SPEC = Path(__file__).resolve().parent.parent / (
     "contract_specs/examples/fair-chance-fund-ambition.yaml"

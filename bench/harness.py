@@ -22,8 +22,8 @@ from typing import Any
 
 from bench.bench_spec import write_bench_spec
 from bench.cli_start import cli_start_rows
-from bench.generate import generate, write_csv
 from bench.load import get_once, run_load
+from synthetic.generate import generate, write_csv
 
 PERIOD = "2015-Q1"
 PAYER = "dclg"

@@ -1,0 +1,1 @@
+"""The contract spec language: schema, typed model, checks and worked examples."""

@@ -38,6 +38,7 @@ def entry_prices(entry: Doc) -> list[Any]:
 
 
 def as_text(value: Any) -> str | None:
+    """`value` if it is text, else None."""
     return value if isinstance(value, str) else None
 
 

@@ -60,7 +60,8 @@ class SpecLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing anchors and aliases before anything is built from them."""
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        event = self.peek_event()
+        # types-PyYAML leaves the parser's peek_event untyped
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise AliasRefused(problem=ALIASES_REFUSED, problem_mark=event.start_mark)
         return super().compose_node(parent, index)

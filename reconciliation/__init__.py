@@ -1,0 +1,1 @@
+"""Reconciliation: runs per period, claims, remittances and the bridge between them."""

@@ -1,7 +1,9 @@
 """Payment periods: the months or quarters a contract is paid in.
 
 A period id is "2025-Q3" for a quarterly contract and "2025-07" for a monthly one. Periods are
-value objects that order by time, know their first and last day, and their successor.
+value objects that order by time, know their first and last day, and their successor: that
+arithmetic is the domain's (ledger.domain.periods); here are reconciliation's rules on it
+(reading a period id, a contract's periods, what is due to reconcile).
 
 >>> p = parse_period("2025-Q3", Frequency.QUARTERLY)
 >>> (p.start, p.end, p.next().id)
@@ -10,66 +12,31 @@ value objects that order by time, know their first and last day, and their succe
 
 from __future__ import annotations
 
-import calendar
 import re
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
 from contract_specs.model import Contract, Frequency
+from ledger.domain.periods import Period, period_containing, periods_between
 from reconciliation.errors import PeriodError, Problem
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_MONTHS_IN = {Frequency.MONTHLY: 1, Frequency.QUARTERLY: 3}
 
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """One payment period: `number` is the quarter (1-4) or the month (1-12) of `year`."""
-
-    year: int
-    number: int
-    frequency: Frequency
-
-    @property
-    def id(self) -> str:
-        if self.frequency is Frequency.QUARTERLY:
-            return f"{self.year}-Q{self.number}"
-        return f"{self.year}-{self.number:02d}"
-
-    @property
-    def start(self) -> date:
-        """The first day of the period."""
-        return date(self.year, (self.number - 1) * _MONTHS_IN[self.frequency] + 1, 1)
-
-    @property
-    def end(self) -> date:
-        """The last day of the period (inclusive)."""
-        month = self.number * _MONTHS_IN[self.frequency]
-        return date(self.year, month, calendar.monthrange(self.year, month)[1])
-
-    def contains(self, day: date) -> bool:
-        """Whether `day` falls inside the period."""
-        return self.start <= day <= self.end
-
-    def next(self) -> Period:
-        """The period right after this one."""
-        return period_containing(self.end + timedelta(days=1), self.frequency)
-
-    def previous(self) -> Period:
-        """The period right before this one."""
-        return period_containing(self.start - timedelta(days=1), self.frequency)
-
-    def __str__(self) -> str:
-        return self.id
-
-
-def period_containing(day: date, frequency: Frequency) -> Period:
-    """The period of `frequency` that `day` falls in."""
-    if frequency is Frequency.QUARTERLY:
-        return Period(day.year, (day.month - 1) // 3 + 1, frequency)
-    return Period(day.year, day.month, frequency)
+# Period, period_containing and periods_between are named here too: reconciliation's callers
+# (and the reports above it) take a contract's periods from one module.
+__all__ = [
+    "Period",
+    "contract_periods",
+    "due_at",
+    "last_period",
+    "parse_period",
+    "period_containing",
+    "periods_between",
+    "periods_due",
+    "periods_so_far",
+    "refuse_outside",
+]
 
 
 def parse_period(text: str, frequency: Frequency, place: str = "period") -> Period:
@@ -95,14 +62,6 @@ def parse_period(text: str, frequency: Frequency, place: str = "period") -> Peri
         )
         message = f"{value!r} is not a period id: write {shape}, e.g. {example!r}"
     raise PeriodError([Problem(place, message)])
-
-
-def periods_between(first: Period, last: Period) -> Iterator[Period]:
-    """Every period from `first` to `last`, both included, in order."""
-    period = first
-    while period <= last:
-        yield period
-        period = period.next()
 
 
 def contract_periods(

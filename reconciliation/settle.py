@@ -102,7 +102,7 @@ def due_mask(lines: pd.DataFrame, posted: pd.DataFrame, period: Period) -> np.nd
         theirs = posted[KEY].drop_duplicates().astype(mine.dtypes.to_dict())
         known = mine.merge(theirs, on=KEY, how="left", indicator=True)
         keep[np.flatnonzero(late)] = (known["_merge"] == "both").to_numpy()
-    return keep
+    return np.asarray(keep)
 
 
 def payer_sums(lines: pd.DataFrame) -> dict[str, int]:

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec, to_minor
-from ledger.services.contracts import active_spec, version_in_force
+from ledger.services.contracts import active_spec
 from ledger.storage.tables import Posting, SpecVersion, table_of
+from ledger.storage.versions import version_in_force
 from reconciliation.claims import load_claims
 from reconciliation.matching import Matching, match
 from reconciliation.remittances import load_remittances

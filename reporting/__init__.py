@@ -1,0 +1,1 @@
+"""Reports for each party (commissioner, provider, investor) and the writers that hand them out."""

@@ -6,7 +6,7 @@ Money columns hold integer minor units; an IRR is shown as a percentage with two
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 
@@ -31,7 +31,11 @@ def rate_percent(rate: float | None) -> str:
 
 
 def _table(
-    name: str, title: str, columns: tuple[Column, ...], rows: list[dict], note: str = ""
+    name: str,
+    title: str,
+    columns: tuple[Column, ...],
+    rows: Sequence[Mapping[str, object]],
+    note: str = "",
 ) -> Table:
     frame = pd.DataFrame(rows, columns=[c.name for c in columns]) if rows else empty_frame(columns)
     return Table(name, title, columns, frame, note)

@@ -55,7 +55,7 @@ def progress(
     verified = achievers(evidence[evidence["status"] == "verified"])
     net = postings.groupby(["participant_id", "metric"])["amount"].sum()
     paid: dict[str, dict[str, int]] = {}
-    for (participant_id, metric), amount in net.items():  # type: ignore[misc]
+    for (participant_id, metric), amount in net.items():
         if amount > 0 and participant_id in cohort_of:
             paid.setdefault(str(metric), {})[str(participant_id)] = int(amount)
     groups = [(c.id, {p for p, k in cohort_of.items() if k == c.id}) for c in spec.cohorts]

@@ -139,7 +139,8 @@ def as_date(value: object) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+    day: date = pd.Timestamp(value).date()
+    return day
 
 
 def is_missing(value: object) -> bool:
@@ -147,7 +148,7 @@ def is_missing(value: object) -> bool:
     if value is None:
         return True
     try:
-        return bool(pd.isna(value))  # type: ignore[call-overload]
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 

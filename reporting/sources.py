@@ -291,8 +291,8 @@ def _by_ids(
     """(keys, values) of the rows whose `key` is one of `ids`, read a chunk of ids at a time
     through the contract's unique index: a report needs the few its lines name, not millions."""
     wanted = sorted(set(ids))
-    table = key.table  # type: ignore[attr-defined]
+    table = key.table
     for start in range(0, len(wanted), IN_CHUNK):
         chunk = wanted[start : start + IN_CHUNK]
         query = select(key, value).where(table.c.contract_id == contract_id, key.in_(chunk))
-        yield fetch_columns(session, query, typed=(value.name,))  # type: ignore[attr-defined]
+        yield fetch_columns(session, query, typed=(value.name,))

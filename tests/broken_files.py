@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
@@ -36,7 +37,7 @@ def stored(engine: Engine) -> tuple[int, int, int, str]:
         return counts[0], counts[1], counts[2], chain_head(connection)
 
 
-def xlsx(rows: list[list[object]]) -> bytes:
+def xlsx(rows: Sequence[Sequence[object]]) -> bytes:
     """A workbook whose first sheet holds `rows`."""
     book = Workbook()
     sheet = book.active

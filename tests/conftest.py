@@ -41,6 +41,7 @@ from contract_specs.model import (
 )
 from ledger.services.contracts import ActiveSpec, register_spec, remember
 from ledger.storage.db import make_engine, normalise_url, unit_of_work, upgrade
+from ledger.storage.settings import get_settings
 
 POSTGRES_ENV = "OUTCOMES_TEST_POSTGRES_URL"
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
@@ -99,11 +100,19 @@ def session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Every test reads the settings of its own environment: get_settings reads them once per
+    process, so its cache is emptied before and after each test, and a database URL (or an
+    upload limit) one test set is never what the next one reads."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def cli_env(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
     """Point the `outcomes` CLI (OUTCOMES_DATABASE_URL) at the test database; returns the URL."""
-    from ledger.storage.settings import get_settings
-
     monkeypatch.setenv("OUTCOMES_DATABASE_URL", db_url)
     get_settings.cache_clear()
     return db_url
@@ -130,7 +139,10 @@ def small_spec() -> ContractSpec:
         service_start=date(2015, 1, 1),
         last_outcome_date=date(2017, 12, 31),
     )
-    price = lambda amount: Schedule((Dated(date(2015, 1, 1), Decimal(amount)),))  # noqa: E731
+
+    def price(amount: str) -> Schedule[Decimal]:
+        return Schedule((Dated(date(2015, 1, 1), Decimal(amount)),))
+
     return ContractSpec(
         contract=contract,
         parties=(

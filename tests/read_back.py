@@ -3,6 +3,9 @@ tells a reader to: written down here once, independently of the writers, for the
 
 from __future__ import annotations
 
+from decimal import Decimal
+from pathlib import Path
+
 # what a spreadsheet takes for the start of a formula in a csv cell: no text cell begins so
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,3 +45,22 @@ def shown_in_html(page: str) -> str:
     reader.feed(page)
     reader.close()
     return " ".join(words)
+
+
+def sheet_rows(path: Path, title: str) -> list[dict[str, object]]:
+    """A report sheet as a person reads it: its first row names the columns, each row below
+    one record, each cell the value the spreadsheet holds (a number for money, None if empty)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        rows = list(book[title].iter_rows(values_only=True))
+    finally:
+        book.close()
+    header = [str(name) for name in rows[0]]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:]]
+
+
+def money(cell: object) -> Decimal:
+    """A money cell of a workbook as the amount it shows (the cell holds a number)."""
+    return Decimal(str(cell))

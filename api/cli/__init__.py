@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
         "Pay the cash on hand on --date through the waterfall and...",
     ),
     "evidence": (("ledger_cmds",), "Evidence of outcomes, and its verification."),
+    "export": (("export_cmds",), "Share a contract with the sector in a published data..."),
     "generate": (("demo_cmds",), "Generate made-up participants and evidence for SPEC_FILE..."),
     "ledger": (("ledger_cmds",), "Read the ledger."),
     "openapi": (("serve_cmds",), "Write the API's OpenAPI document (docs/openapi.json is..."),

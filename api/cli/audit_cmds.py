@@ -9,6 +9,8 @@ from ledger.storage.db import make_engine
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes audit` to `main`."""
+
     @main.group()
     def audit() -> None:
         """The tamper-evident audit log (OUTCOMES_DATABASE_URL)."""

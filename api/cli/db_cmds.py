@@ -8,6 +8,8 @@ from ledger.storage.db import current_revisions, head_revisions, make_engine, up
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes db` to `main`."""
+
     @main.group()
     def db() -> None:
         """The ledger database (OUTCOMES_DATABASE_URL)."""

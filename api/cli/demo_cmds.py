@@ -41,6 +41,8 @@ def _examples(role: str) -> list[str]:
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes generate` and `outcomes demo` to `main`."""
+
     @main.command("generate")
     @click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--participants", default=1000, show_default=True, type=click.IntRange(min=1))
@@ -55,7 +57,7 @@ def register(main: click.Group) -> None:
         """Generate made-up participants and evidence for SPEC_FILE (same seed, same files).
 
         For trying the product and for tests: nobody real is in these files."""
-        from bench.generate import generate, write_csv
+        from synthetic.generate import generate, write_csv
 
         data = generate(spec_file, participants, seed=seed)
         paths = write_csv(data, out, sidecars=False)

@@ -41,6 +41,8 @@ def _amount(_ctx: click.Context, _param: click.Parameter, value: str) -> Decimal
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes cash`, `outcomes distribute` and `outcomes report investor` to `main`."""
+
     @main.group()
     def cash() -> None:
         """Cash transactions of the investment vehicle."""

@@ -37,6 +37,8 @@ from ledger.storage.db import reading
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes contract|participants|evidence|results|ledger` to `main`."""
+
     @main.group()
     def contract() -> None:
         """Contract specs in the ledger."""

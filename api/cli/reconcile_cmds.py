@@ -75,7 +75,7 @@ def _finding_line(kind: str, row: dict[str, Any], exponent: int) -> str:
             f"{row['days_overdue']} days overdue"
         )
     if kind == "caps_near_exhaustion":
-        used, limit = int(row["used"]), int(row["limit"])  # type: ignore[call-overload]
+        used, limit = int(row["used"]), int(row["limit"])
         counted = row["cap"] == "metric_count_cap"  # occurrences, not money
         amounts = (used, limit) if counted else (_money(used, exponent), _money(limit, exponent))
         return (
@@ -174,6 +174,8 @@ def _import_remittances(
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes reconcile`, `remittances`, `periods` and `scheduler` to `main`."""
+
     @main.command("reconcile")
     @click.argument("contract_id", metavar="CONTRACT")
     @click.option("--period", required=True, help="The period to reconcile, e.g. 2025-Q3.")

@@ -18,22 +18,7 @@ from api.cli import common
 from reporting.commissioner import commissioner_report
 from reporting.provider import provider_report
 from reporting.report import Report
-from reporting.write_text import write_csv, write_json
-from reporting.write_xlsx import write_xlsx
-
-FORMATS = ("xlsx", "csv", "json")
-
-
-def write_report(report: Report, fmt: str, out: Path) -> None:
-    """Write `report` to `out` in `fmt` (xlsx, csv or json)."""
-    if fmt == "xlsx":
-        write_xlsx(report, out)
-        return
-    with out.open("w", newline="", encoding="utf-8") as handle:
-        if fmt == "csv":
-            write_csv(report, handle)
-        else:
-            write_json(report, handle)
+from reporting.write_file import FORMATS, write_report
 
 
 def run_report(build: Callable[[Session], Report], fmt: str, out: Path) -> None:
@@ -72,6 +57,8 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes report commissioner|provider` to `main`."""
+
     @main.group()
     def report() -> None:
         """Reports for commissioners and providers."""

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy.engine import make_url
@@ -19,12 +20,13 @@ from ledger.storage.tokens import ListedToken, create_token, list_tokens, revoke
 ROLES = ("intermediary", "commissioner", "investor", "provider", "evaluator")
 
 
-def openapi_document() -> dict[str, object]:
+def openapi_document() -> dict[str, Any]:
     """The app's OpenAPI document as data (the same one `/schema/openapi.json` serves)."""
     from api.app import create_app
 
     schema = create_app().openapi_schema.to_schema()
-    return json.loads(json.dumps(schema, sort_keys=True, default=str))
+    document: dict[str, Any] = json.loads(json.dumps(schema, sort_keys=True, default=str))
+    return document
 
 
 def openapi_text() -> str:
@@ -80,6 +82,8 @@ def _state(token: ListedToken) -> str:
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes serve`, `outcomes token` and `outcomes openapi` to `main`."""
+
     @main.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=8000, show_default=True, type=int)

@@ -43,6 +43,8 @@ def _evaluator(ctx: click.Context) -> ExampleEvaluator:
 
 
 def register(main: click.Group) -> None:
+    """Add `outcomes spec` to `main`."""
+
     @main.group()
     def spec() -> None:
         """Check contract specs."""

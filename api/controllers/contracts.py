@@ -45,11 +45,11 @@ from ledger.services.contracts import (
     load_spec_file,
     spec_version,
     typed_spec,
-    version_in_force,
 )
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.tables import ContractRow, PartyRow, SpecVersion
 from ledger.storage.tokens import Caller, link_token
+from ledger.storage.versions import version_in_force
 
 Draft = Annotated[
     bool,
@@ -58,11 +58,13 @@ Draft = Annotated[
 
 
 def spec_source(request: Request[Any, Any, Any]) -> str:
+    """The name a spec sent as the body is read under: JSON or YAML, by its Content-Type."""
     kind = request.headers.get("content-type", "")
     return "spec.json" if "json" in kind.lower() else "spec.yaml"
 
 
 def spec_text(body: bytes) -> str:
+    """A spec body as text (422 at `$` when it is not UTF-8)."""
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:

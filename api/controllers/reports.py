@@ -27,7 +27,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.auth import Checked, allow, own_party, own_payer, reach
-from api.cli.report_cmds import write_report
 from api.controllers.params import MAX_INT
 from api.controllers.progress import build_page, kept_page, matches
 from api.controllers.responses import READ, DownloadOperation
@@ -37,9 +36,11 @@ from contract_specs.model import Role
 from ledger.storage.db import reading
 from ledger.storage.tokens import Caller
 from reporting.commissioner import commissioner_report
+from reporting.groups import MIN_GROUP
 from reporting.investor import investor_report
-from reporting.provider import MIN_GROUP, provider_report
+from reporting.provider import provider_report
 from reporting.report import Report
+from reporting.write_file import write_report
 
 Format = Literal["xlsx", "csv", "json"]
 MEDIA_TYPES = {

@@ -17,6 +17,11 @@ Feature: A provider works with the contract over the API
     When Acme uploads an evidence file with a header and no rows
     Then the upload is refused at row 2 because the file has no rows
 
-  Scenario: A provider cannot submit evidence for another provider's participant
-    When Acme uploads a file of evidence that B1 entered a job on 2015-03-01 with a payslip
-    Then the upload is refused at row 2 because B1 is not one of Acme's participants
+  Scenario Outline: A provider cannot submit evidence for a participant it did not enrol
+    When Acme uploads a file of evidence that <participant> entered a job on 2015-03-01 with a payslip
+    Then the upload is refused at row 2 because <participant> is not one of Acme's participants
+
+    Examples: Bravo's participant, and an id nobody enrolled
+      | participant |
+      | B1          |
+      | Z9          |

@@ -21,6 +21,11 @@ Feature: The provider's progress report
       | P4             | entry        | 2015-09-01 | 31-60  |
     And it says P3's 3-month sustainment was due on 2015-06-01 and never claimed
 
-  Scenario: A provider sees only its own participants
-    When North Care's service manager downloads the progress report for 2015-Q2
-    Then no participant of South Care appears anywhere in it
+  Scenario Outline: A provider sees only its own participants
+    When <reader>'s service manager downloads the progress report for 2015-Q2
+    Then no participant of <other> appears anywhere in it
+
+    Examples:
+      | reader     | other      |
+      | North Care | South Care |
+      | South Care | North Care |

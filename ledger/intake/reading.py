@@ -309,7 +309,9 @@ def _may_hold_controls(data: bytes, records: int) -> bool:
     return lines != records  # a quoted cell spans lines
 
 
-def _read_csv_slow(name: str, text: str) -> tuple[list[str], list[tuple[int, list[str]]], list]:
+def _read_csv_slow(
+    name: str, text: str
+) -> tuple[list[str], list[tuple[int, list[str]]], list[Any]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     errors: list[RowError] = []
     rows: list[tuple[int, list[str]]] = []

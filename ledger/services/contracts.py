@@ -32,12 +32,11 @@ from contract_specs.loader import parse_spec_text, read_spec_file
 from contract_specs.model import ContractSpec, Party, Role
 from ledger.domain.errors import LedgerError, NoActiveSpec, UnknownContract
 from ledger.storage import audit
-from ledger.storage.tables import AuditLog, ContractRow, PartyRow, SpecVersion
+from ledger.storage.tables import ContractRow, PartyRow, SpecVersion
+from ledger.storage.versions import ACTIVATE, LOAD, version_in_force
 
 # Builds the typed spec from a stored document (default: spec_from_document).
 SpecParser = Callable[[Mapping[str, Any]], ContractSpec]
-
-LOAD, ACTIVATE = "spec.load", "spec.activate"
 
 
 class UnknownSpecVersion(LedgerError):
@@ -214,23 +213,6 @@ def activate_version(
     audit.record(session, actor, ACTIVATE, f"contract:{contract_id}", now, details)
     session.flush()
     return Activated(contract_id, version, previous, True)
-
-
-def version_in_force(session: Session, contract_id: str) -> int | None:
-    """The number of the version in force: the one the latest load in force or activation
-    names (None when every version is a draft)."""
-    entries = session.scalars(
-        select(AuditLog)
-        .where(
-            col(AuditLog.subject) == f"contract:{contract_id}",
-            col(AuditLog.action).in_((LOAD, ACTIVATE)),
-        )
-        .order_by(col(AuditLog.id).desc())
-    )
-    for entry in entries:
-        if entry.action == ACTIVATE or entry.details.get("active"):
-            return int(entry.details["version"])
-    return None
 
 
 def active_version(session: Session, contract_id: str) -> SpecVersion:

@@ -167,4 +167,4 @@ def participant_named(
         raise UnknownParticipant(contract_id, named)
     if len(found) > 1:
         raise AmbiguousParticipant(contract_id, named, (keys.provider_of(k) or "" for k in found))
-    return found[0]
+    return str(found[0])

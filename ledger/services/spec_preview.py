@@ -19,9 +19,9 @@ from sqlmodel import Session
 from contract_specs.model import ContractSpec, from_minor
 from ledger.domain.entitlement import compute_entitlement
 from ledger.domain.errors import LedgerError
+from ledger.domain.periods import period_containing
 from ledger.services.contracts import active_spec
 from ledger.services.facts import load_facts, utc
-from reconciliation.periods import period_containing
 
 KEY = ("participant_id", "metric", "occurrence", "payer")
 

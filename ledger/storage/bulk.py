@@ -130,7 +130,7 @@ def _python_values(values: Values) -> list[Any]:
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             return [None if pd.isna(v) else v.date() for v in values]
         missing = values.isna().to_numpy(bool)
-        items = values.astype(object).tolist()
+        items: list[Any] = values.astype(object).tolist()
         if missing.any():
             return [None if gone else item for item, gone in zip(items, missing, strict=True)]
         return items

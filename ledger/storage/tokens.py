@@ -28,6 +28,7 @@ from contract_specs.model import Role
 from ledger.domain.errors import LedgerError
 from ledger.storage import audit
 from ledger.storage.tables import ApiToken, ContractRow, PartyRow, TokenContract
+from ledger.storage.versions import version_in_force
 
 PREFIX = "olt_"  # makes a leaked token easy to recognise (secret scanners, logs)
 
@@ -127,12 +128,6 @@ def _check_named(session: Session, contract_id: str, party_id: str, role: Role) 
         )
     if named_in_force(session, party_id, role, [contract_id]):
         return
-    # imported here, not at the top: ledger.services.contracts brings in the spec loader
-    # (jsonschema's
-    # format checkers, STACK.md pitfall 11), and every `outcomes` command imports this module;
-    # at the top it made each `serve --workers` worker start slowly enough to be killed
-    from ledger.services.contracts import version_in_force
-
     version = version_in_force(session, contract_id)
     where = "no version in force yet" if version is None else f"version {version}, in force"
     row = session.get(PartyRow, (contract_id, party_id))

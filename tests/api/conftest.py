@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
@@ -103,7 +104,7 @@ def world(engine: Engine, now: datetime) -> dict[Role, str]:
 
 
 @pytest.fixture
-def client(engine: Engine, world: dict[Role, str]) -> Iterator[TestClient]:
+def client(engine: Engine, world: dict[Role, str]) -> Iterator[TestClient[Litestar]]:
     """A test client of the app on the test database."""
     with TestClient(create_app(engine=engine)) as test_client:
         yield test_client
@@ -121,7 +122,7 @@ def as_role(world: dict[Role, str]) -> dict[Role, dict[str, str]]:
 
 
 def token_for(
-    client: TestClient, role: Role, party: str, contracts: str | Sequence[str] = OWN
+    client: TestClient[Litestar], role: Role, party: str, contracts: str | Sequence[str] = OWN
 ) -> dict[str, str]:
     """Headers of a fresh token for `party` acting as `role` in `contracts` (default: OWN)."""
     engine = client.app.state.engine
@@ -132,7 +133,7 @@ def token_for(
     return bearer(made.secret)
 
 
-def load_version(client: TestClient, spec: ContractSpec, *, active: bool = True) -> int:
+def load_version(client: TestClient[Litestar], spec: ContractSpec, *, active: bool = True) -> int:
     """Register `spec` (typed, known to the parse cache) as its contract's next version, in
     force unless `active` is False; its version number."""
     remember(spec)
@@ -172,7 +173,7 @@ EVIDENCE = [
 ]
 
 
-def verified_outcomes(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def verified_outcomes(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     """Acme's P1 enters a job (3,500) and Bravo's B1 gains a level 2 (3,300), both verified:
     split 80/20 between dwp and topup."""
     manager = as_role[Role.INTERMEDIARY]

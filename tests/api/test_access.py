@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
@@ -62,7 +63,7 @@ ROUTES = [
 ]
 
 
-def _enrol_p1(client: TestClient, headers: dict[str, str], contract: str) -> None:
+def _enrol_p1(client: TestClient[Litestar], headers: dict[str, str], contract: str) -> None:
     body = (UPLOADS / "participants_good.csv").read_bytes()
     answer = client.post(
         f"/api/contracts/{contract}/participants/upload",
@@ -76,7 +77,7 @@ def _enrol_p1(client: TestClient, headers: dict[str, str], contract: str) -> Non
     ("method", "path", "kwargs", "allowed"), ROUTES, ids=[r[1] for r in ROUTES]
 )
 def test_every_role_on_every_route(
-    client: TestClient,
+    client: TestClient[Litestar],
     as_role: dict[Role, dict[str, str]],
     method: str,
     path: str,
@@ -114,7 +115,7 @@ def test_every_role_on_every_route(
 
 
 def test_a_missing_contract_looks_like_another_partys(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     rival = client.get(f"/api/contracts/{RIVAL}", headers=as_role[Role.COMMISSIONER])
     missing = client.get("/api/contracts/no-such", headers=as_role[Role.COMMISSIONER])
@@ -123,7 +124,7 @@ def test_a_missing_contract_looks_like_another_partys(
 
 
 def test_each_role_lists_only_its_contracts(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     for role in Role:
         listed = client.get("/api/contracts", headers=as_role[role])
@@ -131,7 +132,7 @@ def test_each_role_lists_only_its_contracts(
 
 
 def test_a_provider_sees_only_its_own_participants(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _enrol_p1(client, as_role[Role.INTERMEDIARY], OWN)
     explain = f"/api/contracts/{OWN}/participants/P1/explain"
@@ -140,11 +141,13 @@ def test_a_provider_sees_only_its_own_participants(
     assert client.get(explain, headers=bravo).status_code == 404
 
 
-def _postings(client: TestClient, headers: dict[str, str], **params: str) -> Any:
+def _postings(client: TestClient[Litestar], headers: dict[str, str], **params: str) -> Any:
     return client.get(f"/api/contracts/{OWN}/postings", headers=headers, params=params)
 
 
-def _reconciled_two_payers(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def _reconciled_two_payers(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
+) -> None:
     """Real postings of both payers (80/20) for Acme's P1 and Bravo's B1."""
     verified_outcomes(client, as_role)
     for period in ("2015-Q1", "2015-Q2"):
@@ -156,20 +159,50 @@ def _reconciled_two_payers(client: TestClient, as_role: dict[Role, dict[str, str
         assert run.status_code == 201, run.text
 
 
-def test_postings_show_each_provider_only_its_participants(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+# What the two reconciled quarters post: P1's job entry (3,500) and B1's level 2 (3,300), each
+# split 80/20 between dwp and topup; as (participant, payer, amount) in ledger keys.
+EVERY_POSTING = {
+    ("acme/P1", "dwp", "2800.00"),
+    ("acme/P1", "topup", "700.00"),
+    ("bravo/B1", "dwp", "2640.00"),
+    ("bravo/B1", "topup", "660.00"),
+}
+# Acme's provider token reads its own participant with its own id; dwp's token its own payer.
+SEES = {
+    Role.INTERMEDIARY: EVERY_POSTING,
+    Role.INVESTOR: EVERY_POSTING,
+    Role.EVALUATOR: EVERY_POSTING,
+    Role.COMMISSIONER: {p for p in EVERY_POSTING if p[1] == "dwp"},
+    Role.PROVIDER: {
+        ("P1", payer, amount) for who, payer, amount in EVERY_POSTING if who == "acme/P1"
+    },
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+def test_postings_each_role_sees_exactly_its_own(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], role: Role
 ) -> None:
     _reconciled_two_payers(client, as_role)
-    bravo = token_for(client, Role.PROVIDER, "bravo")
-    for headers, own in ((as_role[Role.PROVIDER], "P1"), (bravo, "B1")):
-        answer = _postings(client, headers)
-        assert answer.status_code == 200
-        assert {p["participant_id"] for p in answer.json()["items"]} == {own}
-        assert answer.json()["total"] == 2  # both payers' shares of its own participant
+    answer = _postings(client, as_role[role])
+    assert answer.status_code == 200, answer.text
+    page = answer.json()
+    seen = [(p["participant_id"], p["payer"], p["amount"]) for p in page["items"]]
+    assert sorted(seen) == sorted(SEES[role])
+    assert page["total"] == len(SEES[role])
+
+
+def test_postings_show_the_other_provider_only_its_participants(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
+) -> None:
+    _reconciled_two_payers(client, as_role)
+    bravo = _postings(client, token_for(client, Role.PROVIDER, "bravo")).json()
+    seen = {(p["participant_id"], p["payer"], p["amount"]) for p in bravo["items"]}
+    assert seen == {("B1", "dwp", "2640.00"), ("B1", "topup", "660.00")}
 
 
 def test_postings_show_each_commissioner_only_its_own_payers(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _reconciled_two_payers(client, as_role)
     everyone = _postings(client, as_role[Role.INTERMEDIARY]).json()
@@ -187,7 +220,7 @@ def test_postings_show_each_commissioner_only_its_own_payers(
         assert _postings(client, headers, payer=other).status_code == 404
 
 
-def test_a_token_reaches_only_the_contracts_it_was_issued_for(client: TestClient) -> None:
+def test_a_token_reaches_only_the_contracts_it_was_issued_for(client: TestClient[Litestar]) -> None:
     both = token_for(client, Role.COMMISSIONER, "council", [OWN, RIVAL])
     only_rival = token_for(client, Role.COMMISSIONER, "council", RIVAL)
     assert [c["id"] for c in client.get("/api/contracts", headers=both).json()] == [OWN, RIVAL]
@@ -196,7 +229,7 @@ def test_a_token_reaches_only_the_contracts_it_was_issued_for(client: TestClient
     assert client.get(f"/api/contracts/{RIVAL}", headers=only_rival).status_code == 200
 
 
-def test_a_revoked_token_is_refused(client: TestClient, engine: Any) -> None:
+def test_a_revoked_token_is_refused(client: TestClient[Litestar], engine: Any) -> None:
     from datetime import UTC, datetime
 
     from ledger.storage.db import unit_of_work

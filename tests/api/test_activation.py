@@ -9,8 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from contract_specs.model import Role
 from ledger.services.contracts import (
@@ -18,10 +20,10 @@ from ledger.services.contracts import (
     activate_version,
     active_spec,
     load_spec_file,
-    version_in_force,
 )
 from ledger.storage.db import unit_of_work
 from ledger.storage.tables import AuditLog, SpecVersion
+from ledger.storage.versions import version_in_force
 from tests.api.conftest import OWN, RIVAL, token_for
 from tests.integration.test_ledger_cli import run
 
@@ -54,7 +56,7 @@ def _prices(engine: Engine) -> set[Decimal]:
 
 def _rows(engine: Engine) -> list[tuple[int, bool]]:
     with unit_of_work(engine) as session:
-        rows = session.scalars(select(SpecVersion).order_by(SpecVersion.version)).all()
+        rows = session.scalars(select(SpecVersion).order_by(col(SpecVersion.version))).all()
         return [(r.version, r.active) for r in rows if r.contract_id == CONTRACT]
 
 
@@ -81,7 +83,9 @@ def test_activation_is_a_new_fact_and_keeps_history(engine: Engine, tmp_path: Pa
     assert _rows(engine) == [(1, True), (2, False)]
     with unit_of_work(engine) as session:
         entries = session.scalars(
-            select(AuditLog).where(AuditLog.action == "spec.activate").order_by(AuditLog.id)
+            select(AuditLog)
+            .where(col(AuditLog.action) == "spec.activate")
+            .order_by(col(AuditLog.id))
         ).all()
         assert [(e.details["previous"], e.details["version"]) for e in entries] == [(1, 2), (2, 1)]
 
@@ -95,7 +99,7 @@ def test_an_unknown_version_is_refused(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_a_new_contracts_draft_is_reachable_and_activated_by_its_intermediary(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     named, _ = _texts()
     headers = as_role[Role.INTERMEDIARY]
@@ -121,7 +125,7 @@ def test_a_new_contracts_draft_is_reachable_and_activated_by_its_intermediary(
 
 
 def test_only_the_contracts_intermediary_may_activate(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     url = f"/api/contracts/{OWN}/versions/1/activate"
     for role in (Role.COMMISSIONER, Role.INVESTOR, Role.PROVIDER, Role.EVALUATOR):

@@ -4,8 +4,11 @@ request can cause is bounded (rows, bytes, errors listed, spec size, integers)."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from httpx import Response
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
@@ -18,16 +21,17 @@ from tests.broken_files import BROKEN, Broken, stored
 BIG = 2**63
 
 
-def _error(answer, status: int) -> dict:
+def _error(answer: Response, status: int) -> dict[str, Any]:
     assert answer.status_code == status, answer.text
     body = answer.json()
     assert set(body) == {"error"}
     assert body["error"]["status"] == status
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 @pytest.fixture
-def enrolled(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def enrolled(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     """Acme's P1 enrolled, so an evidence file's only problem is the one under test."""
     answer = client.post(
         f"/api/contracts/{OWN}/participants",
@@ -39,7 +43,7 @@ def enrolled(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
 
 @pytest.mark.parametrize("case", BROKEN, ids=[case.id for case in BROKEN])
 def test_a_broken_upload_is_a_located_422(
-    client: TestClient,
+    client: TestClient[Litestar],
     as_role: dict[Role, dict[str, str]],
     engine: Engine,
     enrolled: None,
@@ -58,7 +62,7 @@ def test_a_broken_upload_is_a_located_422(
     assert stored(engine) == before
 
 
-def _evidence(client: TestClient, headers: dict[str, str], **fields: object):
+def _evidence(client: TestClient[Litestar], headers: dict[str, str], **fields: object) -> Response:
     row = {"evidence_id": "E1", "participant_id": "P1", "achieved_on": "2015-03-01", **fields}
     return client.post(f"/api/contracts/{OWN}/evidence", headers=headers, json={"rows": [row]})
 
@@ -87,7 +91,7 @@ def _evidence(client: TestClient, headers: dict[str, str], **fields: object):
     ids=["float-1e300", "int-1e40", "decimal-29-digits", "nul", "long"],
 )
 def test_json_rows_are_held_to_the_same_rules(
-    client: TestClient,
+    client: TestClient[Litestar],
     as_role: dict[Role, dict[str, str]],
     engine: Engine,
     enrolled: None,
@@ -106,7 +110,10 @@ def test_json_rows_are_held_to_the_same_rules(
     "content", [b"participant_id\r\nP1", b"\x89PNG\r\n\x1a\n\xff"], ids=["text", "binary"]
 )
 def test_a_part_without_a_filename_is_a_400_in_words(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine, content: bytes
+    client: TestClient[Litestar],
+    as_role: dict[Role, dict[str, str]],
+    engine: Engine,
+    content: bytes,
 ) -> None:
     body = (
         b'--XX\r\nContent-Disposition: form-data; name="file"\r\n\r\n' + content + b"\r\n--XX--\r\n"
@@ -123,7 +130,7 @@ def test_a_part_without_a_filename_is_a_400_in_words(
 
 
 def test_errors_listed_are_capped_with_a_count_of_the_rest(
-    client: TestClient, as_role: dict[Role, dict[str, str]], enrolled: None
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], enrolled: None
 ) -> None:
     rows = [
         {"evidence_id": f"E{i}", "participant_id": "P1", "metric": "job_entry",
@@ -140,7 +147,7 @@ def test_errors_listed_are_capped_with_a_count_of_the_rest(
 
 
 @pytest.fixture
-def small_limits(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def small_limits(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient[Litestar]]:
     """The app with an API limit of 3 rows per upload."""
     monkeypatch.setenv("OUTCOMES_API_UPLOAD_MAX_ROWS", "3")
     get_settings.cache_clear()
@@ -153,7 +160,7 @@ def small_limits(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Te
 
 
 def test_too_many_rows_are_413(
-    small_limits: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    small_limits: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     people = [{**PEOPLE[0], "participant_id": f"P{i}"} for i in range(4)]
     answer = small_limits.post(
@@ -187,14 +194,14 @@ def test_too_many_rows_are_413(
     ],
 )
 def test_an_integer_too_large_is_a_400(
-    client: TestClient, as_role: dict[Role, dict[str, str]], route: str
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], route: str
 ) -> None:
     error = _error(client.get(route, headers=as_role[Role.INTERMEDIARY]), 400)
     assert error["code"] == "bad_request"
 
 
 def test_activating_version_2_63_is_a_400(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     answer = client.post(
         f"/api/contracts/{OWN}/versions/{BIG}/activate", headers=as_role[Role.INTERMEDIARY]
@@ -211,7 +218,7 @@ d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]
 
 
 def test_a_spec_with_aliases_is_refused_at_its_line(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     answer = client.post("/api/specs/validate", headers=as_role[Role.PROVIDER], content=BOMB)
     assert answer.status_code == 200, answer.text
@@ -228,7 +235,7 @@ def test_a_spec_with_aliases_is_refused_at_its_line(
 
 
 def test_a_spec_over_the_size_limit_is_413(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     text = "spec_language: 1\n" + "# padding\n" * 200_000
     answer = client.post("/api/specs/validate", headers=as_role[Role.PROVIDER], content=text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.dashboard import sessions
@@ -13,14 +14,14 @@ from tests.api.conftest import OWN, verified_outcomes
 from tests.read_back import shown_in_html
 
 
-def _csrf(client: TestClient) -> str:
+def _csrf(client: TestClient[Litestar]) -> str:
     page = client.get("/dash/")
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found, page.text
     return found.group(1)
 
 
-def _sign_in(client: TestClient, secret: str) -> None:
+def _sign_in(client: TestClient[Litestar], secret: str) -> None:
     answer = client.post(
         "/dash/sign-in", data={"token": secret, "csrf": _csrf(client)}, follow_redirects=False
     )
@@ -30,7 +31,7 @@ def _sign_in(client: TestClient, secret: str) -> None:
 
 
 def test_a_token_signs_in_and_the_contracts_page_shows_its_contracts(
-    client: TestClient, world: dict[Role, str]
+    client: TestClient[Litestar], world: dict[Role, str]
 ) -> None:
     _sign_in(client, world[Role.COMMISSIONER])
     page = client.get("/dash/contracts")
@@ -40,7 +41,7 @@ def test_a_token_signs_in_and_the_contracts_page_shows_its_contracts(
 
 
 def test_a_form_without_the_csrf_token_is_refused(
-    client: TestClient, world: dict[Role, str]
+    client: TestClient[Litestar], world: dict[Role, str]
 ) -> None:
     _csrf(client)
     answer = client.post(
@@ -51,13 +52,13 @@ def test_a_form_without_the_csrf_token_is_refused(
     assert sessions.COOKIE not in answer.headers.get("set-cookie", "")
 
 
-def test_a_bad_token_is_told_and_no_session_is_made(client: TestClient) -> None:
+def test_a_bad_token_is_told_and_no_session_is_made(client: TestClient[Litestar]) -> None:
     answer = client.post("/dash/sign-in", data={"token": "nope", "csrf": _csrf(client)})
     assert answer.status_code == 401 and "not valid" in answer.text
 
 
 def test_a_provider_cannot_open_another_providers_client(
-    client: TestClient, world: dict[Role, str], as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], world: dict[Role, str], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)  # acme's P1 and bravo's B1
     _sign_in(client, world[Role.PROVIDER])  # acme
@@ -66,7 +67,7 @@ def test_a_provider_cannot_open_another_providers_client(
     assert client.get(f"/dash/contracts/{OWN}/participants/B1").status_code == 404
 
 
-def test_sign_out_ends_the_session(client: TestClient, world: dict[Role, str]) -> None:
+def test_sign_out_ends_the_session(client: TestClient[Litestar], world: dict[Role, str]) -> None:
     _sign_in(client, world[Role.INTERMEDIARY])
     answer = client.post("/dash/sign-out", data={"csrf": _csrf(client)}, follow_redirects=False)
     assert answer.status_code == 303
@@ -82,7 +83,7 @@ def test_an_expired_or_forged_cookie_is_no_session() -> None:
 
 
 def test_a_contract_page_shows_periods_to_money_readers_and_own_clients_to_a_provider(
-    client: TestClient, world: dict[Role, str], as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], world: dict[Role, str], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     _sign_in(client, world[Role.COMMISSIONER])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.cli.serve_cmds import openapi_document
@@ -32,7 +33,7 @@ def _media(content_type: str) -> str:
 
 @pytest.mark.parametrize("report", sorted(REPORTS))
 def test_each_report_format_comes_in_a_documented_media_type(
-    client: TestClient, as_role: dict[Role, dict[str, str]], report: str
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], report: str
 ) -> None:
     verified_outcomes(client, as_role)
     documented = _operation(f"/api/contracts/{{contract_id}}/reports/{report}")["responses"]["200"]
@@ -58,7 +59,7 @@ def test_each_report_format_comes_in_a_documented_media_type(
 
 
 def test_the_progress_page_is_documented_as_the_object_it_is(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     answer = client.get(
@@ -75,7 +76,7 @@ def test_the_progress_page_is_documented_as_the_object_it_is(
 
 
 def test_a_late_periods_due_time_has_a_utc_offset(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     # Q3 run first: Q1 and Q2 are late and unreconciled in its findings
@@ -94,7 +95,7 @@ def test_a_late_periods_due_time_has_a_utc_offset(
 
 
 def test_empty_rows_are_refused_as_the_document_says(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     rows = openapi_document()["components"]["schemas"]["RowsIn"]["properties"]["rows"]
     assert rows["minItems"] == 1
@@ -105,7 +106,9 @@ def test_empty_rows_are_refused_as_the_document_says(
     assert answer.json()["error"]["details"][0]["path"] == "$.rows"
 
 
-def test_a_preflight_options_request_is_answered_without_a_token(client: TestClient) -> None:
+def test_a_preflight_options_request_is_answered_without_a_token(
+    client: TestClient[Litestar],
+) -> None:
     for path in (f"{BASE}/evidence", f"{BASE}/reconciliations", "/api/contracts"):
         answer = client.options(path)
         assert answer.status_code == 204, (path, answer.text)
@@ -114,7 +117,7 @@ def test_a_preflight_options_request_is_answered_without_a_token(client: TestCli
 
 @pytest.mark.parametrize("version", [0, 2**31, 2**63, 2**64])
 def test_a_version_number_out_of_range_is_a_bad_request(
-    client: TestClient, as_role: dict[Role, dict[str, str]], version: int
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], version: int
 ) -> None:
     manager = as_role[Role.INTERMEDIARY]
     answers = [
@@ -128,7 +131,7 @@ def test_a_version_number_out_of_range_is_a_bad_request(
 
 
 def test_a_page_offset_out_of_range_is_a_bad_request(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     for path, params in (
         ("postings", {}),

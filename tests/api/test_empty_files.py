@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import Workbook
 from sqlalchemy import Engine
@@ -47,7 +48,11 @@ def test_decimal_helpers_take_an_empty_column() -> None:
     ids=["evidence-csv", "evidence-blank-lines", "evidence-xlsx", "participants-csv"],
 )
 def test_an_upload_with_no_rows_is_refused_by_name(
-    client: TestClient, as_role: dict[Role, dict[str, str]], what: str, name: str, body: bytes
+    client: TestClient[Litestar],
+    as_role: dict[Role, dict[str, str]],
+    what: str,
+    name: str,
+    body: bytes,
 ) -> None:
     answer = client.post(
         f"/api/contracts/{OWN}/{what}/upload",
@@ -62,7 +67,7 @@ def test_an_upload_with_no_rows_is_refused_by_name(
 
 
 def test_a_file_with_nothing_in_it_says_so(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     answer = client.post(
         f"/api/contracts/{OWN}/evidence/upload",

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
@@ -40,7 +41,7 @@ ROWS = [
 
 
 @pytest.fixture
-def pb(engine: Engine) -> tuple[TestClient, dict[Role, dict[str, str]]]:
+def pb(engine: Engine) -> tuple[TestClient[Litestar], dict[Role, dict[str, str]]]:
     at = datetime(2016, 1, 1, tzinfo=UTC)
     with unit_of_work(engine) as session:
         load_spec_file(session, SPEC, actor="test", now=at)
@@ -52,7 +53,7 @@ def pb(engine: Engine) -> tuple[TestClient, dict[Role, dict[str, str]]]:
 
 
 def test_cash_is_recorded_once_and_returns_follow(
-    pb: tuple[TestClient, dict[Role, dict[str, str]]],
+    pb: tuple[TestClient[Litestar], dict[Role, dict[str, str]]],
 ) -> None:
     client, headers = pb
     with client:
@@ -83,7 +84,7 @@ def test_cash_is_recorded_once_and_returns_follow(
 
 
 def test_a_bad_cash_row_stores_nothing(
-    pb: tuple[TestClient, dict[Role, dict[str, str]]],
+    pb: tuple[TestClient[Litestar], dict[Role, dict[str, str]]],
 ) -> None:
     client, headers = pb
     with client:
@@ -95,7 +96,7 @@ def test_a_bad_cash_row_stores_nothing(
 
 
 def test_who_may_read_and_record_the_vehicles_cash(
-    pb: tuple[TestClient, dict[Role, dict[str, str]]],
+    pb: tuple[TestClient[Litestar], dict[Role, dict[str, str]]],
 ) -> None:
     client, headers = pb
     with client:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
@@ -21,7 +22,9 @@ URL = f"/api/contracts/{OWN}/postings"
 
 
 @pytest.fixture
-def posted(client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine) -> None:
+def posted(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
+) -> None:
     verified_outcomes(client, as_role)
     with unit_of_work(engine) as session:
         post_entitlement(session, OWN, "2015-Q2", datetime.now(UTC), "run-1")
@@ -33,7 +36,7 @@ def _lines(answer: Any) -> set[tuple[str, str, str]]:
 
 
 def test_postings_filter_and_page(
-    client: TestClient, as_role: dict[Role, dict[str, str]], posted: None
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], posted: None
 ) -> None:
     investor = as_role[Role.INVESTOR]
     everything = client.get(URL, headers=investor)
@@ -67,7 +70,7 @@ def test_postings_filter_and_page(
 
 
 def test_a_provider_reads_only_its_participants_postings(
-    client: TestClient, as_role: dict[Role, dict[str, str]], posted: None
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], posted: None
 ) -> None:
     acme = client.get(URL, headers=as_role[Role.PROVIDER])
     assert {p for p, _, _ in _lines(acme)} == {"P1"}
@@ -85,7 +88,7 @@ def test_a_provider_reads_only_its_participants_postings(
 
 
 def test_explain_gives_money_as_strings(
-    client: TestClient, as_role: dict[Role, dict[str, str]], posted: None
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], posted: None
 ) -> None:
     # the intermediary sees both payers' shares (a commissioner its own: test_reach_routes.py)
     answer = client.get(

@@ -5,6 +5,7 @@ for the OpenAPI UI pages it does not serve, echoes nothing of the request."""
 from __future__ import annotations
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
@@ -25,7 +26,7 @@ PATHS = [
 
 @pytest.mark.parametrize("path", PATHS)
 def test_no_answer_is_html(
-    client: TestClient, as_role: dict[Role, dict[str, str]], path: str
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], path: str
 ) -> None:
     for headers in ({}, as_role[Role.INTERMEDIARY]):
         answer = client.get(path, headers={**headers, "Accept": "text/html"})

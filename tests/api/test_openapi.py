@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.app import create_app
@@ -15,7 +17,7 @@ KEPT = Path(__file__).parents[2] / "docs" / "openapi.json"
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
-def _operations(document: dict) -> list[tuple[str, str, dict]]:
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (path, method, operation)
         for path, item in document["paths"].items()
@@ -52,7 +54,7 @@ def test_the_schema_is_served_as_json_without_cdn_pages(tmp_path: Path) -> None:
     del tmp_path
 
 
-def test_the_schema_answers_without_a_token(client: TestClient) -> None:
+def test_the_schema_answers_without_a_token(client: TestClient[Litestar]) -> None:
     answer = client.get("/schema/openapi.json")
     assert answer.status_code == 200
     assert answer.json()["info"]["title"] == "outcomes-ledger"

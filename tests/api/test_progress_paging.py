@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
@@ -49,7 +50,7 @@ def _evidence(ids: list[str]) -> list[dict[str, str]]:
     ]
 
 
-def _enrol(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def _enrol(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     manager = as_role[Role.INTERMEDIARY]
     for what, rows in (
         ("participants", _people(ACME, "acme") + _people(BRAVO, "bravo")),
@@ -65,13 +66,15 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _get(client: TestClient, headers: dict[str, str], **params: Any) -> Any:
+def _get(client: TestClient[Litestar], headers: dict[str, str], **params: Any) -> Any:
     answer = client.get(URL, headers=headers, params={"period": PERIOD, "as_of": AS_OF, **params})
     assert answer.status_code == 200, answer.text
     return answer
 
 
-def _pages(client: TestClient, headers: dict[str, str], limit: int) -> dict[str, list[Any]]:
+def _pages(
+    client: TestClient[Litestar], headers: dict[str, str], limit: int
+) -> dict[str, list[Any]]:
     """Each long table read page by page until its total."""
     rows: dict[str, list[Any]] = {name: [] for name in LONG}
     offset = 0
@@ -92,7 +95,7 @@ def _pages(client: TestClient, headers: dict[str, str], limit: int) -> dict[str,
 
 
 def test_the_long_tables_come_a_page_at_a_time_with_their_totals(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _enrol(client, as_role)
     manager = as_role[Role.INTERMEDIARY]
@@ -113,7 +116,7 @@ def test_the_long_tables_come_a_page_at_a_time_with_their_totals(
 
 
 def test_limits_outside_the_range_are_refused(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     for params in ({"limit": 0}, {"limit": 1001}, {"offset": -1}):
         answer = client.get(
@@ -123,7 +126,7 @@ def test_limits_outside_the_range_are_refused(
 
 
 def test_a_repeated_request_is_not_modified_until_the_ledger_changes(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _enrol(client, as_role)
     acme = as_role[Role.PROVIDER]
@@ -159,7 +162,7 @@ def test_a_repeated_request_is_not_modified_until_the_ledger_changes(
 
 
 def test_a_provider_pages_through_its_own_participants_only(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _enrol(client, as_role)
     bravo = token_for(client, Role.PROVIDER, "bravo")
@@ -177,7 +180,7 @@ def test_a_provider_pages_through_its_own_participants_only(
 
 
 def test_a_page_served_from_memory_still_checks_the_token_and_the_caller(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Any
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Any
 ) -> None:
     from datetime import UTC, datetime
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from contract_specs.model import ContractSpec, Party, Role
@@ -52,7 +53,7 @@ EVIDENCE_ROW = {
 }
 
 
-def _acme_works(client: TestClient, acme: dict[str, str]) -> list[int]:
+def _acme_works(client: TestClient[Litestar], acme: dict[str, str]) -> list[int]:
     """Acme reads its contract, polls its progress and submits evidence: the status of each."""
     return [
         client.get(CONTRACT, headers=acme).status_code,
@@ -64,7 +65,7 @@ def _acme_works(client: TestClient, acme: dict[str, str]) -> list[int]:
 
 
 @pytest.fixture
-def enrolled(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def enrolled(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     verified_outcomes(client, as_role)
 
 
@@ -72,7 +73,7 @@ def enrolled(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
 
 
 def test_a_dropped_providers_token_is_refused_on_the_next_request(
-    client: TestClient, as_role: dict[Role, dict[str, str]], enrolled: None
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], enrolled: None
 ) -> None:
     acme = as_role[Role.PROVIDER]
     assert _acme_works(client, acme) == [200, 200, 201]
@@ -90,7 +91,7 @@ def test_a_dropped_providers_token_is_refused_on_the_next_request(
 
 
 def test_a_draft_changes_nothing_until_it_is_activated_and_the_old_version_restores_reach(
-    client: TestClient, as_role: dict[Role, dict[str, str]], enrolled: None
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], enrolled: None
 ) -> None:
     acme, manager = as_role[Role.PROVIDER], as_role[Role.INTERMEDIARY]
     draft = load_version(client, _without(own_spec(), "acme", "api-own-draft"), active=False)
@@ -108,7 +109,7 @@ def test_a_draft_changes_nothing_until_it_is_activated_and_the_old_version_resto
 
 
 def test_a_token_for_one_contract_does_not_reach_another_with_the_same_party_id(
-    client: TestClient,
+    client: TestClient[Litestar],
 ) -> None:
     council = token_for(client, Role.COMMISSIONER, "council", OWN)
     assert [c["id"] for c in client.get("/api/contracts", headers=council).json()] == [OWN]
@@ -118,7 +119,7 @@ def test_a_token_for_one_contract_does_not_reach_another_with_the_same_party_id(
 
 
 def test_a_token_linked_to_two_contracts_loses_only_the_one_that_dropped_it(
-    client: TestClient,
+    client: TestClient[Litestar],
 ) -> None:
     both = token_for(client, Role.COMMISSIONER, "council", [OWN, RIVAL])
     assert [c["id"] for c in client.get("/api/contracts", headers=both).json()] == [OWN, RIVAL]
@@ -133,7 +134,7 @@ def test_a_token_linked_to_two_contracts_loses_only_the_one_that_dropped_it(
 
 @pytest.fixture
 def reconciled(
-    client: TestClient, as_role: dict[Role, dict[str, str]], enrolled: None
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], enrolled: None
 ) -> dict[str, str]:
     """Q1 (P1's job, 3,500) and Q2 (B1's level 2, 3,300) reconciled; topup has paid Q1."""
     manager = as_role[Role.INTERMEDIARY]
@@ -183,7 +184,7 @@ def _money_routes(runs: dict[str, str]) -> list[str]:
 
 
 def test_the_intermediary_sees_both_payers_money(
-    client: TestClient, as_role: dict[Role, dict[str, str]], reconciled: dict[str, str]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], reconciled: dict[str, str]
 ) -> None:
     manager = as_role[Role.INTERMEDIARY]
     for url in _money_routes(reconciled)[:3]:
@@ -192,7 +193,7 @@ def test_the_intermediary_sees_both_payers_money(
 
 @pytest.mark.parametrize(("payer", "other"), [("dwp", "topup"), ("topup", "dwp")])
 def test_a_commissioner_sees_none_of_another_payers_money_on_any_route(
-    client: TestClient, reconciled: dict[str, str], payer: str, other: str
+    client: TestClient[Litestar], reconciled: dict[str, str], payer: str, other: str
 ) -> None:
     mine = token_for(client, Role.COMMISSIONER, payer)
     wrong = []
@@ -209,7 +210,7 @@ def test_a_commissioner_sees_none_of_another_payers_money_on_any_route(
 
 
 def test_a_commissioners_totals_are_its_own(
-    client: TestClient, as_role: dict[Role, dict[str, str]], reconciled: dict[str, str]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], reconciled: dict[str, str]
 ) -> None:
     dwp = as_role[Role.COMMISSIONER]
     postings = client.get(f"{CONTRACT}/postings", headers=dwp).json()
@@ -241,7 +242,7 @@ def test_a_commissioners_totals_are_its_own(
 
 
 def test_investors_and_evaluators_still_see_the_whole_contracts_postings(
-    client: TestClient, as_role: dict[Role, dict[str, str]], reconciled: dict[str, str]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], reconciled: dict[str, str]
 ) -> None:
     for role in (Role.INVESTOR, Role.EVALUATOR):
         answer = client.get(f"{CONTRACT}/postings", headers=as_role[role]).json()
@@ -286,7 +287,7 @@ def _two_investors(folder: Path) -> Path:
 
 
 @pytest.fixture
-def vehicle(client: TestClient, tmp_path: Path) -> dict[str, dict[str, str]]:
+def vehicle(client: TestClient[Litestar], tmp_path: Path) -> dict[str, dict[str, str]]:
     """Headers of the intermediary and of each investor; the cash recorded."""
     with unit_of_work(client.app.state.engine) as session:
         load_spec_file(session, _two_investors(tmp_path), actor="t", now=datetime.now(UTC))
@@ -304,7 +305,7 @@ def vehicle(client: TestClient, tmp_path: Path) -> dict[str, dict[str, str]]:
 
 
 def test_each_investor_reads_only_its_own_tranches_cash(
-    client: TestClient, vehicle: dict[str, dict[str, str]]
+    client: TestClient[Litestar], vehicle: dict[str, dict[str, str]]
 ) -> None:
     def references(party: str) -> list[str]:
         answer = client.get(f"{PB}/cash", headers=vehicle[party])
@@ -320,7 +321,7 @@ def test_each_investor_reads_only_its_own_tranches_cash(
 
 
 def test_each_investor_reads_its_own_tranches_in_the_investor_report(
-    client: TestClient, vehicle: dict[str, dict[str, str]]
+    client: TestClient[Litestar], vehicle: dict[str, dict[str, str]]
 ) -> None:
     def report(party: str) -> tuple[str, dict[str, Any]]:
         answer = client.get(
@@ -357,7 +358,7 @@ def test_each_investor_reads_its_own_tranches_in_the_investor_report(
 
 
 def test_an_idempotent_replay_is_not_a_way_into_another_organisations_contract(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     # "manager" names dwp-test's manager in dwp-test, and another organisation in "elsewhere"
     elsewhere = rival_spec()

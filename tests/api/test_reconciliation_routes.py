@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
@@ -16,7 +17,7 @@ Q1 = "2015-Q1"
 DWP_CLAIM, TOPUP_CLAIM = f"{OWN}-{Q1}-DWP-1".upper(), f"{OWN}-{Q1}-TOPUP-1".upper()
 
 
-def _start(client: TestClient, headers: dict[str, str], **body: Any) -> Any:
+def _start(client: TestClient[Litestar], headers: dict[str, str], **body: Any) -> Any:
     return client.post(RUNS, headers=headers, json={"period": Q1, **body})
 
 
@@ -25,7 +26,7 @@ def _payers(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_a_run_posts_claims_and_a_rerun_posts_nothing(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     manager = as_role[Role.INTERMEDIARY]
@@ -51,7 +52,7 @@ def test_a_run_posts_claims_and_a_rerun_posts_nothing(
 
 
 def test_a_retried_start_is_answered_once(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     headers = {**as_role[Role.INTERMEDIARY], "Idempotency-Key": "run-q1"}
@@ -66,7 +67,7 @@ def test_a_retried_start_is_answered_once(
 
 
 def test_money_received_reconciles_the_period_and_imports_are_idempotent(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     manager = as_role[Role.INTERMEDIARY]
@@ -100,7 +101,7 @@ def test_money_received_reconciles_the_period_and_imports_are_idempotent(
 
 
 def test_a_bad_remittance_row_is_named_and_nothing_is_stored(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     manager = as_role[Role.INTERMEDIARY]
     url = f"/api/contracts/{OWN}/remittances"
@@ -115,7 +116,7 @@ def test_a_bad_remittance_row_is_named_and_nothing_is_stored(
 
 
 def test_a_closed_period_refuses_runs(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     manager = as_role[Role.INTERMEDIARY]
@@ -130,7 +131,7 @@ def test_a_closed_period_refuses_runs(
 
 
 def test_a_period_that_is_not_one_is_named(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     answer = client.post(RUNS, headers=as_role[Role.INTERMEDIARY], json={"period": "2015-13"})
     assert answer.status_code == 422

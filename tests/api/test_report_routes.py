@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 
@@ -19,7 +20,7 @@ REPORTS = f"/api/contracts/{OWN}/reports"
 Q2 = "2015-Q2"
 
 
-def _reconciled(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def _reconciled(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     verified_outcomes(client, as_role)
     for period in ("2015-Q1", Q2):
         answer = client.post(
@@ -30,12 +31,12 @@ def _reconciled(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None
         assert answer.status_code == 201, answer.text
 
 
-def _get(client: TestClient, headers: dict[str, str], what: str, **params: Any) -> Any:
+def _get(client: TestClient[Litestar], headers: dict[str, str], what: str, **params: Any) -> Any:
     return client.get(f"{REPORTS}/{what}", headers=headers, params={"period": Q2, **params})
 
 
 def test_a_commissioner_downloads_its_payment_report_in_each_format(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _reconciled(client, as_role)
     dwp = as_role[Role.COMMISSIONER]
@@ -62,7 +63,7 @@ def test_a_commissioner_downloads_its_payment_report_in_each_format(
 
 
 def test_the_download_is_the_clis_file(
-    client: TestClient,
+    client: TestClient[Litestar],
     as_role: dict[Role, dict[str, str]],
     cli_env: str,
     tmp_path: Path,
@@ -77,7 +78,7 @@ def test_the_download_is_the_clis_file(
 
 
 def test_a_commissioner_reads_only_its_own_payer(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _reconciled(client, as_role)
     other = _get(client, as_role[Role.COMMISSIONER], "commissioner", payer="topup")
@@ -106,7 +107,7 @@ def _ids(report: dict[str, Any]) -> set[str]:
 
 
 def test_a_provider_sees_its_own_progress_only(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _reconciled(client, as_role)
     url = f"/api/contracts/{OWN}/progress"

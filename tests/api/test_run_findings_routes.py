@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
@@ -14,7 +15,7 @@ from tests.api.conftest import OWN, verified_outcomes
 RUNS = f"/api/contracts/{OWN}/reconciliations"
 
 
-def _pending_job_entry(client: TestClient, manager: dict[str, str]) -> None:
+def _pending_job_entry(client: TestClient[Litestar], manager: dict[str, str]) -> None:
     row = {
         "evidence_id": "E5",
         "participant_id": "B1",
@@ -31,7 +32,7 @@ def _overdue(cut_off: str, due: str) -> int:
 
 
 def test_a_runs_findings_are_read_with_the_run(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     manager = as_role[Role.INTERMEDIARY]
     verified_outcomes(client, as_role)  # P1 entered a job on 2015-03-01, B1 gained a level 2

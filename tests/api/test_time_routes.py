@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
@@ -17,14 +18,15 @@ RUNS = f"/api/contracts/{OWN}/reconciliations"
 TOMORROW = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None).isoformat()
 
 
-def _start(client: TestClient, headers: dict[str, str], **body: Any) -> Any:
+def _start(client: TestClient[Litestar], headers: dict[str, str], **body: Any) -> Any:
     return client.post(RUNS, headers=headers, json=body)
 
 
-def _runs(client: TestClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+def _runs(client: TestClient[Litestar], headers: dict[str, str]) -> list[dict[str, Any]]:
     answer = client.get(RUNS, headers=headers)
     assert answer.status_code == 200
-    return answer.json()  # type: ignore[no-any-return]
+    runs: list[dict[str, Any]] = answer.json()
+    return runs
 
 
 @pytest.mark.parametrize(
@@ -36,7 +38,10 @@ def _runs(client: TestClient, headers: dict[str, str]) -> list[dict[str, Any]]:
     ],
 )
 def test_a_report_or_explanation_in_the_future_is_refused(
-    client: TestClient, as_role: dict[Role, dict[str, str]], path: str, params: dict[str, str]
+    client: TestClient[Litestar],
+    as_role: dict[Role, dict[str, str]],
+    path: str,
+    params: dict[str, str],
 ) -> None:
     verified_outcomes(client, as_role)
     answer = client.get(
@@ -49,7 +54,7 @@ def test_a_report_or_explanation_in_the_future_is_refused(
 
 
 def test_a_run_in_the_future_is_refused_and_writes_nothing(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     manager = as_role[Role.INTERMEDIARY]
@@ -63,7 +68,7 @@ def test_a_run_in_the_future_is_refused_and_writes_nothing(
 
 
 def test_periods_are_the_contracts_and_a_period_outside_is_refused(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     manager = as_role[Role.INTERMEDIARY]
     periods = client.get(f"/api/contracts/{OWN}/periods", headers=manager).json()
@@ -74,7 +79,7 @@ def test_periods_are_the_contracts_and_a_period_outside_is_refused(
 
 
 def test_a_rewind_is_refused_previewed_and_posted_only_when_confirmed(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     manager = as_role[Role.INTERMEDIARY]

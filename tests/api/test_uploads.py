@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 
+from httpx import Response
+from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
@@ -21,14 +23,16 @@ def _count(engine: Engine, table: type) -> int:
         return int(session.scalar(select(func.count()).select_from(table)) or 0)
 
 
-def _upload(client: TestClient, headers: dict[str, str], what: str, name: str, body: bytes):
+def _upload(
+    client: TestClient[Litestar], headers: dict[str, str], what: str, name: str, body: bytes
+) -> Response:
     return client.post(
         f"/api/contracts/{OWN}/{what}/upload", headers=headers, files={"file": (name, body)}
     )
 
 
 def test_a_bad_file_stores_nothing_and_names_every_row(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     body = (UPLOADS / "participants_bad.csv").read_bytes()
     answer = _upload(client, as_role[Role.INTERMEDIARY], "participants", "bad.csv", body)
@@ -43,7 +47,7 @@ def test_a_bad_file_stores_nothing_and_names_every_row(
 
 
 def test_a_good_xlsx_enrols_like_the_csv(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     book = Workbook()
     sheet = book.active
@@ -65,7 +69,7 @@ def test_a_good_xlsx_enrols_like_the_csv(
 
 
 def test_a_file_that_is_not_csv_or_xlsx_is_refused(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     answer = _upload(client, as_role[Role.INTERMEDIARY], "participants", "people.pdf", b"%PDF")
     assert answer.status_code == 422
@@ -73,7 +77,7 @@ def test_a_file_that_is_not_csv_or_xlsx_is_refused(
 
 
 def test_json_rows_get_json_paths(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     rows = [
         {
@@ -102,7 +106,7 @@ def test_json_rows_get_json_paths(
 
 
 def test_a_provider_submits_evidence_only_for_its_participants(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     enrolled = client.post(
         f"/api/contracts/{OWN}/participants",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from contract_specs.model import Role
@@ -34,7 +35,7 @@ def job(eid: str, pid: str, day: str = "2015-03-01") -> dict[str, str]:
     }
 
 
-def post(client: TestClient, headers: dict[str, str], what: str, rows: list[Any]) -> Any:
+def post(client: TestClient[Litestar], headers: dict[str, str], what: str, rows: list[Any]) -> Any:
     return client.post(f"{BASE}/{what}", headers=headers, json={"rows": rows})
 
 
@@ -43,7 +44,7 @@ def answer(response: Any) -> tuple[int, Any]:
 
 
 def test_enrolling_another_providers_id_answers_as_an_unknown_id(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     acme = as_role[Role.PROVIDER]
     bravo = token_for(client, Role.PROVIDER, "bravo")
@@ -55,7 +56,7 @@ def test_enrolling_another_providers_id_answers_as_an_unknown_id(
 
 
 def test_a_row_naming_another_provider_is_never_compared_with_its_people(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     bravo = token_for(client, Role.PROVIDER, "bravo")
     assert post(client, bravo, "participants", [person("P1", "bravo")]).status_code == 201
@@ -74,7 +75,7 @@ def test_a_row_naming_another_provider_is_never_compared_with_its_people(
 
 
 def test_evidence_for_another_providers_participant_answers_as_for_nobody(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     manager, acme = as_role[Role.INTERMEDIARY], as_role[Role.PROVIDER]
     bravo = token_for(client, Role.PROVIDER, "bravo")
@@ -103,7 +104,7 @@ def test_evidence_for_another_providers_participant_answers_as_for_nobody(
 
 
 def test_ids_outside_the_character_set_are_refused_in_json_rows_and_uploads(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     acme = as_role[Role.PROVIDER]
     refused = post(client, acme, "participants", [person("P1", "acme"), person("=1+1", "acme")])
@@ -133,7 +134,7 @@ def test_ids_outside_the_character_set_are_refused_in_json_rows_and_uploads(
     ]
 
 
-def _enrol_two_p1s(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def _enrol_two_p1s(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     manager = as_role[Role.INTERMEDIARY]
     people = [person("P1", "acme"), person("P1", "bravo", "1998-02-02")]
     assert post(client, manager, "participants", people).status_code == 201
@@ -142,7 +143,7 @@ def _enrol_two_p1s(client: TestClient, as_role: dict[Role, dict[str, str]]) -> N
 
 
 def test_a_provider_explains_its_own_ids_and_cannot_name_anyone_elses(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _enrol_two_p1s(client, as_role)
     acme = as_role[Role.PROVIDER]
@@ -167,7 +168,7 @@ def test_a_provider_explains_its_own_ids_and_cannot_name_anyone_elses(
 
 
 def test_other_roles_name_a_provider_or_an_unambiguous_id(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     _enrol_two_p1s(client, as_role)
     commissioner = as_role[Role.COMMISSIONER]

@@ -3,6 +3,7 @@ intermediary anyone's; every row checked, all or nothing; and the count, never w
 
 from __future__ import annotations
 
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
@@ -13,7 +14,7 @@ from tests.api.conftest import OWN, token_for, verified_outcomes
 BASE = f"/api/contracts/{OWN}"
 
 
-def _count(client: TestClient, model: type) -> int:
+def _count(client: TestClient[Litestar], model: type) -> int:
     with client.app.state.engine.connect() as connection:
         return int(
             connection.execute(select(func.count()).select_from(table_of(model))).scalar_one()
@@ -21,7 +22,7 @@ def _count(client: TestClient, model: type) -> int:
 
 
 def test_a_provider_withdraws_its_own_participant_and_never_another_providers(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     acme = as_role[Role.PROVIDER]
@@ -86,7 +87,7 @@ def test_a_provider_withdraws_its_own_participant_and_never_another_providers(
 
 
 def test_the_intermediary_withdraws_anyones_and_a_commissioner_may_not(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     verified_outcomes(client, as_role)
     rows = {"rows": [{"participant_id": "bravo/B1", "withdrawn_on": "2015-06-01"}]}

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Connection, Engine, func, select, text
 
@@ -153,7 +154,9 @@ def test_an_upload_being_parsed_holds_no_write_lock(
 
 
 def test_a_providers_file_is_read_once(
-    client: TestClient, as_role: dict[Role, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    client: TestClient[Litestar],
+    as_role: dict[Role, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[int] = []
     real = pd.read_csv

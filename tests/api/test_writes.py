@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from contract_specs.model import Role
 from ledger.storage.db import unit_of_work
@@ -30,7 +32,7 @@ def _participants(engine: Engine) -> int:
 
 
 def test_a_retried_write_is_answered_from_the_first(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     headers = {**as_role[Role.PROVIDER], "Idempotency-Key": "k-1"}
     url = f"/api/contracts/{OWN}/participants"
@@ -45,7 +47,7 @@ def test_a_retried_write_is_answered_from_the_first(
 
 
 def test_a_key_reused_for_another_request_is_refused(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     headers = {**as_role[Role.PROVIDER], "Idempotency-Key": "k-2"}
     url = f"/api/contracts/{OWN}/participants"
@@ -57,7 +59,7 @@ def test_a_key_reused_for_another_request_is_refused(
 
 
 def test_a_failed_write_keeps_no_key(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     headers = {**as_role[Role.PROVIDER], "Idempotency-Key": "k-3"}
     url = f"/api/contracts/{OWN}/participants"
@@ -68,19 +70,19 @@ def test_a_failed_write_keeps_no_key(
 
 
 def test_every_write_is_audited_with_the_tokens_party_and_role(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     url = f"/api/contracts/{OWN}/participants"
     assert client.post(url, headers=as_role[Role.PROVIDER], json={"rows": [ROW]}).status_code == 201
     with unit_of_work(engine) as session:
         entries = session.scalars(
-            select(AuditLog).where(AuditLog.action == "participants.import")
+            select(AuditLog).where(col(AuditLog.action) == "participants.import")
         ).all()
     assert [(e.actor, e.subject) for e in entries] == [("provider:acme", f"contract:{OWN}")]
 
 
 def test_an_intermediary_loads_a_new_contract_it_is_named_in(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     text = SPEC.read_text(encoding="utf-8")
     url = "/api/contracts/test-jobs/versions"
@@ -112,7 +114,7 @@ def test_an_intermediary_loads_a_new_contract_it_is_named_in(
 
 
 def test_a_spec_with_errors_is_refused_with_json_paths(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     broken = SPEC.read_text(encoding="utf-8").replace("currency: GBP", "currency: XXX")
     checked = client.post("/api/specs/validate", headers=as_role[Role.PROVIDER], content=broken)
@@ -127,7 +129,7 @@ def test_a_spec_with_errors_is_refused_with_json_paths(
 
 
 def test_every_error_has_the_same_shape_and_no_trace(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     answers = [
         client.get("/api/contracts"),
@@ -153,7 +155,7 @@ def test_every_error_has_the_same_shape_and_no_trace(
 
 
 def test_a_retry_with_its_keys_in_another_order_is_the_same_request(
-    client: TestClient, as_role: dict[Role, dict[str, str]], engine: Engine
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], engine: Engine
 ) -> None:
     headers = {**as_role[Role.PROVIDER], "Idempotency-Key": "k-order"}
     url = f"/api/contracts/{OWN}/participants"
@@ -170,7 +172,7 @@ def test_a_retry_with_its_keys_in_another_order_is_the_same_request(
 
 
 def test_a_json_spec_retried_in_another_key_order_is_a_replay_and_another_spec_is_refused(
-    client: TestClient, as_role: dict[Role, dict[str, str]]
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]
 ) -> None:
     spec = json.loads(SPEC.with_suffix(".json").read_text(encoding="utf-8"))
     spec["parties"].append({"id": "manager", "role": "intermediary", "name": "The manager"})

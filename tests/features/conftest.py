@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
@@ -21,7 +22,7 @@ def as_role(engine: Engine, now: datetime) -> dict[Role, dict[str, str]]:
 
 
 @pytest.fixture
-def client(engine: Engine, as_role: dict[Role, dict[str, str]]) -> Iterator[TestClient]:
+def client(engine: Engine, as_role: dict[Role, dict[str, str]]) -> Iterator[TestClient[Litestar]]:
     """A client of the app on the world's database."""
     with TestClient(create_app(engine=engine)) as test_client:
         yield test_client

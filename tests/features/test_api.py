@@ -6,6 +6,7 @@ scenario runs once per database backend, and Litestar deprecations fail it like 
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 from pytest_bdd import given, parsers, scenarios, then, when
@@ -40,6 +42,7 @@ class Journey:
     """What the scenario's users did and were answered."""
 
     answer: Any = None
+    sent: bytes = b""  # the file of the last upload, as it left the provider's case system
     progress: dict[str, Any] = field(default_factory=dict)
     download: Any = None
     investor_headers: dict[Role, dict[str, str]] = field(default_factory=dict)
@@ -51,13 +54,15 @@ def journey() -> Journey:
 
 
 @pytest.fixture
-def investors(engine: Engine) -> Iterator[TestClient]:
+def investors(engine: Engine) -> Iterator[TestClient[Litestar]]:
     """A client of the app for the Peterborough scenarios (their own contract and tokens)."""
     with TestClient(create_app(engine=engine)) as test_client:
         yield test_client
 
 
-def _post(client: TestClient, headers: dict[str, str], what: str, rows: list[dict]) -> Any:
+def _post(
+    client: TestClient[Litestar], headers: dict[str, str], what: str, rows: list[dict[str, Any]]
+) -> Any:
     answer = client.post(f"/api/contracts/{OWN}/{what}", headers=headers, json={"rows": rows})
     assert answer.status_code == 201, answer.text
     return answer
@@ -70,7 +75,10 @@ def _evidence_file(participant: str, day: str, kind: str) -> bytes:
     return f"{header}\n{','.join(values.get(c, '') for c in EVIDENCE_COLUMNS)}\n".encode()
 
 
-def _upload(client: TestClient, headers: dict[str, str], body: bytes, journey: Journey) -> None:
+def _upload(
+    client: TestClient[Litestar], headers: dict[str, str], body: bytes, journey: Journey
+) -> None:
+    journey.sent = body
     journey.answer = client.post(
         f"/api/contracts/{OWN}/evidence/upload",
         headers=headers,
@@ -82,7 +90,7 @@ def _upload(client: TestClient, headers: dict[str, str], body: bytes, journey: J
 
 
 @given("the intermediary has enrolled Acme's participant P1 and Bravo's participant B1")
-def enrolled(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def enrolled(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     _post(client, as_role[Role.INTERMEDIARY], "participants", PEOPLE)
 
 
@@ -92,7 +100,7 @@ def enrolled(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
     )
 )
 def acme_uploads(
-    client: TestClient,
+    client: TestClient[Litestar],
     as_role: dict[Role, dict[str, str]],
     journey: Journey,
     participant: str,
@@ -104,7 +112,7 @@ def acme_uploads(
 
 @when("Acme uploads an evidence file with a header and no rows")
 def acme_uploads_nothing(
-    client: TestClient, as_role: dict[Role, dict[str, str]], journey: Journey
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], journey: Journey
 ) -> None:
     _upload(client, as_role[Role.PROVIDER], (",".join(EVIDENCE_COLUMNS) + "\n").encode(), journey)
 
@@ -135,11 +143,16 @@ def refused_empty(journey: Journey, row: int) -> None:
 )
 def refused_other(journey: Journey, row: int, participant: str) -> None:
     assert "not one of your enrolled participants" in _refused_at(journey, row)
+    (detail,) = journey.answer.json()["error"]["details"]
+    assert detail["column"] == "participant_id"
+    # the row refused is the one that names `participant` in the file Acme sent (row 1: header)
+    sent = list(csv.DictReader(io.StringIO(journey.sent.decode())))
+    assert sent[row - 2]["participant_id"] == participant
 
 
 @when(parsers.parse("the intermediary verifies the evidence and reconciles {period}"))
 def verified_and_reconciled(
-    client: TestClient, as_role: dict[Role, dict[str, str]], period: str
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], period: str
 ) -> None:
     manager = as_role[Role.INTERMEDIARY]
     _post(client, manager, "verifications", [{"evidence_id": "E1", "decision": "verified"}])
@@ -148,7 +161,7 @@ def verified_and_reconciled(
 
 @when(parsers.parse("Acme asks for its progress in {period}"))
 def acme_progress(
-    client: TestClient, as_role: dict[Role, dict[str, str]], journey: Journey, period: str
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], journey: Journey, period: str
 ) -> None:
     answer = client.get(
         f"/api/contracts/{OWN}/progress", headers=as_role[Role.PROVIDER], params={"period": period}
@@ -183,7 +196,9 @@ def progress_hides(journey: Journey) -> None:
 
 
 @given(parsers.parse("Acme's participant P1 entered a job on {day}, verified"))
-def p1_verified(client: TestClient, as_role: dict[Role, dict[str, str]], day: str) -> None:
+def p1_verified(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], day: str
+) -> None:
     manager = as_role[Role.INTERMEDIARY]
     _post(client, manager, "participants", PEOPLE[:1])
     row = {"evidence_id": "E1", "participant_id": "P1", "metric": "job_entry",
@@ -193,7 +208,9 @@ def p1_verified(client: TestClient, as_role: dict[Role, dict[str, str]], day: st
 
 
 @given(parsers.parse("the intermediary has reconciled {period}"))
-def reconciled(client: TestClient, as_role: dict[Role, dict[str, str]], period: str) -> None:
+def reconciled(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], period: str
+) -> None:
     answer = client.post(
         f"/api/contracts/{OWN}/reconciliations",
         headers=as_role[Role.INTERMEDIARY],
@@ -204,7 +221,7 @@ def reconciled(client: TestClient, as_role: dict[Role, dict[str, str]], period: 
 
 @when(parsers.parse("the department downloads its payment report for {period} as a spreadsheet"))
 def department_downloads(
-    client: TestClient, as_role: dict[Role, dict[str, str]], journey: Journey, period: str
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], journey: Journey, period: str
 ) -> None:
     journey.download = client.get(
         f"/api/contracts/{OWN}/reports/commissioner",
@@ -234,7 +251,7 @@ def lines_add_up(journey: Journey, total: str) -> None:
 
 
 @then("the department cannot download the top-up fund's report")
-def not_the_top_up(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def not_the_top_up(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     answer = client.get(
         f"/api/contracts/{OWN}/reports/commissioner",
         headers=as_role[Role.COMMISSIONER],
@@ -260,7 +277,9 @@ def peterborough(engine: Engine, journey: Journey) -> None:
 
 
 @given("the intermediary records these cash transactions:")
-def cash_recorded(investors: TestClient, journey: Journey, datatable: list[list[str]]) -> None:
+def cash_recorded(
+    investors: TestClient[Litestar], journey: Journey, datatable: list[list[str]]
+) -> None:
     header, *rows = datatable
     answer = investors.post(
         "/api/contracts/peterborough/cash",
@@ -271,7 +290,7 @@ def cash_recorded(investors: TestClient, journey: Journey, datatable: list[list[
 
 
 @when(parsers.parse("the foundations read their returns on {day}"))
-def read_returns(investors: TestClient, journey: Journey, day: str) -> None:
+def read_returns(investors: TestClient[Litestar], journey: Journey, day: str) -> None:
     answer = investors.get(
         "/api/contracts/peterborough/returns",
         headers=journey.investor_headers[Role.INVESTOR],

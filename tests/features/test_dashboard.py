@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 
@@ -20,59 +21,59 @@ PAGE = f"/dash/contracts/{OWN}"
 SECRET = {"acme": Role.PROVIDER, "dwp": Role.COMMISSIONER}
 
 
-def _csrf(client: TestClient) -> str:
+def _csrf(client: TestClient[Litestar]) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', client.get("/dash/").text)
     assert found
     return found.group(1)
 
 
-def _sign_in(client: TestClient, as_role: dict[Role, dict[str, str]], role: Role) -> None:
+def _sign_in(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], role: Role) -> None:
     secret = as_role[role]["Authorization"].removeprefix("Bearer ")
     answer = client.post("/dash/sign-in", data={"token": secret, "csrf": _csrf(client)})
     assert answer.status_code == 200, answer.text
 
 
 @given("acme's client P1 and bravo's client B1 have verified outcomes")
-def outcomes(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def outcomes(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     verified_outcomes(client, as_role)
 
 
 @given("acme's caseworker has signed in to the dashboard")
 @when("acme's caseworker signs in to the dashboard")
-def caseworker(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def caseworker(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     _sign_in(client, as_role, Role.PROVIDER)
 
 
 @when("dwp's contract manager signs in to the dashboard")
-def manager(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def manager(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     _sign_in(client, as_role, Role.COMMISSIONER)
 
 
 @when("the caseworker signs out")
-def sign_out(client: TestClient) -> None:
+def sign_out(client: TestClient[Litestar]) -> None:
     client.post("/dash/sign-out", data={"csrf": _csrf(client)})
     client.cookies.delete(sessions.COOKIE)  # as a browser drops a cleared cookie
 
 
 @when("someone sends the sign-in form without its CSRF token")
-def forged(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def forged(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     secret = as_role[Role.PROVIDER]["Authorization"].removeprefix("Bearer ")
     client.post("/dash/sign-in", data={"token": secret, "csrf": "from-elsewhere"})
 
 
 @then(parsers.parse('the contract page lists client "{own}" and not client "{other}"'))
-def lists(client: TestClient, own: str, other: str) -> None:
+def lists(client: TestClient[Litestar], own: str, other: str) -> None:
     text = client.get(PAGE).text
     assert f">{own}<" in text and f">{other}<" not in text
 
 
 @then(parsers.parse('the page for client "{pid}" is not found'))
-def not_found(client: TestClient, pid: str) -> None:
+def not_found(client: TestClient[Litestar], pid: str) -> None:
     assert client.get(f"{PAGE}/participants/{pid}").status_code == 404
 
 
 @then(parsers.parse('the page for client "{pid}" shows its evidence "{evidence}"'))
-def evidence(client: TestClient, pid: str, evidence: str) -> None:
+def evidence(client: TestClient[Litestar], pid: str, evidence: str) -> None:
     page = client.get(f"{PAGE}/participants/{pid}")
     assert page.status_code == 200 and evidence in page.text
 
@@ -82,7 +83,7 @@ def evidence(client: TestClient, pid: str, evidence: str) -> None:
         'the contract page shows the period "{period}" with what was claimed and received'
     )
 )
-def periods(client: TestClient, period: str) -> None:
+def periods(client: TestClient[Litestar], period: str) -> None:
     text = client.get(PAGE).text
     assert (
         period in text
@@ -93,11 +94,11 @@ def periods(client: TestClient, period: str) -> None:
 
 
 @then("the contract page asks for a token again")
-def asks(client: TestClient) -> None:
+def asks(client: TestClient[Litestar]) -> None:
     assert 'id="token"' in client.get(PAGE).text
 
 
 @then("no session is made")
-def no_session(client: TestClient) -> None:
+def no_session(client: TestClient[Litestar]) -> None:
     assert sessions.COOKIE not in client.cookies
     assert 'id="token"' in client.get(PAGE).text

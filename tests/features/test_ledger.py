@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from contract_specs.model import from_minor
 from ledger.domain.entitlement import compute_entitlement
@@ -134,7 +135,9 @@ def _participant(world: World, named: str) -> str:
 def _evidence(world: World, named: str) -> str:
     """The ledger key of evidence the scenario names by its provider's own id."""
     with unit_of_work(world.engine) as session:
-        stored = pa.array(session.scalars(select(Evidence.evidence_id)).all(), pa.large_string())
+        stored = pa.array(
+            session.scalars(select(col(Evidence.evidence_id))).all(), pa.large_string()
+        )
     found = keys.resolve(pd.Series([named], dtype="str"), None, stored)
     assert found.at[0] >= 0, f"no evidence {named}"
     return str(found.keys.iloc[0])
@@ -142,7 +145,7 @@ def _evidence(world: World, named: str) -> str:
 
 def _postings(world: World) -> list[Posting]:
     with unit_of_work(world.engine) as session:
-        return list(session.scalars(select(Posting).order_by(Posting.id)).all())
+        return list(session.scalars(select(Posting).order_by(col(Posting.id))).all())
 
 
 @then(parsers.parse("{participant} has been paid {amount} in all"))

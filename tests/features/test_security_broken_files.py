@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Connection, Engine, text
@@ -45,7 +46,7 @@ FILES = {
 class Desk:
     """Sam's desk: the app, Sam's token, what was stored before, the last answer."""
 
-    client: TestClient
+    client: TestClient[Litestar]
     headers: dict[str, str]
     before: Any = None
     answer: Any = None

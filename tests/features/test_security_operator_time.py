@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from api.cli import main
 from ledger.domain.errors import RejectedUpload
@@ -159,8 +160,8 @@ def shown(desk: Desk, words: str) -> None:
 def holds(desk: Desk, period: str, dwp: str, topup: str) -> None:
     with unit_of_work(desk.world.engine) as session:
         found = session.execute(
-            select(Posting.payer, func.sum(Posting.amount))
-            .where(Posting.period == period)
+            select(col(Posting.payer), func.sum(col(Posting.amount)))
+            .where(col(Posting.period) == period)
             .group_by(Posting.payer)
         ).all()
     pence = {payer: int(total) for payer, total in found}
@@ -170,9 +171,11 @@ def holds(desk: Desk, period: str, dwp: str, topup: str) -> None:
 @then(parsers.parse('the run and the audit log keep the reason "{reason}"'))
 def reason_kept(desk: Desk, reason: str) -> None:
     with unit_of_work(desk.world.engine) as session:
-        run = session.scalars(select(ReconcileRun).order_by(ReconcileRun.id.desc())).first()
+        run = session.scalars(select(ReconcileRun).order_by(col(ReconcileRun.id).desc())).first()
         entry = session.scalars(
-            select(AuditLog).where(AuditLog.action == "reconcile.run").order_by(AuditLog.id.desc())
+            select(AuditLog)
+            .where(col(AuditLog.action) == "reconcile.run")
+            .order_by(col(AuditLog.id).desc())
         ).first()
     assert run is not None and run.rewind is not None and run.rewind["reason"] == reason
     assert entry is not None and entry.details["rewind"]["reason"] == reason
@@ -224,7 +227,9 @@ def stored_anyway(desk: Desk) -> None:
 def p4_unpaid(desk: Desk, reason: str) -> None:
     with unit_of_work(desk.world.engine) as session:
         paid = session.scalar(
-            select(func.count()).select_from(Posting).where(Posting.participant_id == "acme/P4")
+            select(func.count())
+            .select_from(Posting)
+            .where(col(Posting.participant_id) == "acme/P4")
         )
     assert paid == 0
     said = desk.run("ledger", "explain", CONTRACT, "P4", "--as-of", "2017-01-05")

@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from api.app import create_app
 from contract_specs.model import Role
@@ -50,7 +52,7 @@ def providers(engine: Engine, now: datetime) -> Providers:
 
 
 @pytest.fixture
-def client(engine: Engine, providers: Providers) -> Iterator[TestClient]:
+def client(engine: Engine, providers: Providers) -> Iterator[TestClient[Litestar]]:
     with TestClient(create_app(engine=engine)) as test_client:
         yield test_client
 
@@ -63,7 +65,7 @@ def _file(columns: tuple[str, ...], values: dict[str, str]) -> bytes:
     return out.getvalue().encode()
 
 
-def _enrol(client: TestClient, who: Providers, name: str, pid: str, born: str) -> Any:
+def _enrol(client: TestClient[Litestar], who: Providers, name: str, pid: str, born: str) -> Any:
     row = {"participant_id": pid, "cohort": "c1", "provider": PROVIDERS[name],
            "start_date": "2015-02-01", "date_of_birth": born}  # fmt: skip
     answer = client.post(
@@ -75,7 +77,9 @@ def _enrol(client: TestClient, who: Providers, name: str, pid: str, born: str) -
     return answer
 
 
-def _evidence(client: TestClient, who: Providers, name: str, eid: str, pid: str, day: str) -> Any:
+def _evidence(
+    client: TestClient[Litestar], who: Providers, name: str, eid: str, pid: str, day: str
+) -> Any:
     row = {"evidence_id": eid, "participant_id": pid, "metric": "job_entry",
            "achieved_on": day, "evidence_type": "payslip"}  # fmt: skip
     answer = client.post(
@@ -88,33 +92,37 @@ def _evidence(client: TestClient, who: Providers, name: str, eid: str, pid: str,
 
 
 @given(parsers.re(r"(?P<name>\w+) has enrolled its client (?P<pid>\w+)(, born (?P<born>[\d-]+))?$"))
-def enrolled(client: TestClient, providers: Providers, name: str, pid: str, born: str) -> None:
+def enrolled(
+    client: TestClient[Litestar], providers: Providers, name: str, pid: str, born: str
+) -> None:
     assert _enrol(client, providers, name, pid, born or "1996-01-01").status_code == 201
     providers.answers.clear()
 
 
 @when(parsers.parse("{name} enrols its own client {pid}, born {born}"))
 @when(parsers.parse("{name} enrols a client {pid}, born {born}"))
-def enrols(client: TestClient, providers: Providers, name: str, pid: str, born: str) -> None:
+def enrols(
+    client: TestClient[Litestar], providers: Providers, name: str, pid: str, born: str
+) -> None:
     _enrol(client, providers, name, pid, born)
 
 
 @when(parsers.parse("{name} uploads evidence that {pid} entered a job on {day}"))
 def uploads_evidence(
-    client: TestClient, providers: Providers, name: str, pid: str, day: str
+    client: TestClient[Litestar], providers: Providers, name: str, pid: str, day: str
 ) -> None:
     _evidence(client, providers, name, "E1", pid, day)
 
 
 @when(parsers.parse("{name} uploads evidence {eid} that {pid} entered a job on {day}"))
 def uploads_evidence_id(
-    client: TestClient, providers: Providers, name: str, eid: str, pid: str, day: str
+    client: TestClient[Litestar], providers: Providers, name: str, eid: str, pid: str, day: str
 ) -> None:
     _evidence(client, providers, name, eid, pid, day)
 
 
 @when(parsers.parse("{name} asks why {pid} was paid"))
-def asks_why(client: TestClient, providers: Providers, name: str, pid: str) -> None:
+def asks_why(client: TestClient[Litestar], providers: Providers, name: str, pid: str) -> None:
     answer = client.get(f"{BASE}/participants/{pid}/explain", headers=providers.headers[name])
     providers.answers.append(answer)
 
@@ -130,7 +138,9 @@ def accepted(providers: Providers, name: str, count: int) -> None:
 def two_people(engine: Engine, pid: str) -> None:
     with unit_of_work(engine) as session:
         rows = session.execute(
-            select(Participant.participant_id, Participant.provider).order_by(Participant.provider)
+            select(col(Participant.participant_id), col(Participant.provider)).order_by(
+                col(Participant.provider)
+            )
         ).all()
     assert [tuple(r) for r in rows] == [(f"acme/{pid}", "acme"), (f"bravo/{pid}", "bravo")]
 
@@ -145,7 +155,7 @@ def same_answer(providers: Providers, name: str) -> None:
 def unchanged(engine: Engine, pid: str, born: str) -> None:
     with unit_of_work(engine) as session:
         person = session.scalars(
-            select(Participant).where(Participant.participant_id == f"acme/{pid}")
+            select(Participant).where(col(Participant.participant_id) == f"acme/{pid}")
         ).one()
         opened = opened_attributes(session.connection(), person.contract_id, [f"acme/{pid}"])
     assert opened[f"acme/{pid}"]["date_of_birth"] == born
@@ -178,7 +188,7 @@ def both_not_found(providers: Providers) -> None:
 
 
 @then(parsers.parse("Acme asking why {pid} was paid is told about {pid}"))
-def acme_is_told(client: TestClient, providers: Providers, pid: str) -> None:
+def acme_is_told(client: TestClient[Litestar], providers: Providers, pid: str) -> None:
     answer = client.get(f"{BASE}/participants/{pid}/explain", headers=providers.headers["Acme"])
     assert answer.status_code == 200, answer.text
     assert answer.json()["participant_id"] == pid

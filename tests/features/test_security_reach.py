@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
@@ -50,7 +51,7 @@ class Scene:
 
 
 @pytest.fixture
-def scene(client: TestClient) -> Scene:
+def scene(client: TestClient[Litestar]) -> Scene:
     return Scene(bravo=token_for(client, Role.PROVIDER, "bravo"))
 
 
@@ -64,44 +65,46 @@ def _without_bravo(tag: str) -> ContractSpec:
 
 
 @given("Bravo has read the contract with its token")
-def bravo_reads(client: TestClient, scene: Scene) -> None:
+def bravo_reads(client: TestClient[Litestar], scene: Scene) -> None:
     assert client.get(CONTRACT, headers=scene.bravo).status_code == 200
 
 
 @when("the intermediary puts in force a version of the contract that no longer names Bravo")
-def bravo_dropped(client: TestClient) -> None:
+def bravo_dropped(client: TestClient[Litestar]) -> None:
     load_version(client, _without_bravo("feature-no-bravo"))
 
 
 @when("the intermediary loads, as a draft, a version of the contract that no longer names Bravo")
-def bravo_dropped_in_a_draft(client: TestClient, scene: Scene) -> None:
+def bravo_dropped_in_a_draft(client: TestClient[Litestar], scene: Scene) -> None:
     scene.draft = load_version(client, _without_bravo("feature-draft"), active=False)
 
 
-def _activate(client: TestClient, headers: dict[str, str], version: int) -> None:
+def _activate(client: TestClient[Litestar], headers: dict[str, str], version: int) -> None:
     done = client.post(f"{CONTRACT}/versions/{version}/activate", headers=headers)
     assert done.status_code == 200, done.text
 
 
 @when("the intermediary puts that draft in force")
-def draft_in_force(client: TestClient, as_role: dict[Role, dict[str, str]], scene: Scene) -> None:
+def draft_in_force(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], scene: Scene
+) -> None:
     _activate(client, as_role[Role.INTERMEDIARY], scene.draft)
 
 
 @when("the intermediary puts the earlier version back in force")
-def earlier_back(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def earlier_back(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     _activate(client, as_role[Role.INTERMEDIARY], 1)
 
 
 @then("Bravo's next request is refused because its token reaches no contract")
-def bravo_refused(client: TestClient, scene: Scene) -> None:
+def bravo_refused(client: TestClient[Litestar], scene: Scene) -> None:
     answer = client.get(CONTRACT, headers=scene.bravo)
     assert answer.status_code == 401
     assert "reaches no contract" in answer.json()["error"]["message"]
 
 
 @then("Bravo cannot submit evidence either")
-def bravo_cannot_submit(client: TestClient, scene: Scene) -> None:
+def bravo_cannot_submit(client: TestClient[Litestar], scene: Scene) -> None:
     row = {"evidence_id": "E7", "participant_id": "B1", "metric": "job_entry",
            "achieved_on": "2015-03-01", "evidence_type": "payslip"}  # fmt: skip
     answer = client.post(f"{CONTRACT}/evidence", headers=scene.bravo, json={"rows": [row]})
@@ -109,12 +112,12 @@ def bravo_cannot_submit(client: TestClient, scene: Scene) -> None:
 
 
 @then("Bravo still reads the contract")
-def bravo_still_reads(client: TestClient, scene: Scene) -> None:
+def bravo_still_reads(client: TestClient[Litestar], scene: Scene) -> None:
     assert client.get(CONTRACT, headers=scene.bravo).status_code == 200
 
 
 @then("Acme still reads the contract")
-def acme_still_reads(client: TestClient, as_role: dict[Role, dict[str, str]]) -> None:
+def acme_still_reads(client: TestClient[Litestar], as_role: dict[Role, dict[str, str]]) -> None:
     assert client.get(CONTRACT, headers=as_role[Role.PROVIDER]).status_code == 200
 
 
@@ -127,18 +130,18 @@ def rival_names(party: str) -> None:
 
 
 @when(parsers.parse('the intermediary issues a token to "{party}" for its own contract'))
-def council_token(client: TestClient, scene: Scene, party: str) -> None:
+def council_token(client: TestClient[Litestar], scene: Scene, party: str) -> None:
     scene.council = token_for(client, Role.COMMISSIONER, party, OWN)
 
 
 @then("that token lists only the intermediary's own contract")
-def council_lists(client: TestClient, scene: Scene) -> None:
+def council_lists(client: TestClient[Litestar], scene: Scene) -> None:
     listed = client.get("/api/contracts", headers=scene.council).json()
     assert [c["id"] for c in listed] == [OWN]
 
 
 @then("the other intermediary's contract answers as if it did not exist")
-def rival_hidden(client: TestClient, scene: Scene) -> None:
+def rival_hidden(client: TestClient[Litestar], scene: Scene) -> None:
     rival = client.get(f"/api/contracts/{RIVAL}", headers=scene.council)
     missing = client.get("/api/contracts/no-such-contract", headers=scene.council)
     assert rival.status_code == missing.status_code == 404
@@ -165,7 +168,7 @@ def told_to_name(scene: Scene) -> None:
 
 
 @when("the intermediary asks for a token for Bravo after Bravo was dropped from the contract")
-def bravo_after_drop(client: TestClient, engine: Engine, scene: Scene) -> None:
+def bravo_after_drop(client: TestClient[Litestar], engine: Engine, scene: Scene) -> None:
     bravo_dropped(client)
     scene.refusal = _refusal(engine, "bravo", [OWN])
 
@@ -179,7 +182,9 @@ def not_in_force(scene: Scene) -> None:
 
 
 @given(parsers.parse("Acme's participant P1 entered a job on {day}, verified and reconciled"))
-def p1_reconciled(client: TestClient, as_role: dict[Role, dict[str, str]], day: str) -> None:
+def p1_reconciled(
+    client: TestClient[Litestar], as_role: dict[Role, dict[str, str]], day: str
+) -> None:
     verified_outcomes(client, as_role)
     started = client.post(
         f"{CONTRACT}/reconciliations",
@@ -190,7 +195,7 @@ def p1_reconciled(client: TestClient, as_role: dict[Role, dict[str, str]], day: 
 
 
 @when("the top-up fund reads the postings, the quarter's run and the periods")
-def topup_reads(client: TestClient, scene: Scene) -> None:
+def topup_reads(client: TestClient[Litestar], scene: Scene) -> None:
     topup = token_for(client, Role.COMMISSIONER, "topup")
     postings = client.get(f"{CONTRACT}/postings", headers=topup).json()
     (run,) = client.get(f"{CONTRACT}/reconciliations", headers=topup).json()
@@ -208,7 +213,7 @@ def only_its_share(scene: Scene, amount: str) -> None:
 
 
 @then("asking for the department's postings answers that there is no such payer")
-def dwp_hidden(client: TestClient, scene: Scene) -> None:
+def dwp_hidden(client: TestClient[Litestar], scene: Scene) -> None:
     answer = client.get(f"{CONTRACT}/postings", headers=scene.council, params={"payer": "dwp"})
     assert answer.status_code == 404
     assert "payer 'dwp'" in answer.json()["error"]["message"]

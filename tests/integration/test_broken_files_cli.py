@@ -60,7 +60,11 @@ def test_a_utf8_bom_is_fine(cli_env: str, active: ActiveSpec, tmp_path: Path) ->
 
 
 def test_too_many_rows_say_the_limit(
-    cli_env: str, active: ActiveSpec, engine: Engine, tmp_path: Path, monkeypatch
+    cli_env: str,
+    active: ActiveSpec,
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OUTCOMES_CLI_UPLOAD_MAX_ROWS", "3")
     get_settings.cache_clear()
@@ -78,7 +82,11 @@ def test_too_many_rows_say_the_limit(
 
 
 def test_too_many_bytes_say_the_limit(
-    cli_env: str, active: ActiveSpec, engine: Engine, tmp_path: Path, monkeypatch
+    cli_env: str,
+    active: ActiveSpec,
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OUTCOMES_CLI_UPLOAD_MAX_BYTES", "100")
     get_settings.cache_clear()

@@ -51,7 +51,8 @@ def test_a_series_of_results_keeps_each_evaluation_and_corrects_only_its_own(
         with unit_of_work(engine) as session:
             facts = load_facts(session, "dwp-test", at, spec)
         lines = compute_entitlement(spec, facts).lines
-        return lines.groupby("occurrence")["amount"].sum().to_dict()
+        owed: dict[int, int] = lines.groupby("occurrence")["amount"].sum().to_dict()
+        return owed
 
     assert owed(now) == {1: 3000_00}
     assert owed(now + HOUR) == {1: 3000_00, 2: 2000_00}

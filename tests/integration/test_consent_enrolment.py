@@ -64,9 +64,8 @@ def test_each_consent_is_refused_at_its_row_and_field_when_missing_or_not_given(
     assert code == 0, out
     consents = table_of(ParticipantConsents)
     with engine.connect() as connection:
-        stored = dict(
-            connection.execute(select(consents.c.participant_id, consents.c.consents)).all()
-        )
+        rows = connection.execute(select(consents.c.participant_id, consents.c.consents))
+        stored = {str(pid): given for pid, given in rows}
     assert stored == {
         "acme/P1": {"payment_by_results": True, "what_works_for_whom": True},
         "acme/P2": {"payment_by_results": True, "what_works_for_whom": False},

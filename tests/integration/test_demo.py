@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
@@ -58,7 +59,9 @@ def test_demo_history_reconciles_and_every_role_gets_a_working_token(engine: Eng
                 assert answer.status_code == 200, (token.role, path, answer.text[:200])
 
 
-def test_demo_command_builds_once_and_prints_tokens(db_url: str, monkeypatch) -> None:
+def test_demo_command_builds_once_and_prints_tokens(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OUTCOMES_DATABASE_URL", db_url)
     from ledger.storage.settings import get_settings
 

@@ -70,7 +70,8 @@ def scenario(tmp_path: Path, pooled: str, income: str | None) -> dict[str, Any]:
         "--out", str(out), "--as-of", now,
     )  # fmt: skip
     assert code == 0, err
-    return json.loads(out.read_text())
+    document: dict[str, Any] = json.loads(out.read_text())
+    return document
 
 
 def only(rows: list[dict[str, Any]], **match: str) -> dict[str, Any]:

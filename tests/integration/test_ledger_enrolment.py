@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from ledger.domain.errors import RejectedUpload
 from ledger.services.checked_import import in_two_sessions, store_checked
 from ledger.services.contracts import ActiveSpec
-from ledger.services.enrolment import ImportSummary, import_participants, participants_import
+from ledger.services.enrolment import import_participants, participants_import
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.sealed import opened_attributes
 from ledger.storage.tables import Participant
+from ledger.storage.uploads import ImportSummary
 
 
 def enrol(engine: Engine, active: ActiveSpec, path: Path, now: datetime) -> ImportSummary:
@@ -37,10 +39,10 @@ def test_good_file_enrols_everyone_with_declared_attributes_only(
     with unit_of_work(engine) as session:
         # each keyed in its provider's namespace: acme/<the id acme wrote>
         p1 = session.scalars(
-            select(Participant).where(Participant.participant_id == "acme/P1")
+            select(Participant).where(col(Participant.participant_id) == "acme/P1")
         ).one()
         p3 = session.scalars(
-            select(Participant).where(Participant.participant_id == "acme/P3")
+            select(Participant).where(col(Participant.participant_id) == "acme/P3")
         ).one()
         # the attributes are kept sealed apart, each person's with their own key
         opened = opened_attributes(session.connection(), p1.contract_id)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from contract_specs.model import CohortMetric, Direction, PerUnitAboveThreshold
 from ledger.domain.errors import RejectedUpload
@@ -58,7 +59,12 @@ def test_good_evidence_is_stored_with_scaled_quantities_and_reimport_adds_nothin
         submit(engine, enrolled, uploads / "evidence_good.csv", now + HOUR) == "0 new, 5 unchanged"
     )
     with unit_of_work(engine) as session:
-        quantities = dict(session.execute(select(Evidence.evidence_id, Evidence.quantity)).all())
+        quantities = {
+            evidence_id: quantity
+            for evidence_id, quantity in session.execute(
+                select(col(Evidence.evidence_id), col(Evidence.quantity))
+            )
+        }
     # stored in the provider's namespace: acme's own ids, keyed acme/<id>
     assert quantities == {
         "acme/E1": None,

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from ledger.services.contracts import ActiveSpec
 from ledger.services.enrolment import import_participants
 from ledger.services.evidence import import_evidence
-from ledger.services.explain import explain_participant, render
+from ledger.services.explain import MetricStory, explain_participant, render
 from ledger.services.postings import post_entitlement
 from ledger.services.verification import import_decisions
 from ledger.storage.db import unit_of_work
@@ -20,7 +20,7 @@ from ledger.storage.db import unit_of_work
 DAY = timedelta(days=1)
 
 
-def _story(engine: Engine, at: datetime, metric: str):  # type: ignore[no-untyped-def]
+def _story(engine: Engine, at: datetime, metric: str) -> tuple[MetricStory, list[str]]:
     with unit_of_work(engine) as session:
         explanation = explain_participant(session, "dwp-test", "acme/P1", at)
     return next(s for s in explanation.metrics if s.metric == metric), render(explanation)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from ledger.domain.entitlement.types import LINE_COLUMNS, NOT_PAYABLE_COLUMNS, Entitlement
 from ledger.services.contracts import ActiveSpec
@@ -54,17 +56,17 @@ def post(
     run: str,
     at: datetime,
     entitlement: Entitlement | None = None,
-    **kw: object,
+    **kw: Any,
 ) -> PostResult:
     with unit_of_work(engine) as session:
         return post_entitlement(
             session, "dwp-test", period, at, run, now=at, entitlement=entitlement, **kw
-        )  # type: ignore[arg-type]
+        )
 
 
 def postings(engine: Engine) -> list[tuple[str, str, str, int, str, str | None]]:
     with unit_of_work(engine) as session:
-        rows = session.scalars(select(Posting).order_by(Posting.id)).all()
+        rows = session.scalars(select(Posting).order_by(col(Posting.id))).all()
         return [
             (r.period, r.participant_id, r.payer, r.amount, r.kind, r.corrects_period) for r in rows
         ]
@@ -92,7 +94,7 @@ def test_first_posting_then_nothing_then_adjustments(
         ("2016-Q1", "P1", "topup", -70000, "adjustment", "2015-Q3"),
     ]
     with unit_of_work(engine) as session:
-        reasons = [r.reason for r in session.scalars(select(Posting).order_by(Posting.id))]
+        reasons = [r.reason for r in session.scalars(select(Posting).order_by(col(Posting.id)))]
     assert reasons[0] == "job_entry at tariff"
     assert reasons[3] == "entitlement now 0.00, posted so far 2000.00: no longer owed"
     out = io.StringIO()

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -34,9 +35,9 @@ def _decide(engine: Engine, folder: Path, at: datetime, *rows: str) -> None:
         import_decisions(session, "dwp-test", decisions, actor="dwp", now=at)
 
 
-def _post(engine: Engine, period: str, run: str, at: datetime, **kw: object) -> None:
+def _post(engine: Engine, period: str, run: str, at: datetime, **kw: Any) -> None:
     with unit_of_work(engine) as session:
-        post_entitlement(session, "dwp-test", period, at, run, now=at, **kw)  # type: ignore[arg-type]
+        post_entitlement(session, "dwp-test", period, at, run, now=at, **kw)
 
 
 def _postings(engine: Engine) -> list[Posting]:

@@ -25,7 +25,7 @@ from ledger.services.facts import load_facts
 from ledger.services.verification import import_decisions
 from ledger.storage import bulk
 from ledger.storage.db import unit_of_work
-from ledger.storage.tables import VerificationDecision
+from ledger.storage.tables import VerificationDecision, table_of
 
 CONTRACT = "dwp-test"
 EVIDENCE = [f"E{n}" for n in range(1, 41)]
@@ -177,7 +177,7 @@ def test_each_stored_decision_names_its_file_and_row(
     lines = ["evidence_id,decision,reason", "E3,verified,", "", "E9,rejected,x", "E4,verified,"]
     path = _write(tmp_path, "q1.csv", lines)
     assert _decide(engine, path, now + HOUR) == "3 new, 0 unchanged"
-    table = VerificationDecision.__table__  # type: ignore[attr-defined]
+    table = table_of(VerificationDecision)
     with unit_of_work(engine) as session:
         stored = session.execute(
             select(table.c.decision, table.c.reason, table.c.actor, table.c.source).order_by(

@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from api.cli import main
 from contract_specs.model import ContractSpec, Party, Role
@@ -82,9 +84,10 @@ def refusal(action: Callable[[], object]) -> list[str]:
     return caught.value.lines()
 
 
-def keys(engine: Engine, column: object) -> list[str]:
+def keys(engine: Engine, column: str) -> list[str]:
+    """The stored values of a key column, such as Evidence.evidence_id, in order."""
     with unit_of_work(engine) as session:
-        return sorted(session.scalars(select(column)).all())  # type: ignore[call-overload]
+        return sorted(session.scalars(select(col(column))).all())
 
 
 def test_two_providers_enrol_the_same_local_id_as_two_people(
@@ -119,7 +122,7 @@ def test_another_providers_id_answers_exactly_as_an_unknown_id(
     assert str(enrol(engine, walled, same, now)) == "0 new, 1 unchanged"
     with unit_of_work(engine) as session:
         acme = session.scalars(
-            select(Participant).where(Participant.participant_id == "acme/P1")
+            select(Participant).where(col(Participant.participant_id) == "acme/P1")
         ).one()
         opened = opened_attributes(session.connection(), acme.contract_id, [acme.participant_id])
     assert opened[acme.participant_id]["date_of_birth"] == "1995-06-01"
@@ -157,7 +160,7 @@ def test_a_provider_cannot_reach_another_providers_participant_with_evidence(
     qualified = write(
         tmp_path, "qualified.csv", EVIDENCE_HEADER + "E1,acme/P1,job_entry,2015-03-01,payslip,,\n"
     )
-    said = [refusal(lambda f=f: submit(engine, walled, f, now, "bravo")) for f in (theirs, nobody)]
+    said = [refusal(partial(submit, engine, walled, f, now, "bravo")) for f in (theirs, nobody)]
     assert [line.split(":", 1)[1] for line in said[0]] == [
         line.split(":", 1)[1] for line in said[1]
     ]
@@ -194,7 +197,9 @@ def test_intermediary_names_participants_qualified_by_provider_column_or_unambig
     )
     assert str(submit(engine, walled, good, now, None)) == "4 new, 0 unchanged"
     with unit_of_work(engine) as session:
-        stored = session.execute(select(Evidence.evidence_id, Evidence.participant_id)).all()
+        stored = session.execute(
+            select(col(Evidence.evidence_id), col(Evidence.participant_id))
+        ).all()
     assert sorted(tuple(row) for row in stored) == [
         ("acme/E1", "acme/P1"),
         ("acme/E2", "acme/A2"),

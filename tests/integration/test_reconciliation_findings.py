@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from contract_specs.model import Payer
 from ledger.services.contracts import register_spec, remember
@@ -77,7 +78,7 @@ def test_a_run_lists_exactly_what_needs_acting_on_as_of_its_cut_off(committed: W
 
     with unit_of_work(committed.engine) as session:
         stored = session.scalars(
-            select(ReconcileRun).where(ReconcileRun.run_id == report.run_id)
+            select(ReconcileRun).where(col(ReconcileRun.run_id) == report.run_id)
         ).one()
         kept = Findings.from_document(stored.findings or {})
     for kind in found.frames():

@@ -6,6 +6,7 @@ here with an investment vehicle so that the investor report has somewhere to put
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -47,12 +48,18 @@ def spec() -> ContractSpec:
 
 
 def _upload(
-    engine: Engine, folder: Path, when: str, name: str, text: str, service: object, *args: object
+    engine: Engine,
+    folder: Path,
+    when: str,
+    name: str,
+    text: str,
+    service: Callable[..., object],
+    *args: object,
 ) -> None:
     path = folder / name
     path.write_text(text)
     with unit_of_work(engine) as session:
-        service(session, "dwp-test", *args, path, actor="t", now=at(when))  # type: ignore[operator]
+        service(session, "dwp-test", *args, path, actor="t", now=at(when))
 
 
 def _reconcile(engine: Engine, when: str) -> RunReport:

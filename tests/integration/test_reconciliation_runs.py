@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from contract_specs.model import ContractSpec, Dated, Schedule
 from ledger.services.contracts import ActiveSpec, register_spec, remember
@@ -25,7 +26,7 @@ from ledger.storage.db import unit_of_work
 from ledger.storage.tables import Posting
 from reconciliation.claims import claim_lines, load_claims
 from reconciliation.errors import PeriodClosedError, ReconciliationError, RunInProgressError
-from reconciliation.runs import reconcile
+from reconciliation.runs import RunReport, reconcile
 from reconciliation.status import reconciled_periods
 from reconciliation.tables import ReconcileRun
 
@@ -62,14 +63,14 @@ class World:
     def decide(self, rows: str, when: str) -> None:
         self._import(import_decisions, "evidence_id,decision,reason\n", rows, when)
 
-    def reconcile(self, period: str, when: str, close: bool = False):  # type: ignore[no-untyped-def]
+    def reconcile(self, period: str, when: str, close: bool = False) -> RunReport:
         return reconcile(
             self.engine, "dwp-test", period, close=close, actor="manager", now=at(when)
         )
 
     def postings(self) -> list[tuple[str, str, str, str, int, str, str | None]]:
         with unit_of_work(self.engine) as session:
-            rows = session.scalars(select(Posting).order_by(Posting.id)).all()
+            rows = session.scalars(select(Posting).order_by(col(Posting.id))).all()
             return [
                 (r.period, r.participant_id, r.metric, r.payer, r.amount, r.kind, r.corrects_period)
                 for r in rows
@@ -113,7 +114,7 @@ def test_re_running_posts_nothing_and_claims_nothing(world: World) -> None:
     world.evidence("E2,P2,job_entry,2015-06-10,payslip,,\n", when="2015-07-05")
     world.reconcile("2015-Q2", when="2015-07-06")
     with unit_of_work(world.engine) as session:
-        runs = session.scalars(select(ReconcileRun).order_by(ReconcileRun.id)).all()
+        runs = session.scalars(select(ReconcileRun).order_by(col(ReconcileRun.id))).all()
     # the same facts give the same digest; one more (pending) evidence row changes it
     assert runs[0].inputs_hash == runs[1].inputs_hash != runs[2].inputs_hash
     assert [(r.evidence, r.postings) for r in runs] == [(1, 2), (1, 0), (2, 0)]

@@ -1,4 +1,4 @@
-"""Reports on a generated Fair Chance Fund ledger (bench/generate.py) agree with the ledger
+"""Reports on a generated Fair Chance Fund ledger (synthetic/generate.py) agree with the ledger
 export to the penny, for every payer, period and provider."""
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Engine
 
-from bench.funnel import PlantDrop
-from bench.generate import GeneratedData, generate, write_csv
 from contract_specs.model import Role
 from ledger.services.contracts import active_spec, load_spec_file
 from ledger.services.enrolment import import_participants
@@ -26,7 +25,10 @@ from ledger.services.verification import import_decisions
 from ledger.storage.db import unit_of_work
 from reporting.commissioner import commissioner_report
 from reporting.provider import provider_report
+from reporting.report import Report
 from reporting.write_text import write_json
+from synthetic.funnel import PlantDrop
+from synthetic.generate import GeneratedData, generate, write_csv
 
 SPEC = Path(__file__).parents[2] / "contract_specs" / "examples" / "fair-chance-fund-ambition.yaml"
 RUNS = (
@@ -41,21 +43,22 @@ def known_by(data: GeneratedData, day: datetime) -> GeneratedData:
     evidence = data.evidence[data.evidence["achieved_on"] <= day.replace(tzinfo=None)]
     sent = set(evidence["evidence_id"])
 
-    def decided(frame: object) -> object:
-        return frame[frame["evidence_id"].isin(sent)]  # type: ignore[index]
+    def decided(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["evidence_id"].isin(sent)]
 
     return dataclasses.replace(
         data,
         evidence=evidence,
-        decisions=decided(data.decisions),  # type: ignore[arg-type]
-        revocations=decided(data.revocations),  # type: ignore[arg-type]
+        decisions=decided(data.decisions),
+        revocations=decided(data.revocations),
     )
 
 
-def tables(report: object) -> dict[str, list[dict[str, object]]]:
+def tables(report: Report) -> dict[str, list[dict[str, object]]]:
     out = io.StringIO()
-    write_json(report, out)  # type: ignore[arg-type]
-    return json.loads(out.getvalue())["tables"]  # type: ignore[no-any-return]
+    write_json(report, out)
+    found: dict[str, list[dict[str, object]]] = json.loads(out.getvalue())["tables"]
+    return found
 
 
 def test_generated_ledger_reports_agree_with_the_export(engine: Engine, tmp_path: Path) -> None:

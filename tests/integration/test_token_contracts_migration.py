@@ -33,13 +33,13 @@ def _old_world(connection: Connection) -> None:
             ),
             {"c": contract},
         )
-    for token, contract in (("limited", "old"), ("anywhere", None)):
+    for token, reach in (("limited", "old"), ("anywhere", None)):
         connection.execute(
             text(
                 "INSERT INTO api_tokens (id, secret_sha256, role, party_id, contract_id, "
                 "created_at, created_by) VALUES (:t, :h, 'provider', 'acme', :c, :at, 'ops')"
             ),
-            {"t": token, "h": digest(token), "c": contract, "at": AT},
+            {"t": token, "h": digest(token), "c": reach, "at": AT},
         )
 
 

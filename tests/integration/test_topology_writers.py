@@ -162,13 +162,14 @@ def test_many_evidence_uploads_at_once_then_a_reconcile_respect_the_caps(
     assert again.postings == 0
     postings = table_of(Posting)
     with engine.connect() as connection:
-        per_person = dict(
-            connection.execute(
+        per_person = {
+            participant: amount
+            for participant, amount in connection.execute(
                 select(postings.c.participant_id, func.sum(postings.c.amount)).group_by(
                     postings.c.participant_id
                 )
-            ).all()
-        )
+            )
+        }
         keys = connection.execute(
             select(
                 postings.c.participant_id,

@@ -230,7 +230,9 @@ def specs(draw: st.DrawFn) -> ContractSpec:
 
 
 @st.composite
-def facts(draw: st.DrawFn, spec: ContractSpec) -> tuple[list[dict], list[dict], list[dict]]:
+def facts(
+    draw: st.DrawFn, spec: ContractSpec
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Typed rows: participants, evidence (quantity a Decimal in the measure's unit), results."""
     people = []
     for i in range(draw(st.integers(1, 4))):

@@ -51,12 +51,14 @@ def walk(rows: CapRows, limits: CapLimits) -> list[tuple[int, str, list[int]]]:
         consumed = sum(paid)
         if limits.per_participant is not None and person >= 0:
             person_left[person] = person_left.get(person, limits.per_participant) - consumed
-        if metric_left[metric] is not None:
-            metric_left[metric] -= consumed  # type: ignore[operator]
+        metric_amount = metric_left[metric]
+        if metric_amount is not None:
+            metric_left[metric] = metric_amount - consumed
         if contract_left is not None:
             contract_left -= consumed
-        if consumed > 0 and count_left[metric] is not None:
-            count_left[metric] -= 1  # type: ignore[operator]
+        metric_count = count_left[metric]
+        if consumed > 0 and metric_count is not None:
+            count_left[metric] = metric_count - 1
         out.append((amount, cut, paid))
     return out
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from itertools import pairwise
+from random import Random
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,10 +21,15 @@ from ledger.domain.entitlement.types import Entitlement, Facts
 from tests.property.strategies import facts, specs
 from tests.reference.entitlement import reference_entitlement
 
+# a case's participants, evidence and results, as the strategies draw them
+Rows = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+# one entitlement line as a tuple of its key and amount columns
+Line = tuple[Any, ...]
+
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def engine_lines(entitlement: Entitlement) -> set[tuple]:
+def engine_lines(entitlement: Entitlement) -> set[Line]:
     lines = entitlement.lines
     return {
         (
@@ -42,7 +49,7 @@ def engine_lines(entitlement: Entitlement) -> set[tuple]:
     }
 
 
-def reference_lines(spec: ContractSpec, rows: tuple[list, list, list]) -> tuple[set[tuple], dict]:
+def reference_lines(spec: ContractSpec, rows: Rows) -> tuple[set[Line], dict[str, str]]:
     result = reference_entitlement(spec, *rows)
     lines = {
         (
@@ -63,13 +70,13 @@ def reference_lines(spec: ContractSpec, rows: tuple[list, list, list]) -> tuple[
     return lines, result.not_payable
 
 
-def engine_facts(spec: ContractSpec, rows: tuple[list, list, list]) -> Facts:
+def engine_facts(spec: ContractSpec, rows: Rows) -> Facts:
     people, evidence, results = rows
     return facts_from_rows(spec, people, evidence, results)
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[ContractSpec, tuple[list, list, list]]:
+def cases(draw: st.DrawFn) -> tuple[ContractSpec, Rows]:
     spec = draw(specs())
     return spec, draw(facts(spec))
 
@@ -77,7 +84,7 @@ def cases(draw: st.DrawFn) -> tuple[ContractSpec, tuple[list, list, list]]:
 @SETTINGS
 @given(cases())
 def test_engine_matches_the_reference_and_no_cap_is_exceeded(
-    case: tuple[ContractSpec, tuple],
+    case: tuple[ContractSpec, Rows],
 ) -> None:
     spec, rows = case
     entitlement = compute_entitlement(spec, engine_facts(spec, rows))
@@ -95,7 +102,7 @@ def test_engine_matches_the_reference_and_no_cap_is_exceeded(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.randoms(use_true_random=False))
-def test_input_order_does_not_matter(case: tuple[ContractSpec, tuple], random) -> None:  # type: ignore[no-untyped-def]
+def test_input_order_does_not_matter(case: tuple[ContractSpec, Rows], random: Random) -> None:
     spec, (people, evidence, results) = case
     before = compute_entitlement(spec, facts_from_rows(spec, people, evidence, results))
     people, evidence, results = list(people), list(evidence), list(results)
@@ -110,7 +117,7 @@ def test_input_order_does_not_matter(case: tuple[ContractSpec, tuple], random) -
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.data())
 def test_wanted_lines_are_the_same_lines_as_the_whole_entitlement_filtered(
-    case: tuple[ContractSpec, tuple], data: st.DataObject
+    case: tuple[ContractSpec, Rows], data: st.DataObject
 ) -> None:
     spec, rows = case
     facts = engine_facts(spec, rows)
@@ -122,7 +129,7 @@ def test_wanted_lines_are_the_same_lines_as_the_whole_entitlement_filtered(
     payer = data.draw(st.sampled_from([p.party for p in spec.payers]))
 
     def wanted(keys: pd.DataFrame) -> np.ndarray:
-        return (
+        return np.asarray(
             (
                 keys["participant_id"].astype(str).isin(chosen).to_numpy()
                 | (keys["achieved_on"] <= by).to_numpy()
@@ -198,7 +205,7 @@ def test_reference_totals_by_payer_match_for_a_known_case() -> None:
     from tests.reference.specs import fact, make_spec, metric, person
 
     spec = make_spec([metric("entry", "500.00")])
-    rows: tuple[list, list, list] = (
+    rows: Rows = (
         [person("P1")],
         [fact("E1", "P1", "entry", "2015-03-01")],
         [],

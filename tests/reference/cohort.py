@@ -63,7 +63,7 @@ def rule_amount(metric: CohortMetric, result: Row) -> Fraction:
 
 
 def half_up(amount: Fraction, exponent: int) -> int:
-    return floor(amount * 10**exponent + Fraction(1, 2))
+    return floor(amount * Fraction(10) ** exponent + Fraction(1, 2))
 
 
 def cohort_occurrences(spec: ContractSpec, results: Sequence[Row]) -> list[Occurrence]:

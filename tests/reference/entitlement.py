@@ -178,7 +178,7 @@ def quantity_price(metric: Metric, price: Decimal, units: Decimal, exponent: int
     elif metric.scale is not None:
         lower, upper = Fraction(metric.scale.lower), Fraction(metric.scale.upper)
         amount *= min(max((Fraction(units) - lower) / (upper - lower), Fraction(0)), Fraction(1))
-    return floor(amount * 10**exponent + Fraction(1, 2))
+    return floor(amount * Fraction(10) ** exponent + Fraction(1, 2))
 
 
 def value_at(schedule: Schedule[Any] | None, day: date) -> Any:
@@ -188,7 +188,7 @@ def value_at(schedule: Schedule[Any] | None, day: date) -> Any:
 def shares_on(
     spec: ContractSpec, override: Schedule[Any] | None, day: date
 ) -> Mapping[str, Decimal]:
-    found = value_at(override, day)
+    found: Mapping[str, Decimal] | None = value_at(override, day)
     if found is None:
         found = spec.payer_shares.at(day)
     if found is None:
@@ -508,7 +508,7 @@ def reference_entitlement(
         if occ.has_participant_cap and person_cap is not None:
             person_left[occ.participant_id] -= consumed
         if metric_amount_left[occ.metric] is not None:
-            metric_amount_left[occ.metric] -= consumed  # type: ignore[operator]
+            metric_amount_left[occ.metric] -= consumed
         if contract_left is not None:
             contract_left -= consumed
         if consumed > 0 and count_left is not None:

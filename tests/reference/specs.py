@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from contract_specs.model import (
     Attribute,
@@ -27,7 +28,7 @@ from contract_specs.model import (
 START = date(2015, 1, 1)
 
 
-def schedule(*entries: tuple[date, object]) -> Schedule:
+def schedule(*entries: tuple[date, object]) -> Schedule[Any]:
     """A dated schedule from (from, value) pairs."""
     return Schedule(tuple(Dated(day, value) for day, value in entries))
 
@@ -42,15 +43,15 @@ def shares(**percent: str) -> Mapping[str, Decimal]:
     return {payer.replace("_", "-"): Decimal(value) for payer, value in percent.items()}
 
 
-def metric(metric_id: str, price: str = "100.00", **fields: object) -> Metric:
-    return Metric(id=metric_id, name=metric_id, tariff=prices(price), **fields)  # type: ignore[arg-type]
+def metric(metric_id: str, price: str = "100.00", **fields: Any) -> Metric:
+    return Metric(id=metric_id, name=metric_id, tariff=prices(price), **fields)
 
 
 def make_spec(
     metrics: Sequence[Metric],
     *,
     payers: Sequence[Payer] = (Payer("dclg"),),
-    payer_shares: Schedule | None = None,
+    payer_shares: Schedule[Mapping[str, Decimal]] | None = None,
     cohorts: Sequence[Cohort] | None = None,
     measures: Sequence[Measure] = (),
     cohort_metrics: Sequence[CohortMetric] = (),
@@ -92,7 +93,9 @@ def make_spec(
     )
 
 
-def person(pid: str, start: str = "2015-02-01", cohort: str = "c1", **attributes: object) -> dict:
+def person(
+    pid: str, start: str = "2015-02-01", cohort: str = "c1", **attributes: object
+) -> dict[str, Any]:
     return {
         "participant_id": pid,
         "cohort": cohort,
@@ -102,7 +105,7 @@ def person(pid: str, start: str = "2015-02-01", cohort: str = "c1", **attributes
     }
 
 
-def fact(eid: str, pid: str, metric_id: str, day: str, **fields: object) -> dict:
+def fact(eid: str, pid: str, metric_id: str, day: str, **fields: object) -> dict[str, Any]:
     return {
         "evidence_id": eid,
         "participant_id": pid,

@@ -1,0 +1,1 @@
+"""The deterministic simulator: random histories driven through the whole ledger."""

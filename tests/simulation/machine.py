@@ -65,7 +65,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="sim-"))
-        url, self.drop = self.database(self.folder)
+        url, self.drop = type(self).database(self.folder)
         self.engine: Engine = make_engine(url)
         if not url.startswith("sqlite"):
             upgrade(self.engine)  # SQLite files come migrated (test_simulator._sqlite)
@@ -137,8 +137,8 @@ class LedgerMachine(RuleBasedStateMachine):
             rows.append([local, cohort, "acme", start.isoformat(), birth.isoformat()])
         outcome = self._refusable(lambda: self.world.enrol(rows, self.clock))
         if outcome.stored:
-            for local, _, _, start, _ in rows:
-                self.enrolled.setdefault(local, date.fromisoformat(start))
+            for local, _, _, started, _ in rows:
+                self.enrolled.setdefault(local, date.fromisoformat(started))
 
     @rule(
         pick=st.integers(min_value=0, max_value=100),

@@ -18,7 +18,7 @@ from tests.simulation.machine import LedgerMachine
 
 @pytest.fixture
 def state() -> Iterator[LedgerMachine]:
-    LedgerMachine.database = staticmethod(test_simulator._sqlite)  # type: ignore[assignment]
+    LedgerMachine.database = staticmethod(test_simulator._sqlite)
     LedgerMachine.spec = small_spec()
     machine = LedgerMachine()
     yield machine

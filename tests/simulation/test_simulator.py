@@ -102,9 +102,9 @@ def test_random_histories_keep_every_invariant(backend: str) -> None:
             if os.environ.get("CI", "").lower() == "true":
                 pytest.fail(f"CI=true but {POSTGRES_ENV} is not set")
             pytest.skip(f"{POSTGRES_ENV} not set")
-        LedgerMachine.database = staticmethod(_postgres(server))  # type: ignore[assignment]
+        LedgerMachine.database = staticmethod(_postgres(server))
     else:
-        LedgerMachine.database = staticmethod(_sqlite)  # type: ignore[assignment]
+        LedgerMachine.database = staticmethod(_sqlite)
     LedgerMachine.spec = small_spec()
     if HISTORIES.exists():
         run_state_machine_as_test(LedgerMachine, settings=_settings(replay=True))

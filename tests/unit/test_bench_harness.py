@@ -32,7 +32,9 @@ STEPS = (
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> SizeResult:
     folder = tmp_path_factory.mktemp("bench")
-    options = Options(providers=2, clients=2, requests=20, seconds=10)
+    # the load ends when its 20 requests are sent, never on the clock: the time budget is far
+    # beyond what 20 requests take, so a busy machine cannot change what is asserted
+    options = Options(providers=2, clients=2, requests=20, seconds=600)
     return run_size(500, folder, options, log=lambda _message: None)
 
 
@@ -40,10 +42,12 @@ def test_every_step_runs_in_a_process_of_its_own_and_is_measured(tiny: SizeResul
     steps = {s.name: s for s in tiny.steps}
     assert tuple(steps) == STEPS
     for step in tiny.steps:
-        assert step.seconds > 0, step.name
-        assert step.peak_rss > 10 * 2**20, step.name  # a Python process with pandas loaded
-    assert steps["import evidence"].floor_seconds
-    assert steps["commissioner report: write xlsx"].floor_seconds
+        # measured, whatever the numbers (how fast is for bench/, not for a test)
+        assert isinstance(step.seconds, float) and step.seconds >= 0, step.name
+        assert step.peak_rss > 0, step.name
+    # the two steps measured against a floor (the same work without the ledger) have one
+    floors = {name for name, step in steps.items() if step.floor_seconds is not None}
+    assert floors == {"import evidence", "commissioner report: write xlsx"}
 
 
 def test_steps_find_what_the_generated_data_holds(tiny: SizeResult) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from contract_specs.model import (
     Cohort,
     CohortMetric,
     ContractCaps,
+    ContractSpec,
     Direction,
     Payer,
     PerUnitAboveThreshold,
@@ -51,7 +53,7 @@ def result(
     comparison: str,
     units: int = 1000,
     on: str = "2016-06-30",
-) -> dict:
+) -> dict[str, Any]:
     return {
         "result_id": rid,
         "metric": metric,
@@ -64,7 +66,7 @@ def result(
     }
 
 
-def amounts(spec, results) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+def amounts(spec: ContractSpec, results: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
     lines = compute_entitlement(spec, facts_from_rows(spec, [], [], results)).lines
     return {(r.participant_id, r.metric): int(r.amount) for r in lines.itertuples()}
 

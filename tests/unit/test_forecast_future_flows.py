@@ -32,7 +32,7 @@ def _hand_xirr(flows: list[tuple[date, int]]) -> float:
     first = flows[0][0]
 
     def npv(rate: float) -> float:
-        return sum(a / (1 + rate) ** ((d - first).days / 365) for d, a in flows)
+        return float(sum(a / (1 + rate) ** ((d - first).days / 365) for d, a in flows))
 
     lo, hi = -0.99, 10.0
     for _ in range(200):

@@ -17,13 +17,13 @@ import pandas as pd
 import pytest
 
 from bench.__main__ import main as bench_main
-from bench.funnel import PlantDrop
-from bench.generate import GeneratedData, Shares, generate, parse_size, write_csv
-from bench.ids import numbered
-from bench.profiles import Profile
 from contract_specs.loader import load_spec, parse_spec_text
 from contract_specs.model import AgeAtStart, ContractSpec, Duration, Flag
 from ledger.domain.entitlement import compute_entitlement, facts_from_rows
+from synthetic.funnel import PlantDrop
+from synthetic.generate import GeneratedData, Shares, generate, parse_size, write_csv
+from synthetic.ids import numbered
+from synthetic.profiles import Profile
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "contract_specs" / "examples"
 FCF = EXAMPLES / "fair-chance-fund-ambition.yaml"

@@ -1,3 +1,5 @@
+"""The spec model's value types: calendar durations, dated schedules, money in minor units."""
+
 from datetime import date
 from decimal import Decimal
 

@@ -1,4 +1,7 @@
+"""Payment periods: ids, their first and last days, the periods of a contract, when each is due."""
+
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -80,8 +83,8 @@ def test_every_day_lies_in_exactly_its_period(day: date, frequency: Frequency) -
     assert parse_period(period.id, frequency) == period
 
 
-def contract(**changes: object) -> Contract:
-    fields: dict[str, object] = {
+def contract(**changes: Any) -> Contract:
+    fields: dict[str, Any] = {
         "id": "fcf",
         "name": "Fair Chance",
         "currency": "GBP",
@@ -91,7 +94,7 @@ def contract(**changes: object) -> Contract:
         "payment_terms_days": 30,
     }
     fields.update(changes)
-    return Contract(**fields)  # type: ignore[arg-type]
+    return Contract(**fields)
 
 
 def test_contract_periods_run_from_service_start_to_last_outcome_plus_lag() -> None:

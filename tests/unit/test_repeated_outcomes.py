@@ -17,13 +17,13 @@ def by_occurrence(*values: str) -> Schedule[tuple[Decimal, ...]]:
     return Schedule((Dated(START, tuple(Decimal(v) for v in values)),))
 
 
-def assessment_spec(**fields: object) -> ContractSpec:
+def assessment_spec(**fields: Any) -> ContractSpec:
     metric = Metric(
         "assessment",
         "Wellbeing assessment",
         tariff=prices("100.00"),
         max_per_participant=5,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
     return make_spec([metric])
 

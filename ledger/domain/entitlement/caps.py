@@ -117,7 +117,7 @@ def apply_caps(rows: CapRows, limits: CapLimits, first_window: int = _FIRST_WIND
 
 
 def _group_cumsum(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    return pd.Series(values).groupby(keys, sort=False).cumsum().to_numpy(dtype=np.int64)
+    return np.asarray(pd.Series(values).groupby(keys, sort=False).cumsum().to_numpy(dtype=np.int64))
 
 
 def _first(flags: np.ndarray) -> int:

@@ -104,7 +104,7 @@ def gross_amount(
 
 
 def _half_up(amount: Fraction, exponent: int) -> int:
-    return floor(amount * 10**exponent + Fraction(1, 2))
+    return floor(amount * Fraction(10) ** exponent + Fraction(1, 2))
 
 
 def _counted(
@@ -124,7 +124,7 @@ def _counted(
         row["evaluated_on"] = pd.Timestamp(row["evaluated_on"]).date()
         counted.setdefault((metric.id, cohort), []).append(row)
     for (metric_id, _), rows in counted.items():
-        rows.sort(key=lambda r: (r["evaluated_on"], str(r["result_id"])))  # type: ignore[arg-type,return-value]
+        rows.sort(key=lambda r: (r["evaluated_on"], str(r["result_id"])))
         if metrics[metric_id].results is Results.LATEST:
             del rows[:-1]
     return counted

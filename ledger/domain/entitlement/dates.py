@@ -33,7 +33,7 @@ def day_numbers(values: pd.Series) -> np.ndarray:
     days = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
     numbers = days.astype(np.int64)
     numbers[np.isnat(days)] = NO_DAY
-    return numbers
+    return np.asarray(numbers)
 
 
 def add_months(days: np.ndarray, months: int) -> np.ndarray:
@@ -46,7 +46,7 @@ def add_months(days: np.ndarray, months: int) -> np.ndarray:
     target = month + np.timedelta64(months, "M")
     first = target.astype("datetime64[D]")
     length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - first).astype(np.int64)
-    return first.astype(np.int64) + np.minimum(day_of_month, length - 1)
+    return np.asarray(first.astype(np.int64) + np.minimum(day_of_month, length - 1))
 
 
 def after(days: np.ndarray, duration: Duration) -> np.ndarray:
@@ -73,4 +73,4 @@ def age_in_years(birth: np.ndarray, on: np.ndarray) -> np.ndarray:
     """Whole years from `birth` to `on` (a birthday not yet reached this year does not count)."""
     birth_year, birth_month_day = _parts(birth)
     on_year, on_month_day = _parts(on)
-    return on_year - birth_year - (on_month_day < birth_month_day).astype(np.int64)
+    return np.asarray(on_year - birth_year - (on_month_day < birth_month_day).astype(np.int64))

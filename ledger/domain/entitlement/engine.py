@@ -335,4 +335,4 @@ def _reasons(
         if cut_code:
             text += f"; cut by {LINE_CUT_NAMES[cut_code]}"
         texts.append(text)
-    return np.array(texts, dtype=object)[codes]
+    return np.asarray(np.array(texts, dtype=object)[codes])

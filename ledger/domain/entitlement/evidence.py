@@ -79,7 +79,7 @@ class Rows:
 def _codes(values: pd.Series, known: dict[str, int]) -> np.ndarray:
     codes, uniques = pd.factorize(values)
     lookup = np.array([known.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
-    return lookup[codes]  # factorize's -1 (a missing value) picks the trailing -1
+    return np.asarray(lookup[codes])  # factorize's -1 (a missing value) picks the trailing -1
 
 
 def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, things: Things) -> Rows:

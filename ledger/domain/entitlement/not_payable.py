@@ -140,7 +140,7 @@ def _details(
         code, number = combos[k].tolist()
         item = items[number] if 0 <= number < len(items) else None
         detail[these] = _dated_text(spec, people, rows, chosen[these], NAME[code], item)
-    return detail
+    return np.asarray(detail)
 
 
 def _dates(days: np.ndarray) -> np.ndarray:
@@ -161,14 +161,16 @@ def _dated_text(
         measure_row = rows.thing[chosen] >= len(spec.metrics)
         achieved = np.where(measure_row, f"{item.id} was reached with this row", achieved)
     if reason == "achieved_after_submission":
-        return achieved + " after it was submitted on " + _dates(rows.submitted[chosen])
+        return np.asarray(achieved + " after it was submitted on " + _dates(rows.submitted[chosen]))
     start = people.start[rows.person[chosen]]
     if reason == "outside_window" and isinstance(item, Metric) and item.window is not None:
-        return achieved + f" after the {item.id} window ends " + _dates(after(start, item.window))
+        return np.asarray(
+            achieved + f" after the {item.id} window ends " + _dates(after(start, item.window))
+        )
     if reason == "after_last_outcome_date" and spec.contract.last_outcome_date:
         last = spec.contract.last_outcome_date.isoformat()
         return achieved + f" after the last outcome date {last}"
-    return achieved + " before start " + _dates(start)
+    return np.asarray(achieved + " before start " + _dates(start))
 
 
 def _words(duration: Duration) -> str:

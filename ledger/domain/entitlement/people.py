@@ -107,12 +107,12 @@ def rule_holds(rule: Rule, people: People) -> np.ndarray:
             holds &= age >= rule.min
         if rule.max is not None:
             holds &= age <= rule.max
-        return known & holds
+        return np.asarray(known & holds)
     if isinstance(rule, Flag):
         values = column.astype(object).where(column.notna(), False).astype(bool).to_numpy()
-        return known & (values == rule.value)
+        return np.asarray(known & (values == rule.value))
     if isinstance(rule, OneOf):
-        return known & column.astype(str).isin(rule.values).to_numpy()
+        return np.asarray(known & column.astype(str).isin(rule.values).to_numpy())
     raise TypeError(f"unknown rule {rule!r}")
 
 

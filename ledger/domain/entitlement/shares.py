@@ -73,7 +73,7 @@ def share_ids(
         found = in_force(override, days[rows])
         ids[rows] = np.where(found >= 0, offset + found, ids[rows])
         offset += len(override.entries)
-    return ids
+    return np.asarray(ids)
 
 
 def split(amounts: np.ndarray, numerators: np.ndarray, denominator: int) -> np.ndarray:
@@ -83,4 +83,4 @@ def split(amounts: np.ndarray, numerators: np.ndarray, denominator: int) -> np.n
     sharing = numerators > 0
     # the k-th sharing payer in spec order gets one more minor unit when k <= what is left over
     rank = np.cumsum(sharing, axis=1)
-    return floors + (sharing & (rank <= left[:, None]))
+    return np.asarray(floors + (sharing & (rank <= left[:, None])))

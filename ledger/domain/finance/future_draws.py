@@ -14,7 +14,7 @@ from datetime import date
 from contract_specs.model import ContractSpec, FeeKind, Investment, to_minor
 from ledger.domain.finance.flows import CashFlow, CashKind, total
 from ledger.domain.finance.waterfall import split
-from reconciliation.periods import period_containing
+from ledger.domain.periods import period_containing
 
 
 def draw_days(spec: ContractSpec, on: date) -> list[date]:

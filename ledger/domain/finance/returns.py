@@ -36,14 +36,14 @@ _NEGATIVE = [0.0, *(-x for x in _STEPS)]
 
 def _npv(rate: float, flows: Sequence[tuple[float, float]]) -> float:
     try:
-        return sum(cf / (1 + rate) ** years for years, cf in flows)
+        return float(sum(cf / (1 + rate) ** years for years, cf in flows))
     except (OverflowError, ZeroDivisionError):  # a rate near -100% over many years
         return math.nan
 
 
 def _slope(rate: float, flows: Sequence[tuple[float, float]]) -> float:
     try:
-        return sum(-years * cf / (1 + rate) ** (years + 1) for years, cf in flows)
+        return float(sum(-years * cf / (1 + rate) ** (years + 1) for years, cf in flows))
     except (OverflowError, ZeroDivisionError):
         return math.nan
 

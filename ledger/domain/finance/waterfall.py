@@ -15,7 +15,7 @@ one at a time in spec order (SEMANTICS.md 1, the rule for splitting between paye
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ledger.domain.finance.flows import Component
@@ -62,6 +62,13 @@ class Waterfall:
             for p in self.payments
             if not p.is_fee and p.to == tranche and component in (None, p.component)
         )
+
+
+# step 2 pays each rank its return due, then its capital due
+DUES: tuple[tuple[Component, Callable[[Position], int]], ...] = (
+    (Component.RETURN, lambda p: p.return_due),
+    (Component.CAPITAL, lambda p: p.capital_due),
+)
 
 
 def split(amount: int, weights: Sequence[int]) -> list[int]:
@@ -134,10 +141,7 @@ def run_waterfall(
     ranks = sorted({p.rank for p in positions})
     for rank in ranks:
         group = [p for p in positions if p.rank == rank]
-        for component, due_of in (
-            (Component.RETURN, lambda p: p.return_due),
-            (Component.CAPITAL, lambda p: p.capital_due),
-        ):
+        for component, due_of in DUES:
             pay(2, group, component, pay_due(left, [capped(p, due_of(p)) for p in group]))
     for rank in ranks:
         group = [p for p in positions if p.rank == rank and p.takes_upside]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 
 from alembic import context
 from sqlalchemy import Connection
@@ -10,12 +11,16 @@ from sqlalchemy import Connection
 from ledger.storage.db import make_engine, migrating
 from ledger.storage.tables import SQLModel
 
-# Other packages put their tables on the same metadata; import them when they exist so that
-# autogenerate sees everything.
-with contextlib.suppress(ImportError):
-    import reconciliation.tables  # noqa: F401
-
 config = context.config
+
+# Other packages above the ledger (reconciliation) put their tables on the same metadata, so
+# that one schema history covers the one database. alembic.ini names their table modules
+# (`table_modules`) instead of this file importing them: the ledger never imports the packages
+# above it (tests/test_layers.py), and autogenerate still sees every table.
+for name in (config.get_main_option("table_modules") or "").split():
+    with contextlib.suppress(ImportError):
+        importlib.import_module(name)
+
 target_metadata = SQLModel.metadata
 
 
@@ -32,6 +37,7 @@ def _run(connection: Connection) -> None:
 
 
 def run_migrations_online() -> None:
+    """Migrate through the connection the caller passed in, or one opened on the URL."""
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)

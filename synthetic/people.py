@@ -17,8 +17,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bench.dates import Days, add_years, month_number, month_start, to_datetime64
-from bench.ids import numbered
 from contract_specs.model import (
     AgeAtStart,
     Attribute,
@@ -31,6 +29,8 @@ from contract_specs.model import (
     Rule,
 )
 from ledger.domain.entitlement.dates import day_number
+from synthetic.dates import Days, add_years, month_number, month_start, to_datetime64
+from synthetic.ids import numbered
 
 Mask = npt.NDArray[np.bool_]
 Index = npt.NDArray[np.int64]
@@ -243,8 +243,10 @@ def rule_holds(rule: Rule, frame: pd.DataFrame, start: Days) -> Mask:
             holds &= ages <= rule.max
         return holds
     if isinstance(rule, Flag):
-        return column.to_numpy(bool) == rule.value
-    return column.isin(rule.values).to_numpy(bool)
+        flags: Mask = column.to_numpy(bool) == rule.value
+        return flags
+    listed: Mask = column.isin(rule.values).to_numpy(bool)
+    return listed
 
 
 def whole_years(born: Days, on: Days) -> Index:

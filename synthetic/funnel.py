@@ -4,7 +4,7 @@ Metrics are taken from the spec in prerequisite order. A metric without prerequi
 by a share of participants some days after their start; a metric with prerequisites is reached
 by a share of those who reached all of them, no earlier than the latest prerequisite plus its
 gap. The shares and delays come from `Profile`s keyed by metric id (the Fair Chance Fund rate
-card's by default, see `bench.profiles`); an unknown metric gets a modest default.
+card's by default, see `synthetic.profiles`); an unknown metric gets a modest default.
 
 A small share of rows is recorded wrongly on purpose ("flaws"), so that the engine has
 something to refuse: too early for a prerequisite's gap, or outside the metric's window. A row
@@ -20,9 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bench.dates import Days
-from bench.people import Mask, People, rule_holds
-from bench.profiles import DEFAULT_PROFILE, Profile
 from contract_specs.model import (
     AgeAtOutcome,
     AgeAtStart,
@@ -35,6 +32,9 @@ from contract_specs.model import (
 from ledger.domain.entitlement.dates import after, day_number
 from reconciliation.errors import PeriodError
 from reconciliation.periods import parse_period
+from synthetic.dates import Days
+from synthetic.people import Mask, People, rule_holds
+from synthetic.profiles import DEFAULT_PROFILE, Profile
 
 # Why a row was recorded wrongly on purpose; index 0 is "not flawed".
 FLAWS = ("", "too_early", "outside_window", "prerequisite_flawed")
@@ -244,4 +244,5 @@ def _dropped(drop: PlantDrop, people: People, due: Days, rng: np.random.Generato
     at_provider = people.provider == people.providers.index(drop.provider)
     quarter = parse_period(drop.from_quarter, Frequency.QUARTERLY, "plant_drop.from_quarter")
     from_quarter = due >= day_number(quarter.start)
-    return at_provider & from_quarter & (rng.random(due.size) < drop.percent / 100)
+    dropped: Mask = at_provider & from_quarter & (rng.random(due.size) < drop.percent / 100)
+    return dropped

@@ -18,8 +18,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bench.dates import Days, quarter_start, to_datetime64
-from bench.funnel import (
+from contract_specs.loader import load_spec
+from contract_specs.model import ContractSpec, Metric, Verification
+from ledger.domain.entitlement.dates import add_months
+from ledger.domain.entitlement.status import DECISIONS
+from ledger.services.evidence import COLUMNS as EVIDENCE_COLUMNS
+from ledger.services.verification import COLUMNS as DECISION_COLUMNS
+from synthetic.dates import Days, quarter_start, to_datetime64
+from synthetic.funnel import (
     FLAWS,
     MetricOutcomes,
     PlantDrop,
@@ -28,15 +34,9 @@ from bench.funnel import (
     simulate,
     stream,
 )
-from bench.ids import numbered
-from bench.people import Index, People, generate_people, spec_providers
-from bench.profiles import FAIR_CHANCE_FUND, Profile
-from contract_specs.loader import load_spec
-from contract_specs.model import ContractSpec, Metric, Verification
-from ledger.domain.entitlement.dates import add_months
-from ledger.services.evidence import COLUMNS as EVIDENCE_COLUMNS
-from ledger.services.verification import COLUMNS as DECISION_COLUMNS
-from ledger.services.verification import DECISIONS
+from synthetic.ids import numbered
+from synthetic.people import Index, People, generate_people, spec_providers
+from synthetic.profiles import FAIR_CHANCE_FUND, Profile
 
 SUBMITTED_COLUMNS = ("evidence_id", "submitted_on")
 PLANTED_COLUMNS = ("file", "id", "flaw")
