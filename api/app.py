@@ -31,6 +31,7 @@ from api.controllers.reconciliation import ReconciliationController
 from api.controllers.reports import ReportsController
 from api.controllers.results import ResultsController
 from api.controllers.sharing import SharingController
+from api.controllers.spec_preview import SpecPreviewController
 from api.controllers.verification import VerificationController
 from api.dashboard.app import DASHBOARD_PATHS, dashboard_handlers, template_config
 from ledger.storage.db import ensure_schema, make_engine
@@ -40,6 +41,7 @@ from ledger.storage.tokens import Caller
 CONTROLLERS: list[Any] = [
     HealthController,
     ContractsController,
+    SpecPreviewController,
     ParticipantsController,
     VerificationController,
     ResultsController,

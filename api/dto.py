@@ -8,7 +8,7 @@ ISO timestamps in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from litestar.datastructures import UploadFile
@@ -134,6 +134,66 @@ class ImportOut:
 
     new: int
     unchanged: int
+
+
+# --- what a new spec version would change (ledger.services.spec_preview) -------------------
+
+
+@dataclass
+class ChangeOut:
+    """Money owed under the version in force (`before`), under the new spec (`after`), and
+    the difference, as decimal strings in the contract's currency."""
+
+    before: str
+    after: str
+    change: str
+
+
+@dataclass
+class PayerPeriodChangeOut(ChangeOut):
+    payer: str = ""
+    period: str = ""
+
+
+@dataclass
+class MetricChangeOut(ChangeOut):
+    metric: str = ""
+
+
+@dataclass
+class LineChangeOut(ChangeOut):
+    """One line that moves: a participant's occurrence of a metric, for one payer."""
+
+    participant_id: str = ""
+    metric: str = ""
+    occurrence: int = 0
+    payer: str = ""
+    period: str = ""
+    achieved_on: date | None = None
+
+
+@dataclass
+class PreviewOut:
+    """What a new spec version would change against the facts as of `as_of`; nothing stored.
+    Only payers and periods, metrics and lines whose money moves are listed."""
+
+    contract_id: str
+    version_in_force: int
+    new_hash: str
+    as_of: datetime
+    currency: str
+    total: ChangeOut
+    by_payer_period: list[PayerPeriodChangeOut]
+    by_metric: list[MetricChangeOut]
+    lines: list[LineChangeOut]
+
+
+@dataclass
+class WithdrawalsOut:
+    """How many participants have withdrawn their consent (a provider: of its own), never who."""
+
+    contract_id: str
+    withdrawn: int
 
 
 # --- reports ----------------------------------------------------------------------------------

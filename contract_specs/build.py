@@ -20,6 +20,8 @@ from contract_specs.model import (
     Cohort,
     CohortMetric,
     Condition,
+    Consent,
+    ConsentUse,
     Contract,
     ContractCaps,
     ContractSpec,
@@ -91,6 +93,16 @@ def build_spec(doc: Doc) -> ContractSpec:
         investment=_investment(doc["investment"]) if "investment" in doc else None,
         triggers=tuple(_trigger(t) for t in doc.get("triggers", [])),
         events=tuple(_event(e) for e in doc.get("events", [])),
+        consents=tuple(_consent(name, c) for name, c in doc.get("consents", {}).items()),
+    )
+
+
+def _consent(name: str, c: Doc) -> Consent:
+    return Consent(
+        name=name,
+        allows=tuple(ConsentUse(use) for use in c["allows"]),
+        required=c.get("required", True),
+        description=c.get("description", ""),
     )
 
 

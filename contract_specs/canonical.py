@@ -58,9 +58,11 @@ def canonical_data(value: Any) -> Any:
 
 def canonical_json(spec: ContractSpec) -> str:
     """The canonical JSON text of a spec: sorted keys, no insignificant whitespace."""
-    # attributes are declared as a mapping, so their order carries no meaning
+    # attributes and consents are declared as mappings, so their order carries no meaning
     unordered = dataclasses.replace(
-        spec, attributes=tuple(sorted(spec.attributes, key=lambda a: a.name))
+        spec,
+        attributes=tuple(sorted(spec.attributes, key=lambda a: a.name)),
+        consents=tuple(sorted(spec.consents, key=lambda c: c.name)),
     )
     return json.dumps(
         canonical_data(unordered), sort_keys=True, separators=(",", ":"), ensure_ascii=False

@@ -16,6 +16,7 @@ from contract_specs.checks_amounts import (
     check_decimals,
     check_share_sums,
 )
+from contract_specs.checks_consents import check_consents
 from contract_specs.checks_dates import (
     check_contract_dates,
     check_coverage,
@@ -58,6 +59,7 @@ def semantic_findings(document: Any) -> list[Finding]:
     found.extend(check_quantities(document, names))
     found.extend(check_results(document))
     found.extend(check_example_caps(document, names))
+    found.extend(check_consents(document))
     return found
 
 

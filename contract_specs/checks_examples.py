@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from contract_specs.checks_amounts import too_many_places
+from contract_specs.checks_consents import WITHDRAWN_ON
 from contract_specs.checks_refs import PARTICIPANT_COLUMNS, POOL, ref, unknown
 from contract_specs.docwalk import Doc, Names, as_date, as_decimal, entries, mapping
 from contract_specs.findings import Finding, child_step, error, jpath, warning
@@ -107,6 +108,14 @@ def _participant(path: str, row: Doc, names: Names) -> Iterator[Finding]:
     yield from unknown(path + ".provider", row.get("provider"), providers, "provider", "parties")
     for column, value in row.items():
         if column in PARTICIPANT_COLUMNS:
+            continue
+        if column == WITHDRAWN_ON:
+            # the day the participant withdrew: their later evidence counts for nothing
+            yield from _cell(path + child_step(column), value, {"type": "date"})
+            continue
+        if column in names.consents:
+            # what they consented to is recorded at enrolment; the engine reads none of it
+            yield from _cell(path + child_step(column), value, {"type": "boolean"})
             continue
         if column not in names.attributes:
             yield from ref(path + child_step(column), column, "attribute", names)

@@ -85,6 +85,7 @@ class Names:
     measures: dict[str, int] = field(default_factory=dict)  # id -> decimals
     events: list[str] = field(default_factory=list)
     attributes: dict[str, Doc] = field(default_factory=dict)
+    consents: list[str] = field(default_factory=list)
     exponent: int | None = None
 
     @classmethod
@@ -110,6 +111,7 @@ class Names:
         names.attributes = {
             name: mapping(declared) for name, declared in mapping(doc.get("attributes")).items()
         }
+        names.consents = list(mapping(doc.get("consents")))
         currency = mapping(doc.get("contract")).get("currency")
         names.exponent = CURRENCY_EXPONENTS.get(currency) if isinstance(currency, str) else None
         return names

@@ -206,6 +206,32 @@ class Attribute:
     description: str = ""
 
 
+class ConsentUse(StrEnum):
+    """What a participant's consent may allow the contract to do with their data."""
+
+    # their outcomes are evidenced and paid for (payment by results): every contract needs it,
+    # so a consent that allows it must be required
+    OUTCOME_PAYMENTS = "outcome_payments"
+    # their records are shared between the contract's providers (a referral from one to another)
+    SHARE_BETWEEN_PROVIDERS = "share_between_providers"
+    # they are matched against administrative data (benefits, offending, care records) to
+    # evaluate the contract
+    ADMINISTRATIVE_DATA = "administrative_data"
+    # they appear in analysis by group ("what works for whom": reports by attribute value)
+    SEGMENT_ANALYSIS = "segment_analysis"
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A consent the contract relies on: a column of the participants file (true or false),
+    what it allows, and whether enrolment needs it given."""
+
+    name: str
+    allows: tuple[ConsentUse, ...]
+    required: bool = True
+    description: str = ""
+
+
 @dataclass(frozen=True)
 class Cohort:
     id: str
@@ -615,6 +641,12 @@ class ContractSpec:
     triggers: tuple[Trigger, ...] = ()
     # what happens and pays nothing, for rules to refer to (optional `events:` section)
     events: tuple[Event, ...] = ()
+    # the consents the contract relies on (optional `consents:` section)
+    consents: tuple[Consent, ...] = ()
+
+    def consents_allowing(self, use: ConsentUse) -> tuple[Consent, ...]:
+        """The declared consents that allow `use` (none: the contract does not rely on one)."""
+        return tuple(c for c in self.consents if use in c.allows)
 
     def evidence_things(self) -> tuple[Metric | Measure | Event, ...]:
         """What an evidence row's `metric` column may name: metrics, measures, then events."""

@@ -9,8 +9,9 @@ rows
   of a table visible as of a cut-off only ever grow: equal counts mean equal rows. A run keeps
   the count of each table as of its cut-off (participants by enrolment, evidence by
   submission, verification decisions and revocations by decision time, cohort results by
-  submission), taken *before* it reads the facts, so a row committed meanwhile makes the stamp
-  smaller than the facts, never larger: the next run then computes, which is always safe;
+  submission, withdrawals by when they were recorded), taken *before* it reads the facts, so
+  a row committed meanwhile makes the stamp smaller than the facts, never larger: the next
+  run then computes, which is always safe;
 - the spec version in force and its content hash;
 - the postings so far, which decide what is still owed: the contract's posting count and
   highest posting id right after the run (taken under the postings lock).
@@ -44,6 +45,7 @@ from ledger.storage.tables import (
     Posting,
     SpecVersion,
     VerificationDecision,
+    Withdrawal,
     table_of,
 )
 from reconciliation.periods import Period
@@ -57,6 +59,8 @@ _STAMPED = (
     ("evidence", Evidence, "submitted_at"),
     ("decisions", VerificationDecision, "decided_at"),
     ("results", CohortResult, "submitted_at"),
+    # a withdrawal changes what counts (after_withdrawal) and how conditions are judged
+    ("withdrawals", Withdrawal, "recorded_at"),
 )
 
 

@@ -21,6 +21,7 @@ from ledger.services.contracts import ActiveSpec, active_spec, spec_version, typ
 from ledger.services.facts import load_facts, utc
 from ledger.services.spec_preview import compare_specs
 from reporting import sources
+from reporting.groups import withdrawals_line
 from reporting.money_in import money_in
 from reporting.payer_summary import money_received, payer_summary, payments_by_period
 from reporting.payment_lines import not_payable_lines, payment_lines
@@ -65,6 +66,7 @@ def commissioner_report(
         people = sources.participants(session, contract_id, cut_off)
         not_payable = _decided_now(session, spec, period, cut_off)
         postings = sources.postings(session, contract_id, cut_off)
+    withdrawn = len(sources.withdrawn_by(session, contract_id, cut_off))
     mine = postings[(postings["payer"] == payer) & (postings["period"] == period.id)]
     ids = {i for text in mine["evidence_ids"] for i in str(text or "").split(";") if i}
     lines = payment_lines(
@@ -92,6 +94,7 @@ def commissioner_report(
         ("Spec version", f"{version} (lines show the version each was posted under)"),
         *_later_version(session, active, ActiveSpec(version, spec), payer, period, cut_off),
         ("Currency", f"{spec.contract.currency}; amounts are exact, lines sum to the claim"),
+        ("Withdrawals", withdrawals_line(withdrawn)),
     )
     charts = (
         Chart(

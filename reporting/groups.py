@@ -28,6 +28,15 @@ GROUP_COLUMNS = (
 )
 
 
+def withdrawals_line(count: int) -> str:
+    """A report's count of withdrawals, in words: how many, never who."""
+    people = "participant has" if count == 1 else "participants have"
+    return (
+        f"{count} {people} withdrawn their consent: nothing achieved or sent after a "
+        "withdrawal is paid, and they are left out of the analysis by group"
+    )
+
+
 def _value(attributes: object, name: str, kind: AttributeType) -> str:
     value = attributes.get(name) if isinstance(attributes, dict) else None
     if kind is AttributeType.BOOLEAN:

@@ -155,6 +155,8 @@ def not_payable_lines(
     inside = ((achieved_day >= first) & (achieved_day <= last)) | (
         (sent_day >= first) & (sent_day <= last)
     )
+    # a row not paid because its person withdrew would say who withdrew: the cover counts them
+    inside &= (not_payable["reason"].astype("str") != "after_withdrawal").to_numpy(bool)
     kept = not_payable[inside].reset_index(drop=True)
     who = positions(kept["participant_id"], people["participant_id"])
     known = who >= 0

@@ -27,7 +27,7 @@ from reporting import memo, sources
 from reporting.deadlines import deadlines
 from reporting.flags import flags
 from reporting.funnel import funnel
-from reporting.groups import MIN_GROUP, by_group
+from reporting.groups import MIN_GROUP, by_group, withdrawals_line
 from reporting.period_progress import period_progress
 from reporting.progress import progress
 from reporting.report import Chart, ChartKind, Column, Kind, Report, Table, report_for
@@ -121,7 +121,7 @@ def _provider_report(
         utc(as_of) if as_of else max(end_of(period), utc(posted) if posted else end_of(period))
     )
     as_on = cut_off.date()
-    people = sources.participants(session, contract_id, cut_off, provider)
+    people = sources.participants(session, contract_id, cut_off, provider, spec)
     # enrolled means started: a participant recorded early with a later start date is not yet
     # one of the period's (issue 14: 600 "enrolled" at a quarter when 144 had started)
     started_by = pd.Timestamp(min(period.end, as_on))
@@ -154,7 +154,8 @@ def _provider_report(
             "outcomes probably achieved but never evidenced: the date they were due has passed",
         ),
         flags(spec, evidence, periods, people),
-        by_group(spec, people, evidence, min_group),
+        # what works for whom counts only those who may be: never a withdrawn person
+        by_group(spec, people[people["in_segments"]], evidence, min_group),
     )
     if provider:
         tables = tuple(_own_ids(table, provider) for table in tables)
@@ -169,6 +170,7 @@ def _provider_report(
         ("Deadlines from", f"{as_on.isoformat()} (30/60/90 days ahead)"),
         ("Spec version", str(active.version)),
         ("Participants", f"{len(people)} enrolled" + (" with this provider" if provider else "")),
+        ("Withdrawals", withdrawals_line(int(people["withdrawn"].sum()))),
     )
     charts = (
         Chart(ChartKind.BAR, "Funnel", "funnel", "metric", ("participants",), "participants"),

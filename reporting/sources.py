@@ -15,7 +15,8 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlmodel import Session
 
-from contract_specs.model import ContractSpec
+from contract_specs.model import ConsentUse, ContractSpec
+from ledger.services.consents import stored_consents
 from ledger.services.facts import (
     dates,
     fetch_columns,
@@ -24,12 +25,14 @@ from ledger.services.facts import (
     status_words,
 )
 from ledger.storage.run_records import NOT_PAYABLE_COLUMNS
+from ledger.storage.sealed import opened_attributes
 from ledger.storage.tables import (
     CohortResult,
     Evidence,
     Participant,
     Posting,
     RunNotPayable,
+    Withdrawal,
     table_of,
 )
 from reconciliation.tables import ClaimRow, ReconcileRun
@@ -214,9 +217,16 @@ def _postings_frame(session: Session, query: Select[Any]) -> pd.DataFrame:
 
 
 def participants(
-    session: Session, contract_id: str, cut_off: datetime, provider: str | None = None
+    session: Session,
+    contract_id: str,
+    cut_off: datetime,
+    provider: str | None = None,
+    spec: ContractSpec | None = None,
 ) -> pd.DataFrame:
-    """Participants enrolled at or before `cut_off`; `attributes` is the stored mapping."""
+    """Participants enrolled at or before `cut_off`: `attributes` their declared attributes
+    (opened from their seals; erased, so empty, for a withdrawn person), `withdrawn` whether
+    they had withdrawn by then, and `in_segments` whether they may be counted in analysis by
+    group: not withdrawn, and given every consent of `spec` that allows segment analysis."""
     table = table_of(Participant)
     query = select(*(table.c[name] for name in PARTICIPANT_COLUMNS)).where(
         table.c.contract_id == contract_id, table.c.enrolled_at <= cut_off
@@ -230,7 +240,33 @@ def participants(
         typed=("attributes",),
     )
     frame["start_date"] = dates(list(frame["start_date"]))
+    ids = [str(p) for p in frame["participant_id"]]
+    connection = session.connection()
+    opened = opened_attributes(connection, contract_id, ids)
+    frame["attributes"] = pd.Series([opened.get(p, {}) for p in ids], dtype="object")
+    gone = withdrawn_by(session, contract_id, cut_off)
+    frame["withdrawn"] = pd.Series([p in gone for p in ids], dtype="bool")
+    needed = [c.name for c in spec.consents_allowing(ConsentUse.SEGMENT_ANALYSIS)] if spec else []
+    given = stored_consents(connection, contract_id, ids) if needed else {}
+    frame["in_segments"] = pd.Series(
+        [p not in gone and all(given.get(p, {}).get(n) is True for n in needed) for p in ids],
+        dtype="bool",
+    )
     return frame
+
+
+def withdrawn_by(session: Session, contract_id: str, cut_off: datetime) -> set[str]:
+    """The participants whose withdrawal was recorded at or before `cut_off`."""
+    table = table_of(Withdrawal)
+    return set(
+        session.connection()
+        .execute(
+            select(table.c.participant_id).where(
+                table.c.contract_id == contract_id, table.c.recorded_at <= cut_off
+            )
+        )
+        .scalars()
+    )
 
 
 def evidence(

@@ -67,9 +67,11 @@ def play_history(engine: Engine, spec_file: Path, folder: Path) -> tuple[str, Ex
     attributes = [a.name for a in spec.attributes]
     with unit_of_work(engine) as session:
         active = active_spec(session, cid)
-        people = [dict(p) for p in example.participants]
+        # the people of an example gave every consent the contract relies on (they joined)
+        consents = [c.name for c in spec.consents]
+        people = [{**dict.fromkeys(consents, "true"), **dict(p)} for p in example.participants]
         if people:
-            columns = [*PARTICIPANT_COLUMNS, *attributes]
+            columns = [*PARTICIPANT_COLUMNS, *attributes, *consents]
             path = _write(folder / "participants.csv", people, columns)
             import_participants(session, cid, active, path, actor="p", now=known)
         evidence = [dict(e) for e in example.evidence]

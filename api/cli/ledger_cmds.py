@@ -30,6 +30,7 @@ from ledger.services.ids import participant_named
 from ledger.services.results import results_import
 from ledger.services.spec_preview import preview_document, preview_spec, render_preview
 from ledger.services.verification import decisions_import
+from ledger.services.withdrawal import withdrawals_import
 from ledger.storage.db import reading
 
 
@@ -106,6 +107,13 @@ def register(main: click.Group) -> None:
 
     checked_import_command(
         participants, "import", "Enrol the participants in FILE", participants_import
+    )
+    checked_import_command(
+        participants,
+        "withdraw",
+        "Record the withdrawals in FILE (participant_id, withdrawn_on): nothing achieved or "
+        "sent after a participant's withdrawal counts, and their declared attributes are erased",
+        withdrawals_import,
     )
     checked_import_command(evidence, "import", "Submit the evidence rows in FILE", evidence_import)
     checked_import_command(results, "import", "Submit the cohort results in FILE", results_import)

@@ -58,12 +58,14 @@ Draft = Annotated[
 ]
 
 
-def _source(request: Request[Any, Any, Any]) -> str:
+def spec_source(request: Request[Any, Any, Any]) -> str:
+    """The name a spec sent as the body is read under: JSON or YAML, by its Content-Type."""
     kind = request.headers.get("content-type", "")
     return "spec.json" if "json" in kind.lower() else "spec.yaml"
 
 
-def _text(body: bytes) -> str:
+def spec_text(body: bytes) -> str:
+    """A spec body as text (422 at `$` when it is not UTF-8)."""
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
@@ -190,7 +192,7 @@ class ContractsController(Controller):
     )
     def validate(self, body: RawBody, request: Request[Any, Any, Any]) -> ValidationOut:
         """Every error and warning at once, each at its JSON path and source line."""
-        return _findings(check_spec_text(_text(body), _source(request)))
+        return _findings(check_spec_text(spec_text(body), spec_source(request)))
 
     @get(
         "/contracts",
@@ -267,8 +269,8 @@ class ContractsController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[RegisteredOut]:
         """201 with the new version number; 200 when the same content is already a version."""
-        source = _source(request)
-        text = _text(body)
+        source = spec_source(request)
+        text = spec_text(body)
         content = json_or_bytes(body) if source.endswith(".json") else body
         fingerprint = request_hash("POST", request.url.path, str(draft), source, content)
         # checked before the write transaction opens: parsing is the costly part

@@ -42,12 +42,13 @@ from api.dto import ImportOut, RowsIn, UploadForm
 from api.errors import ApiProblem
 from contract_specs.model import Role
 from ledger.domain.errors import RejectedUpload
-from ledger.services import enrolment, evidence, results, verification
+from ledger.services import enrolment, evidence, results, verification, withdrawal
 from ledger.services.checked_import import CheckedImport, store_checked
 from ledger.services.enrolment import participants_import
 from ledger.services.evidence import evidence_import
 from ledger.services.results import results_import
 from ledger.services.verification import decisions_import
+from ledger.services.withdrawal import withdrawals_import
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.tokens import Caller
 from ledger.storage.uploads import ImportSummary, Upload
@@ -90,8 +91,15 @@ def _decisions(contract_id: str, upload: Upload, caller: Caller) -> CheckedImpor
     return decisions_import(contract_id, upload, actor=caller.actor, now=now())
 
 
+def _withdrawals(contract_id: str, upload: Upload, caller: Caller) -> CheckedImport:
+    return withdrawals_import(
+        contract_id, upload, actor=caller.actor, now=now(), provider=_own(caller)
+    )
+
+
 PARTICIPANTS = ImportKind("participants", enrolment.COLUMNS, _participants)
 EVIDENCE = ImportKind("evidence", evidence.COLUMNS, _evidence)
+WITHDRAWALS = ImportKind("withdrawals", withdrawal.COLUMNS, _withdrawals)
 RESULTS = ImportKind("results", results.COLUMNS, _results)
 DECISIONS = ImportKind("verifications", verification.COLUMNS, _decisions)
 

@@ -35,8 +35,15 @@ from ledger.services.checked_import import (
     contract_import,
     in_one_session,
 )
+from ledger.services.consents import (
+    consents_given,
+    refuse_withdrawn,
+    store_private,
+    stored_consents,
+)
 from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.services.ids import qualify_local
+from ledger.storage.sealed import opened_attributes
 from ledger.storage.tables import Participant, table_of
 from ledger.storage.uploads import (
     ROW,
@@ -107,12 +114,22 @@ def _check(
     """Check the file against the spec (`active`, or the one in force) and what is stored."""
     require_contract(session, contract_id)
     spec = (active or active_spec(session, contract_id)).spec
-    checks = open_checks(path, COLUMNS, [a.name for a in spec.attributes])
+    checks = open_checks(
+        path, COLUMNS, [*(a.name for a in spec.attributes), *(c.name for c in spec.consents)]
+    )
     typed = check_rows(checks, spec, provider)
+    given = consents_given(checks, spec)
     records = participant_records(typed, spec)
-    canonical = pd.Series(canonical_json(map(_flat, records)), index=typed.index, dtype="str")
+    compared = [{**_flat(r), **c} for r, c in zip(records, given, strict=True)]
+    canonical = pd.Series(canonical_json(compared), index=typed.index, dtype="str")
     # only the file's own providers' participants: a key never matches another's anyway
-    stored = _stored(session, contract_id, {provider} if provider else set(typed["provider"]))
+    stored = _stored(
+        session,
+        contract_id,
+        {provider} if provider else set(typed["provider"]),
+        set(typed["participant_id"]),
+    )
+    refuse_withdrawn(checks, typed, session, contract_id)
     exists = checks.against_stored("participant_id", canonical, stored, "enrolled")
     _check_capacity(checks, typed[~exists], spec, _enrolled_per_cohort(session, contract_id))
     if checks.errors:
@@ -120,6 +137,7 @@ def _check(
     rows = [
         {
             **record,
+            "attributes": {},
             "start_date": date.fromisoformat(record["start_date"]),
             "contract_id": contract_id,
             "enrolled_at": now,
@@ -130,11 +148,25 @@ def _check(
         if not old
     ]
     unchanged = len(typed) - len(rows)
+    new = [
+        (record["participant_id"], record["attributes"], consents)
+        for record, consents, old in zip(records, given, exists, strict=True)
+        if not old
+    ]
 
-    return Insert(
+    insert = Insert(
         Participant, columns_of(rows), len(rows), unchanged,
         "participants.import", contract_id, checks.file, actor, now,
     )  # fmt: skip
+
+    def store(writer: Session) -> ImportSummary:
+        # the person's row first (the others refer to it), then their own key and sealed
+        # attributes, and what they consented to
+        summary = insert(writer)
+        store_private(writer, contract_id, new)
+        return summary
+
+    return store
 
 
 def check_rows(checks: RowChecks, spec: ContractSpec, provider: str | None = None) -> pd.DataFrame:
@@ -298,7 +330,10 @@ def _iso(value: Any) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
-def _stored(session: Session, contract_id: str, providers: set[str]) -> dict[str, str]:
+def _stored(
+    session: Session, contract_id: str, providers: set[str], wanted: set[str]
+) -> dict[str, str]:
+    """The stored participants the file names (`wanted`), as canonical JSON to compare."""
     table = table_of(Participant)
     rows = session.connection().execute(
         select(
@@ -318,7 +353,19 @@ def _stored(session: Session, contract_id: str, providers: set[str]) -> dict[str
             "attributes": attributes,
         }
         for pid, cohort, provider, start, attributes in rows
+        if pid in wanted
     ]
+    # the attributes as sealed, and the consents as given, so that a row sent again unchanged
+    # is unchanged and one that differs names the field
+    ids = [r["participant_id"] for r in records]
+    opened = opened_attributes(session.connection(), contract_id, ids)
+    consents = stored_consents(session.connection(), contract_id, ids)
+    for record in records:
+        record["attributes"] = {
+            **record["attributes"],
+            **opened.get(record["participant_id"], {}),
+            **consents.get(record["participant_id"], {}),
+        }
     flat = canonical_json(map(_flat, records))
     return dict(zip((r["participant_id"] for r in records), flat, strict=True))
 

@@ -106,7 +106,7 @@ def _check(
     require_contract(session, contract_id)
     spec = (active or active_spec(session, contract_id)).spec
     checks = open_checks(path, COLUMNS, (PROVIDER_COLUMN,))
-    typed = check_rows(checks, spec, _enrolled(session, contract_id, provider), provider)
+    typed = check_rows(checks, spec, enrolled_of(session, contract_id, provider), provider)
     refuse_future(checks, typed["achieved_on"], now)
 
     def canonical(rows: pd.Series) -> pd.Series:
@@ -150,7 +150,7 @@ def check_rows(
     kept) with ledger keys for participant_id and evidence_id (see import_evidence)."""
     f = checks.frame
     checks.require(REQUIRED)
-    whose = _participants(checks, enrolled, provider)
+    whose = participant_keys_of(checks, enrolled, provider)
     _evidence_ids(checks, whose, provider)
     checks.unique("evidence_id")
     achieved = checks.date("achieved_on")
@@ -214,7 +214,7 @@ def refuse_future(checks: RowChecks, achieved: pd.Series, now: datetime) -> None
         )
 
 
-def _participants(checks: RowChecks, enrolled: Enrolled, provider: str | None) -> pd.Series:
+def participant_keys_of(checks: RowChecks, enrolled: Enrolled, provider: str | None) -> pd.Series:
     """Each row's participant_id as its key; returns each row's provider ("" where none)."""
     f = checks.frame
     named = f["participant_id"] != ""
@@ -325,7 +325,7 @@ def evidence_records(typed: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _enrolled(session: Session, contract_id: str, provider: str | None) -> Enrolled:
+def enrolled_of(session: Session, contract_id: str, provider: str | None) -> Enrolled:
     """The participants a file may name: `provider`'s own, or everyone's when None."""
     table = table_of(Participant)
     query = select(table.c.participant_id, table.c.provider).where(

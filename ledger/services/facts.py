@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlmodel import Session
 
 from contract_specs.model import AttributeType, ContractSpec, Results
@@ -31,14 +31,17 @@ from ledger.domain.entitlement.status import (
 )
 from ledger.domain.entitlement.types import (
     EVIDENCE_COLUMNS,
+    JUDGED_COLUMNS,
     PARTICIPANT_COLUMNS,
     RESULT_COLUMNS,
     Facts,
+    no_judgements,
 )
 from ledger.services.contracts import active_spec
 from ledger.services.verification_status import latest_decision
 from ledger.storage.bulk import paused_gc
-from ledger.storage.tables import CohortResult, Evidence, Participant, table_of
+from ledger.storage.sealed import SLICE, opened_attributes
+from ledger.storage.tables import CohortResult, Evidence, Participant, Withdrawal, table_of
 
 
 def utc(moment: datetime) -> datetime:
@@ -53,6 +56,7 @@ def load_facts(
     as_of = utc(as_of)
     spec = spec or active_spec(session, contract_id).spec
     return Facts(
+        judged=judged_frame(session, contract_id),
         participants=participants_frame(session, contract_id, as_of, spec),
         evidence=evidence_frame(session, contract_id, as_of, spec),
         results=results_frame(
@@ -157,44 +161,91 @@ def json_values(values: list[Any]) -> list[Any]:
 
 
 def participants_frame(
-    session: Session, contract_id: str, as_of: datetime, spec: ContractSpec
+    session: Session,
+    contract_id: str,
+    as_of: datetime,
+    spec: ContractSpec,
+    *,
+    with_attributes: bool | None = None,
+    only: Collection[str] | None = None,
 ) -> pd.DataFrame:
-    """Participants enrolled at or before `as_of`, one column per declared attribute."""
-    table = table_of(Participant)
-    # each declared attribute read by the database's own JSON path (JSON_EXTRACT, ->>), so no
-    # document is decoded in Python: a million json.loads cost more than the rest of the frame
-    declared = [_json_path(table.c.attributes[a.name], a.type) for a in spec.attributes]
-    ids, cohorts, providers, starts, *values = fetch_arrays(
-        session,
-        select(table.c.participant_id, table.c.cohort, table.c.provider, table.c.start_date)
-        .add_columns(*declared)
+    """Participants enrolled at or before `as_of`, one column per declared attribute, and the
+    day each withdrew (`withdrawn_on`, a withdrawal recorded by `as_of`; NaT for the rest).
+
+    The attributes are opened from their seals (ledger.storage.sealed), one person at a time,
+    so only when asked (`with_attributes`), by default only when a metric's conditions need
+    them; otherwise their columns are empty. A withdrawn person's are erased: always empty.
+    `only`: just these participants."""
+    table, withdrawals = table_of(Participant), table_of(Withdrawal)
+    query = (
+        select(
+            table.c.participant_id,
+            table.c.cohort,
+            table.c.provider,
+            table.c.start_date,
+            withdrawals.c.withdrawn_on,
+        )
+        .outerjoin(
+            withdrawals,
+            (withdrawals.c.contract_id == table.c.contract_id)
+            & (withdrawals.c.participant_id == table.c.participant_id)
+            & (withdrawals.c.recorded_at <= as_of),
+        )
         .where(table.c.contract_id == contract_id, table.c.enrolled_at <= as_of)
-        .order_by(table.c.participant_id),
-        [text, text, text, dates, *(_attribute(a.type) for a in spec.attributes)],
+        .order_by(table.c.participant_id)
+    )
+    wanted = sorted(set(only)) if only is not None else None
+    if wanted is not None and len(wanted) <= SLICE:
+        # a few named people through the unique index; many are filtered below instead (a
+        # database takes only so many parameters in one statement)
+        query = query.where(table.c.participant_id.in_(wanted))
+    ids, cohorts, providers, starts, withdrawn = fetch_arrays(
+        session, query, [text, text, text, dates, dates]
     )
     frame = pd.DataFrame(
         {"participant_id": ids, "cohort": cohorts, "provider": providers, "start_date": starts}
     )
-    for attribute, column in zip(spec.attributes, values, strict=True):
-        frame[attribute.name] = column
-    return frame[[*PARTICIPANT_COLUMNS, *(a.name for a in spec.attributes)]]
+    if wanted is not None and len(wanted) > SLICE:
+        keep = frame["participant_id"].isin(wanted)
+        frame, withdrawn = (
+            frame[keep].reset_index(drop=True),
+            withdrawn[keep].reset_index(drop=True),
+        )
+    if with_attributes is None:
+        with_attributes = any(m.conditions for m in spec.metrics)
+    opened = (
+        opened_attributes(session.connection(), contract_id, only)
+        if with_attributes and spec.attributes
+        else {}
+    )
+    people = frame["participant_id"].tolist() if opened else []
+    for attribute in spec.attributes:
+        values = [opened.get(p, {}).get(attribute.name) for p in people] or [None] * len(frame)
+        frame[attribute.name] = _typed(pd.Series(values, dtype="object"), attribute.type)
+    frame["withdrawn_on"] = withdrawn
+    return frame[[*PARTICIPANT_COLUMNS, *(a.name for a in spec.attributes), "withdrawn_on"]]
 
 
-def _attribute(kind: AttributeType) -> Convert:
-    def convert(values: list[Any]) -> pd.Series:
-        return _typed(pd.Series(values, dtype="object"), kind)
-
-    return convert
-
-
-def _json_path(element: Any, kind: AttributeType) -> ColumnElement[Any]:
-    if kind is AttributeType.BOOLEAN:
-        typed: ColumnElement[Any] = element.as_boolean()
-    elif kind is AttributeType.INTEGER:
-        typed = element.as_integer()
-    else:
-        typed = element.as_string()
-    return typed
+def judged_frame(session: Session, contract_id: str) -> pd.DataFrame:
+    """Withdrawn participants' metric conditions as judged before their attributes were erased
+    (the engine's `judged` input)."""
+    table = table_of(Withdrawal)
+    rows = session.connection().execute(
+        select(table.c.participant_id, table.c.judged).where(table.c.contract_id == contract_id)
+    )
+    found = [
+        (pid, metric, held.get("conditions", ""), held.get("from"), held.get("to"))
+        for pid, judged in rows
+        for metric, held in (json_values([judged])[0] or {}).items()
+    ]
+    if not found:
+        return no_judgements()
+    frame = pd.DataFrame(found, columns=list(JUDGED_COLUMNS))
+    for column in ("holds_from", "holds_to"):
+        frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d").astype("datetime64[s]")
+    for column in ("participant_id", "metric", "conditions"):
+        frame[column] = frame[column].astype("str")
+    return frame
 
 
 def _typed(values: pd.Series, kind: AttributeType) -> pd.Series:

@@ -5,7 +5,9 @@ a superseding result, an offsetting posting), so a change or removal can only co
 outside it: a stray script, a bad hand-written fix, an attacker. The triggers make such a
 write fail instead of silently rewriting history, on PostgreSQL and SQLite alike.
 
-Not protected, on purpose: rows the product changes by design (a period's open -> closed
+Not protected, on purpose: the participants' keys (a withdrawal destroys one to erase the
+person's sealed attributes: ledger.storage.sealed), rows the product changes by design (a
+period's open -> closed
 status in recon_periods, a token's revocation in api_tokens, the parties, which mirror the
 spec version in force), the contracts register and the API's idempotency records.
 
@@ -23,6 +25,9 @@ from sqlalchemy import Connection, text
 PROTECTED: tuple[str, ...] = (
     "spec_versions",
     "participants",
+    "participant_attributes",
+    "participant_consents",
+    "withdrawals",
     "evidence",
     "verification_decisions",
     "cohort_results",

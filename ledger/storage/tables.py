@@ -20,6 +20,7 @@ from sqlalchemy import (
     Column,
     ForeignKeyConstraint,
     Index,
+    LargeBinary,
     Table,
     Text,
     UniqueConstraint,
@@ -49,12 +50,16 @@ __all__ = [
     "Evidence",
     "IdempotentRequest",
     "Participant",
+    "ParticipantAttributes",
+    "ParticipantConsents",
+    "ParticipantKey",
     "PartyRow",
     "Posting",
     "SQLModel",
     "SpecVersion",
     "TokenContract",
     "VerificationDecision",
+    "Withdrawal",
 ]
 
 
@@ -110,7 +115,11 @@ class PartyRow(SQLModel, table=True):
 
 
 class Participant(SQLModel, table=True):
-    """An enrolled participant: a pseudonymous id and only the attributes the spec declares."""
+    """An enrolled participant: a pseudonymous id, cohort, provider and start date.
+
+    The attributes the spec declares are kept apart, sealed with the person's own key
+    (`ParticipantAttributes`, `ParticipantKey`): `attributes` here is `{}` for every row since
+    migration 0012, so that a withdrawal can erase them while this row stays."""
 
     __tablename__ = "participants"
     __table_args__ = (
@@ -128,6 +137,72 @@ class Participant(SQLModel, table=True):
     start_date: date
     attributes: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     enrolled_at: datetime
+    source_file: str
+    source_row: int
+
+
+def _person() -> ForeignKeyConstraint:
+    """A row of one enrolled participant (each table needs its own constraint object)."""
+    return ForeignKeyConstraint(
+        ["contract_id", "participant_id"],
+        ["participants.contract_id", "participants.participant_id"],
+    )
+
+
+class ParticipantAttributes(SQLModel, table=True):
+    """A participant's declared attributes, sealed (AES-GCM) with their own key
+    (ledger.storage.sealed): readable only while `ParticipantKey` holds that key. Append-only."""
+
+    __tablename__ = "participant_attributes"
+    __table_args__ = (_person(),)
+
+    contract_id: str = Field(primary_key=True, max_length=100)
+    participant_id: str = Field(primary_key=True, max_length=KEY_LENGTH)
+    # the nonce and the ciphertext with its tag
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ParticipantKey(SQLModel, table=True):
+    """The key that opens one participant's sealed attributes. Not a fact: destroying it (a
+    withdrawal deletes the row) is how the attributes are erased while the ledger keeps the
+    participant's id and every posting."""
+
+    __tablename__ = "participant_keys"
+    __table_args__ = (_person(),)
+
+    contract_id: str = Field(primary_key=True, max_length=100)
+    participant_id: str = Field(primary_key=True, max_length=KEY_LENGTH)
+    key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ParticipantConsents(SQLModel, table=True):
+    """What a participant consented to at enrolment: consent name -> given (the spec's
+    `consents`). Append-only; a withdrawal is its own fact (`Withdrawal`)."""
+
+    __tablename__ = "participant_consents"
+    __table_args__ = (_person(),)
+
+    contract_id: str = Field(primary_key=True, max_length=100)
+    participant_id: str = Field(primary_key=True, max_length=KEY_LENGTH)
+    consents: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Withdrawal(SQLModel, table=True):
+    """A participant's withdrawal of their consent, dated: nothing achieved or sent after
+    `withdrawn_on` counts. `judged` keeps their metric conditions as judged before their
+    attributes were erased (ledger.domain.entitlement.judged): metric -> {conditions, from,
+    to}, so what was owed before stays owed. Append-only; one per participant."""
+
+    __tablename__ = "withdrawals"
+    __table_args__ = (UniqueConstraint("contract_id", "participant_id"), _person())
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(foreign_key="contracts.id", max_length=100)
+    participant_id: str = Field(max_length=KEY_LENGTH)
+    withdrawn_on: date
+    judged: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    recorded_at: datetime
+    recorded_by: str
     source_file: str
     source_row: int
 

@@ -31,7 +31,7 @@ from ledger.storage.tables import Evidence, Posting
 # requested up front so that every scenario runs once per database backend
 pytestmark = pytest.mark.usefixtures("world")
 
-scenarios("ledger")
+scenarios("ledger/payments.feature")
 
 CONTRACT = "dwp-test"
 EVIDENCE_HEADER = "evidence_id,participant_id,metric,achieved_on,evidence_type,quantity,reference"

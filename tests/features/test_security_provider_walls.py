@@ -22,6 +22,7 @@ from contract_specs.model import Role
 from ledger.services.enrolment import COLUMNS as PEOPLE_COLUMNS
 from ledger.services.evidence import COLUMNS as EVIDENCE_COLUMNS
 from ledger.storage.db import unit_of_work
+from ledger.storage.sealed import opened_attributes
 from ledger.storage.tables import Participant
 from ledger.storage.tokens import create_token
 from tests.api.conftest import LITESTAR_DEPRECATIONS, OWN, bearer, load_world
@@ -156,7 +157,8 @@ def unchanged(engine: Engine, pid: str, born: str) -> None:
         person = session.scalars(
             select(Participant).where(col(Participant.participant_id) == f"acme/{pid}")
         ).one()
-    assert person.attributes["date_of_birth"] == born
+        opened = opened_attributes(session.connection(), person.contract_id, [f"acme/{pid}"])
+    assert opened[f"acme/{pid}"]["date_of_birth"] == born
 
 
 def _refused_at(answer: Any, row: int, column: str) -> str:

@@ -4,12 +4,15 @@ on every append-only table, on both backends, whoever sends it."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, insert, inspect, select, table, text
 from sqlalchemy.exc import DBAPIError
 
 from api.demo import DEMO_CONTRACT, build_demo
+from ledger.services.withdrawal import import_withdrawals
+from ledger.storage.db import unit_of_work
 from ledger.storage.immutability import PROTECTED
 from ledger.storage.tables import CashTransaction, CohortResult, table_of
 
@@ -17,7 +20,7 @@ AT = datetime(2017, 1, 5, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(engine: Engine) -> Engine:
+def world(engine: Engine, tmp_path: Path) -> Engine:
     """The demo's reconciled quarters, plus an evaluator's result and a cash transaction, so
     every protected table holds rows the product wrote."""
     build_demo(engine, participants=40, seed=11)
@@ -48,6 +51,18 @@ def world(engine: Engine) -> Engine:
                 recorded_by="fund",
                 source="cash.csv:2",
             )
+        )
+    # one participant withdraws (their key is destroyed, their withdrawal is a fact)
+    with engine.connect() as connection:
+        first, start = connection.execute(
+            text("SELECT participant_id, start_date FROM participants ORDER BY id LIMIT 1")
+        ).one()
+    provider, local = str(first).split("/", 1)
+    file = tmp_path / "withdrawals.csv"
+    file.write_text(f"participant_id,withdrawn_on\n{local},{str(start)[:10]}\n")
+    with unit_of_work(engine) as session:
+        import_withdrawals(
+            session, DEMO_CONTRACT, file, actor="test", now=datetime.now(UTC), provider=provider
         )
     return engine
 

@@ -16,6 +16,7 @@ from ledger.services.checked_import import in_two_sessions, store_checked
 from ledger.services.contracts import ActiveSpec
 from ledger.services.enrolment import import_participants, participants_import
 from ledger.storage.db import reading, unit_of_work
+from ledger.storage.sealed import opened_attributes
 from ledger.storage.tables import Participant
 from ledger.storage.uploads import ImportSummary
 
@@ -43,9 +44,16 @@ def test_good_file_enrols_everyone_with_declared_attributes_only(
         p3 = session.scalars(
             select(Participant).where(col(Participant.participant_id) == "acme/P3")
         ).one()
-    assert p1.attributes == {"date_of_birth": "1995-06-01", "care_leaver": True, "region": "north"}
+        # the attributes are kept sealed apart, each person's with their own key
+        opened = opened_attributes(session.connection(), p1.contract_id)
+    assert p1.attributes == {} and p3.attributes == {}
+    assert opened["acme/P1"] == {
+        "date_of_birth": "1995-06-01",
+        "care_leaver": True,
+        "region": "north",
+    }
     assert p3.source_row == 5  # the empty line 4 is skipped, row numbers stay the file's
-    assert p3.attributes["care_leaver"] is False
+    assert opened["acme/P3"]["care_leaver"] is False
 
 
 def test_reimport_creates_nothing_new(

@@ -17,7 +17,7 @@ from ledger.domain.errors import RejectedUpload
 from ledger.services.contracts import ActiveSpec
 from ledger.services.enrolment import import_participants
 from ledger.services.evidence import import_evidence
-from ledger.services.facts import load_facts
+from ledger.services.facts import load_facts, participants_frame
 from ledger.services.results import import_results
 from ledger.services.verification import import_decisions
 from ledger.storage.db import unit_of_work
@@ -158,6 +158,11 @@ def test_facts_frames_have_the_engine_columns_and_types(
     submit(engine, enrolled, uploads / "evidence_good.csv", now)
     with unit_of_work(engine) as session:
         facts = load_facts(session, "dwp-test", now + HOUR, enrolled.spec)
+        # the attributes are opened from their seals only when asked (or when a metric's
+        # conditions need them: this spec's metrics have none)
+        opened = participants_frame(
+            session, "dwp-test", now + HOUR, enrolled.spec, with_attributes=True
+        )
     people = facts.participants
     assert list(people.columns) == [
         "participant_id",
@@ -167,9 +172,12 @@ def test_facts_frames_have_the_engine_columns_and_types(
         "date_of_birth",
         "care_leaver",
         "region",
+        "withdrawn_on",
     ]
-    assert people["start_date"].dtype.kind == "M" and people["date_of_birth"].dtype.kind == "M"
-    assert list(people["care_leaver"]) == [True, False, False]
+    assert people["withdrawn_on"].isna().all()
+    assert people["date_of_birth"].isna().all()
+    assert opened["start_date"].dtype.kind == "M" and opened["date_of_birth"].dtype.kind == "M"
+    assert list(opened["care_leaver"]) == [True, False, False]
     assert people.loc[0, "start_date"] == pd.Timestamp("2015-02-01")
     assert facts.evidence["quantity"].dtype == "Int64"
     assert len(facts.results) == 0

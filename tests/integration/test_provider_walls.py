@@ -28,6 +28,7 @@ from ledger.services.contracts import ActiveSpec, register_spec, remember
 from ledger.services.enrolment import import_participants
 from ledger.services.evidence import import_evidence
 from ledger.storage.db import unit_of_work
+from ledger.storage.sealed import opened_attributes
 from ledger.storage.tables import Evidence, Participant
 from ledger.storage.uploads import ImportSummary
 from tests.conftest import small_spec
@@ -123,7 +124,8 @@ def test_another_providers_id_answers_exactly_as_an_unknown_id(
         acme = session.scalars(
             select(Participant).where(col(Participant.participant_id) == "acme/P1")
         ).one()
-    assert acme.attributes["date_of_birth"] == "1995-06-01"
+        opened = opened_attributes(session.connection(), acme.contract_id, [acme.participant_id])
+    assert opened[acme.participant_id]["date_of_birth"] == "1995-06-01"
 
 
 def test_squatted_ids_cannot_refuse_another_providers_file(

@@ -229,8 +229,16 @@ def topo_order(metrics: Sequence[Metric]) -> list[Metric]:
 
 
 def reference_entitlement(
-    spec: ContractSpec, participants: Sequence[Row], evidence: Sequence[Row], results: Sequence[Row]
+    spec: ContractSpec,
+    participants: Sequence[Row],
+    evidence: Sequence[Row],
+    results: Sequence[Row],
+    judged: Mapping[tuple[str, str], tuple[date, date] | None] | None = None,
 ) -> RefResult:
+    """`judged`: (participant, metric) -> the first and last day its conditions hold (None:
+    never), for withdrawn participants whose attributes were erased; a participant row may
+    carry `withdrawn_on` (a date)."""
+    judged = judged or {}
     out = RefResult()
     exponent = spec.contract.exponent
     people = {p["participant_id"]: p for p in participants}
@@ -287,6 +295,14 @@ def reference_entitlement(
         if submitted_on is not None and row["achieved_on"] > submitted_on:
             out.not_payable[eid] = "achieved_after_submission"
             continue
+        # nothing achieved, or sent, after the day the participant withdrew counts
+        withdrawn_on = person.get("withdrawn_on")
+        if withdrawn_on is not None and (
+            row["achieved_on"] > withdrawn_on
+            or (submitted_on is not None and submitted_on > withdrawn_on)
+        ):
+            out.not_payable[eid] = "after_withdrawal"
+            continue
         if row["achieved_on"] < person["start_date"]:
             out.not_payable[eid] = "before_start"
             continue
@@ -342,6 +358,11 @@ def reference_entitlement(
             reason = "outside_window"
         elif last_date is not None and day > last_date:
             reason = "after_last_outcome_date"
+        elif (row["participant_id"], metric_id) in judged:
+            # judged before the withdrawn participant's attributes were erased
+            held = judged[(row["participant_id"], metric_id)]
+            if held is None or not held[0] <= day <= held[1]:
+                reason = "condition_not_met"
         elif not all(condition_holds(rule, person, start, day) for rule in metric.conditions):
             reason = "condition_not_met"
         if reason:

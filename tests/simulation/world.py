@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -37,6 +36,7 @@ from ledger.services.results import import_results
 from ledger.services.verification import import_decisions
 from ledger.storage.audit import chain_head, verify_chain
 from ledger.storage.db import unit_of_work
+from ledger.storage.sealed import opened_attributes
 from ledger.storage.tables import (
     CohortResult,
     Evidence,
@@ -268,14 +268,14 @@ def raw_facts(
     with world.engine.connect() as connection:
         people = table_of(Participant)
         participants = []
+        # declared attributes are stored sealed, each person's under a key of their own
+        opened = opened_attributes(connection, world.contract_id)
         for row in connection.execute(
             select(people).where(people.c.contract_id == world.contract_id)
         ).mappings():
             if _moment(row["enrolled_at"]) > cut:
                 continue
-            attributes = row["attributes"]
-            if isinstance(attributes, str):
-                attributes = json.loads(attributes)
+            attributes = opened.get(row["participant_id"], {})
             typed = {
                 name: _day(value) if name in dates and value is not None else value
                 for name, value in attributes.items()

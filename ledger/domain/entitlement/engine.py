@@ -84,7 +84,7 @@ def compute_entitlement(
     False (an empty not-payable frame, for callers that need only the lines) or the ids of the
     participants whose evidence it should cover. Neither changes any amount or reason: caps
     are applied over every line first."""
-    people = people_of(spec, facts.participants)
+    people = people_of(spec, facts.participants, facts.judged)
     if not people.ids.is_unique:
         twice = sorted(set(people.ids[people.ids.duplicated()]))[:5]
         raise ValueError(f"participant ids must be unique in a contract; repeated: {twice}")

@@ -107,6 +107,13 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
     quantity = evidence["quantity"]
     missing_quantity = quantity.isna().to_numpy()
     start = people.start[np.maximum(person, 0)] if len(people.start) else np.zeros_like(day)
+    after_withdrawal = np.zeros(len(day), dtype=bool)
+    if people.withdrawn is not None and len(people.start):
+        # nothing achieved, or sent, after the day the participant withdrew counts
+        withdrawn = np.where(person >= 0, people.withdrawn[np.maximum(person, 0)], NO_DAY)
+        after_withdrawal = (withdrawn != NO_DAY) & (
+            (day > withdrawn) | ((submitted != NO_DAY) & (submitted > withdrawn))
+        )
     reason = np.select(
         [
             person < 0,
@@ -119,6 +126,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
             things.is_measure(thing) & missing_quantity,
             # a claim about the future: time cannot run backwards (NO_DAY: not known)
             (submitted != NO_DAY) & (day > submitted),
+            after_withdrawal,
             day < start,
         ],
         [
@@ -131,6 +139,7 @@ def check_rows(spec: ContractSpec, evidence: pd.DataFrame, people: People, thing
             CODE["evidence_type_not_accepted"],
             CODE["quantity_missing"],
             CODE["achieved_after_submission"],
+            CODE["after_withdrawal"],
             CODE["before_start"],
         ],
         default=COUNTS,

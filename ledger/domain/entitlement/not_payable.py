@@ -184,6 +184,9 @@ def _text(spec: ContractSpec, reason: str, item: Metric | Measure | Event | None
     name = item.id if item is not None else "?"
     if reason == "not_enrolled":
         return "no enrolled participant with this id"
+    if reason == "after_withdrawal":
+        # no date: who withdrew, and when, is theirs (reports count withdrawals, never who)
+        return "achieved or sent after the participant withdrew their consent"
     if reason == "unknown_metric":
         return "the spec has no metric or measure with this id"
     if reason == "threshold_not_claimable" and isinstance(item, Metric) and item.measure:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from contract_specs.model import AgeAtOutcome, ClockFrom, Condition, ContractSpec
 from ledger.domain.entitlement.clocks import Events, any_between, latest_on_or_before
@@ -59,12 +60,30 @@ def check_claims(spec: ContractSpec, claims: Claims, people: People) -> np.ndarr
         if any(isinstance(rule, AgeAtOutcome) for rule in metric.conditions):
             # judged on the claim's own day (a milestone's: the day it was reached)
             unmet |= ~outcome_rules_hold(metric.conditions, people, person[selected], day)
+        if people.judged is not None and position in people.judged:
+            unmet = _judged_unmet(people.judged[position], person[selected], day, unmet)
         reason[selected] = np.select(
             [outside, late, unmet],
             [CODE["outside_window"], CODE["after_last_outcome_date"], CODE["condition_not_met"]],
             default=COUNTS,
         )
     return reason
+
+
+def _judged_unmet(
+    judged: tuple[np.ndarray, np.ndarray, np.ndarray],
+    person: np.ndarray,
+    day: np.ndarray,
+    unmet: np.ndarray,
+) -> np.ndarray:
+    """For claims of participants whose conditions were judged before their attributes were
+    erased: unmet unless the claim's day lies in the days the conditions held."""
+    who, first, last = judged
+    row = pd.Index(who).get_indexer(person)
+    mine = row >= 0
+    at = np.maximum(row, 0)
+    held = (first[at] != NO_DAY) & (day >= first[at]) & (day <= last[at])
+    return np.where(mine, ~held, unmet)
 
 
 def occurrences_of(

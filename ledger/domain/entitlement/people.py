@@ -4,11 +4,13 @@ the rules judged on the start date once per participant, those judged on the day
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from contract_specs.canonical import canonical_data
 from contract_specs.model import (
     AgeAtOutcome,
     AgeAtStart,
@@ -31,23 +33,63 @@ class People:
     cohort_number: np.ndarray  # position in spec.cohorts, -1 if the spec does not know it
     provider: np.ndarray  # str
     frame: pd.DataFrame
+    # day numbers of withdrawal, NO_DAY for those who have not withdrawn
+    withdrawn: np.ndarray | None = None
+    # metric position -> (participant numbers, first day, last day the conditions hold; NO_DAY:
+    # never): conditions judged before a withdrawn participant's attributes were erased
+    judged: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
 
-def people_of(spec: ContractSpec, frame: pd.DataFrame) -> People:
-    """Number the participants and code their start dates and cohorts."""
+def people_of(
+    spec: ContractSpec, frame: pd.DataFrame, judged: pd.DataFrame | None = None
+) -> People:
+    """Number the participants and code their start dates, cohorts and withdrawals; `judged`:
+    conditions judged before attributes were erased (types.py)."""
     frame = frame.reset_index(drop=True)
     cohort = frame["cohort"].astype(str).to_numpy(dtype=object)
     numbers = {c.id: i for i, c in enumerate(spec.cohorts)}
     codes, uniques = pd.factorize(cohort)
     cohort_number = np.array([numbers.get(u, -1) for u in uniques], dtype=np.int64)
+    ids = pd.Index(frame["participant_id"].astype(str).to_numpy(dtype=object))
+    withdrawn = day_numbers(frame["withdrawn_on"]) if "withdrawn_on" in frame else None
     return People(
-        ids=pd.Index(frame["participant_id"].astype(str).to_numpy(dtype=object)),
+        ids=ids,
         start=day_numbers(frame["start_date"]),
         cohort=cohort,
         cohort_number=cohort_number[codes] if len(codes) else np.zeros(0, dtype=np.int64),
         provider=frame["provider"].fillna("").astype(str).to_numpy(dtype=object),
         frame=frame,
+        withdrawn=withdrawn,
+        judged=_judged(spec, ids, judged),
     )
+
+
+def _judged(
+    spec: ContractSpec, ids: pd.Index, judged: pd.DataFrame | None
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
+    if judged is None or judged.empty:
+        return None
+    found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    person = ids.get_indexer(judged["participant_id"].astype(str))
+    for position, metric in enumerate(spec.metrics):
+        mine = (
+            (judged["metric"] == metric.id).to_numpy()
+            & (judged["conditions"] == condition_key(metric.conditions)).to_numpy()
+            & (person >= 0)
+        )
+        if mine.any():
+            found[position] = (
+                person[mine],
+                day_numbers(judged["holds_from"])[mine],
+                day_numbers(judged["holds_to"])[mine],
+            )
+    return found
+
+
+def condition_key(conditions: tuple[Condition, ...]) -> str:
+    """A metric's conditions as one text, in the spec language's canonical form: conditions
+    judged under one spec are used only while the spec says the same."""
+    return json.dumps(canonical_data(conditions), sort_keys=True, separators=(",", ":"))
 
 
 def rule_holds(rule: Rule, people: People) -> np.ndarray:

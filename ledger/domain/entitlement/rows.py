@@ -149,6 +149,12 @@ def facts_from_rows(
             people[attribute.name].append(
                 _attribute(reader, attribute.type, value, f"{place}.{attribute.name}")
             )
+    if any("withdrawn_on" in row for row in participants):
+        # the day a participant withdrew (an example's boundary of after_withdrawal)
+        people["withdrawn_on"] = [
+            reader.date(row.get("withdrawn_on"), f"participants[{i}].withdrawn_on", required=False)
+            for i, row in enumerate(participants)
+        ]
 
     decimals = {m.id: m.decimals for m in spec.measures}
     metric_ids = {m.id for m in spec.metrics}
@@ -212,7 +218,9 @@ def facts_from_rows(
         raise FactsError(reader.problems)
     return Facts(
         participants=_frame(
-            people, {"start_date": "date"} | {a.name: a.type.value for a in spec.attributes}
+            people,
+            {"start_date": "date", "withdrawn_on": "date"}
+            | {a.name: a.type.value for a in spec.attributes},
         ),
         evidence=_frame(
             facts, {"achieved_on": "date", "submitted_on": "date", "quantity": "integer"}

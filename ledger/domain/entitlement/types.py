@@ -10,6 +10,9 @@ participants
     participant_id (str), cohort (str), provider (str), start_date (datetime64, a calendar date),
     plus one column per attribute the spec declares (dates as datetime64, booleans as bool,
     strings as str, integers as Int64, decimals as str). Only enrolled participants.
+    Optionally withdrawn_on (datetime64, NaT when the participant has not withdrawn): evidence
+    achieved or submitted after that day counts for nothing (after_withdrawal). A withdrawn
+    participant's attributes may be missing (erased): see `judged`.
 evidence
     evidence_id (str), participant_id (str), metric (str: a metric id, or a measure id for
     quantity evidence), achieved_on (datetime64), evidence_type (str, may be empty),
@@ -19,6 +22,13 @@ evidence
     written by hand for examples). A row achieved after the day it was submitted is a claim about
     the future and counts for nothing (achieved_after_submission); since the storage layer hands
     over only rows submitted by the cut-off, nothing achieved after the cut-off counts either.
+judged (optional)
+    participant_id (str), metric (str), conditions (str: `condition_key` of the metric's
+    conditions when judged), holds_from, holds_to (datetime64; NaT: they never held): a
+    withdrawn participant's metric conditions as judged from their attributes before these were
+    erased, over the days from their start to their withdrawal. Where a row matches the metric's
+    conditions in the spec, the engine judges the claim's day against it instead of the
+    attributes; a row for other conditions (the spec changed them since) is ignored.
 results
     result_id (str), metric (cohort metric id), cohort (a cohort id, or "pool" for a pooled
     metric), observed (str decimal), comparison (str decimal), units (int),
@@ -44,7 +54,7 @@ not_payable — one per evidence row that counts for nothing:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -107,6 +117,7 @@ NOT_PAYABLE_REASONS = (
     "evidence_type_not_accepted",
     "before_start",
     "achieved_after_submission",
+    "after_withdrawal",
     "outside_window",
     "after_last_outcome_date",
     "condition_not_met",
@@ -126,11 +137,28 @@ NOT_PAYABLE_REASONS = (
 )
 
 
+JUDGED_COLUMNS = ("participant_id", "metric", "conditions", "holds_from", "holds_to")
+
+
+def no_judgements() -> pd.DataFrame:
+    """An empty `judged` frame: every participant judged on their attributes."""
+    return pd.DataFrame(
+        {
+            "participant_id": pd.Series([], dtype="str"),
+            "metric": pd.Series([], dtype="str"),
+            "conditions": pd.Series([], dtype="str"),
+            "holds_from": pd.Series([], dtype="datetime64[s]"),
+            "holds_to": pd.Series([], dtype="datetime64[s]"),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Facts:
     participants: pd.DataFrame
     evidence: pd.DataFrame
     results: pd.DataFrame
+    judged: pd.DataFrame = field(default_factory=no_judgements)
 
 
 @dataclass(frozen=True)
