@@ -32,7 +32,7 @@ run: install ## Install, then start the demo service on embedded SQLite
 	$(BIN)/outcomes demo --host $(HOST) --port $(PORT)
 
 test: install-dev ## Install the dev tools and run every test and feature
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 HOURS ?= 1
 simulate: install-dev ## Random histories through the whole ledger for HOURS hours (failures kept in tests/simulation/histories)
