@@ -23,6 +23,7 @@ from contract_specs.model import ContractSpec
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
 from ledger.intake.references import reference_problems
+from ledger.intake.row_checks import ROW, RowChecks, open_checks
 from ledger.services.checked_import import (
     CheckedImport,
     Insert,
@@ -32,13 +33,7 @@ from ledger.services.checked_import import (
 )
 from ledger.services.contracts import active_spec, require_contract
 from ledger.storage.tables import table_of
-from ledger.storage.uploads import (
-    ROW,
-    ImportSummary,
-    RowChecks,
-    columns_of,
-    open_checks,
-)
+from ledger.storage.uploads import ImportSummary, columns_of
 from reconciliation.matching import Remittance
 from reconciliation.tables import RemittanceRow
 

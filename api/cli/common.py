@@ -23,15 +23,9 @@ from sqlmodel import Session
 from api.cli.spec_cmds import finding_line
 from contract_specs.findings import SpecError
 from ledger.domain.errors import LedgerError, RejectedUpload
+from ledger.intake.row_checks import Source, Upload, cli_limits, read_file, refuse_unread
 from ledger.services.checked_import import CheckedImport, in_two_sessions
 from ledger.storage.db import ensure_schema, is_busy, make_engine, unit_of_work
-from ledger.storage.uploads import (
-    Source,
-    Upload,
-    cli_limits,
-    read_file,
-    refuse_unread,
-)
 from reconciliation.errors import ReconciliationError
 from reporting.errors import ReportError
 

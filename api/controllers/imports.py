@@ -42,6 +42,7 @@ from api.dto import ImportOut, RowsIn, UploadForm
 from api.errors import ApiProblem
 from contract_specs.model import Role
 from ledger.domain.errors import RejectedUpload
+from ledger.intake.row_checks import Upload
 from ledger.services import enrolment, evidence, results, verification, withdrawal
 from ledger.services.checked_import import CheckedImport, store_checked
 from ledger.services.enrolment import participants_import
@@ -51,7 +52,7 @@ from ledger.services.verification import decisions_import
 from ledger.services.withdrawal import withdrawals_import
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.tokens import Caller
-from ledger.storage.uploads import ImportSummary, Upload
+from ledger.storage.uploads import ImportSummary
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from api.controllers.imports import ImportKind, import_handlers
 from api.controllers.responses import READ
 from contract_specs.model import Role, from_minor
 from ledger.domain.finance.returns import returns_of_investor, returns_table, seen_by_investor
+from ledger.intake.row_checks import Upload
 from ledger.services.cash import OPTIONAL, REQUIRED, investment_of, load_cash
 from ledger.services.checked_import import CheckedImport
 from ledger.services.contracts import active_spec
 from ledger.storage.db import reading
 from ledger.storage.tokens import Caller
-from ledger.storage.uploads import Upload
 from reconciliation.income import cash_by_hand_import
 from reporting.investor_tables import rate_percent
 

@@ -31,12 +31,12 @@ from api.controllers.responses import READ, WRITE
 from api.controllers.writes import canonical_body, idempotent_service, json_ready, request_hash
 from api.errors import not_found
 from contract_specs.model import ContractSpec, Role, from_minor
+from ledger.intake.row_checks import Upload
 from ledger.services.checked_import import CheckedImport
 from ledger.services.contracts import active_spec
 from ledger.storage.db import reading, unit_of_work
 from ledger.storage.tables import Posting, table_of
 from ledger.storage.tokens import Caller
-from ledger.storage.uploads import Upload
 from reconciliation.errors import Problem, ReconciliationError
 from reconciliation.periods import periods_so_far
 from reconciliation.remittances import REQUIRED as REMITTANCE_COLUMNS

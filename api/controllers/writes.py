@@ -38,10 +38,10 @@ from api.errors import ApiProblem
 from ledger.domain.errors import RejectedUpload, RowError, UploadTooLarge
 from ledger.intake.cell_safety import csv_row_writer
 from ledger.intake.reading import MAX_COLUMNS, FileBytes, Upload, api_limits, read_file
+from ledger.intake.row_checks import refuse_unread
 from ledger.storage.db import unit_of_work
 from ledger.storage.tables import IdempotentRequest
 from ledger.storage.tokens import Caller
-from ledger.storage.uploads import refuse_unread
 
 T = TypeVar("T")
 REPLAYED = "Idempotent-Replayed"

@@ -37,6 +37,7 @@ from ledger.domain.finance.flows import CashFlow, CashKind, Component
 from ledger.domain.finance.waterfall import Waterfall
 from ledger.intake.reading import Source
 from ledger.intake.references import reference_problems
+from ledger.intake.row_checks import ROW, RowChecks, canonical_json, open_checks
 from ledger.services.checked_import import (
     CheckedImport,
     Insert,
@@ -47,14 +48,7 @@ from ledger.services.checked_import import (
 from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.storage.db import hold_until_commit
 from ledger.storage.tables import CashTransaction, table_of
-from ledger.storage.uploads import (
-    ROW,
-    ImportSummary,
-    RowChecks,
-    canonical_json,
-    columns_of,
-    open_checks,
-)
+from ledger.storage.uploads import ImportSummary, columns_of
 
 REQUIRED = ("date", "kind", "amount", "reference")
 OPTIONAL = ("tranche", "party", "component")

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from contract_specs.model import ContractSpec
+from ledger.intake.row_checks import RowChecks, parse_booleans
 from ledger.storage.bulk import insert_columns
 from ledger.storage.sealed import SLICE, sealed_rows
 from ledger.storage.tables import (
@@ -25,7 +26,6 @@ from ledger.storage.tables import (
     Withdrawal,
     table_of,
 )
-from ledger.storage.uploads import RowChecks, parse_booleans
 
 
 def consents_given(checks: RowChecks, spec: ContractSpec) -> list[dict[str, bool]]:
@@ -37,7 +37,7 @@ def consents_given(checks: RowChecks, spec: ContractSpec) -> list[dict[str, bool
         name = consent.name
         raw = frame[name] if name in frame else pd.Series("", index=frame.index, dtype="str")
         values = parse_booleans(raw)
-        # a column left out of the file reads as empty cells (ledger.storage.uploads)
+        # a column left out of the file reads as empty cells (ledger.intake.row_checks)
         checks.flag(
             raw == "",
             name,

@@ -28,6 +28,15 @@ from contract_specs.model import (
 from ledger.domain.entitlement.people import people_of, rule_holds
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
+from ledger.intake.row_checks import (
+    ROW,
+    RowChecks,
+    canonical_json,
+    flag_whole_numbers,
+    is_decimal,
+    open_checks,
+    parse_booleans,
+)
 from ledger.services.checked_import import (
     CheckedImport,
     Insert,
@@ -45,17 +54,7 @@ from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.services.ids import qualify_local
 from ledger.storage.sealed import opened_attributes
 from ledger.storage.tables import Participant, table_of
-from ledger.storage.uploads import (
-    ROW,
-    ImportSummary,
-    RowChecks,
-    canonical_json,
-    columns_of,
-    flag_whole_numbers,
-    is_decimal,
-    open_checks,
-    parse_booleans,
-)
+from ledger.storage.uploads import ImportSummary, columns_of
 
 COLUMNS = ("participant_id", "cohort", "provider", "start_date")
 

@@ -25,6 +25,7 @@ from ledger.domain.entitlement.coding import positions
 from ledger.domain.entitlement.types import EVIDENCE_COLUMNS
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
+from ledger.intake.row_checks import ROW, RowChecks, canonical_json, open_checks
 from ledger.services.checked_import import (
     CheckedImport,
     Insert,
@@ -37,13 +38,7 @@ from ledger.services.facts import fetch_columns, utc
 from ledger.services.ids import PROVIDER_COLUMN, flag_bad_ids, qualify_local, resolve_column
 from ledger.storage import keys
 from ledger.storage.tables import Evidence, Participant, table_of
-from ledger.storage.uploads import (
-    ROW,
-    ImportSummary,
-    RowChecks,
-    canonical_json,
-    open_checks,
-)
+from ledger.storage.uploads import ImportSummary
 
 # the file has the engine's evidence columns but those the ledger records (status, submission
 # day), and a reference

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ledger.domain.errors import AmbiguousParticipant, UnknownParticipant
+from ledger.intake.row_checks import RowChecks
 from ledger.services.contracts import require_contract
 from ledger.storage import keys
 from ledger.storage.tables import Participant, table_of
-from ledger.storage.uploads import RowChecks
 
 PROVIDER_COLUMN = "provider"  # optional in evidence and decision files
 

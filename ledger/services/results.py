@@ -19,6 +19,14 @@ from contract_specs.model import ContractSpec
 from ledger.domain.entitlement.types import RESULT_COLUMNS
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
+from ledger.intake.row_checks import (
+    ROW,
+    RowChecks,
+    canonical_json,
+    flag_whole_numbers,
+    is_decimal,
+    open_checks,
+)
 from ledger.services.checked_import import (
     CheckedImport,
     Insert,
@@ -29,16 +37,7 @@ from ledger.services.checked_import import (
 from ledger.services.contracts import ActiveSpec, active_spec, require_contract
 from ledger.services.ids import check_local
 from ledger.storage.tables import CohortResult, table_of
-from ledger.storage.uploads import (
-    ROW,
-    ImportSummary,
-    RowChecks,
-    canonical_json,
-    columns_of,
-    flag_whole_numbers,
-    is_decimal,
-    open_checks,
-)
+from ledger.storage.uploads import ImportSummary, columns_of
 
 POOL = "pool"
 COLUMNS = tuple(c for c in RESULT_COLUMNS if c != "reference")

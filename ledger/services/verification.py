@@ -26,6 +26,7 @@ from sqlmodel import Session
 from ledger.domain.entitlement.status import DECISIONS, PENDING, STATUSES, code, codes
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
+from ledger.intake.row_checks import ROW, open_checks
 from ledger.services.checked_import import (
     CheckedImport,
     Insert,
@@ -37,7 +38,7 @@ from ledger.services.contracts import active_spec, require_contract
 from ledger.services.ids import PROVIDER_COLUMN, resolve_column, wanted_keys
 from ledger.services.verification_status import LOOKUP_AT_MOST, stored_evidence
 from ledger.storage.tables import Evidence, VerificationDecision
-from ledger.storage.uploads import ROW, ImportSummary, open_checks
+from ledger.storage.uploads import ImportSummary
 
 COLUMNS = ("evidence_id", "decision", "reason")
 # decision -> the statuses it may follow (see the module docstring)

@@ -25,6 +25,7 @@ from ledger.domain.entitlement.judged import judge_conditions
 from ledger.domain.entitlement.people import people_of
 from ledger.domain.errors import RejectedUpload
 from ledger.intake.reading import Source
+from ledger.intake.row_checks import ROW, canonical_json, open_checks
 from ledger.services.checked_import import CheckedImport, Store, contract_import, in_one_session
 from ledger.services.contracts import active_spec, require_contract
 from ledger.services.evidence import enrolled_of, participant_keys_of
@@ -34,7 +35,7 @@ from ledger.storage import audit
 from ledger.storage.bulk import insert_columns
 from ledger.storage.sealed import SLICE, destroy_keys
 from ledger.storage.tables import Participant, Withdrawal, table_of
-from ledger.storage.uploads import ROW, ImportSummary, canonical_json, open_checks
+from ledger.storage.uploads import ImportSummary
 
 COLUMNS = ("participant_id", "withdrawn_on")
 

@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from contract_specs.model import Role
+from ledger.intake.row_checks import decimals_of, scaled_integers
 from ledger.services.evidence import COLUMNS as EVIDENCE_COLUMNS
-from ledger.storage.uploads import decimals_of, scaled_integers
 from tests.api.conftest import OWN
 from tests.integration.test_ledger_cli import SPEC, run
 

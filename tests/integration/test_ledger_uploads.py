@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from ledger.storage.uploads import read_upload
+from ledger.intake.row_checks import read_upload
 
 REQUIRED = ("participant_id", "cohort", "provider", "start_date")
 

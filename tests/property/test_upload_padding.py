@@ -1,7 +1,7 @@
 """An upload's cells come back stripped whether or not the reader decides to strip them.
 
 The csv reader skips stripping when the bytes show no cell can begin or end with whitespace
-(ledger.storage.uploads.may_be_padded). Random files, written by the csv module with its quoting,
+(ledger.intake.reading.may_be_padded). Random files, written by the csv module with its quoting,
 are
 read by the upload reader and compared with the csv module's own cells, stripped. A cell that
 still holds a control character (a tab, a line break) once stripped is refused at its row and
@@ -19,7 +19,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.storage.uploads import ROW, may_be_padded, read_upload
+from ledger.intake.row_checks import ROW, may_be_padded, read_upload
 
 HEADER = ["a", "b", "c"]
 # letters, the blanks Python strips, the bytes csv gives meaning to, and a Unicode space

@@ -122,8 +122,8 @@ def test_an_upload_may_name_an_event_and_no_unknown_thing() -> None:
     import pandas as pd
     import pyarrow as pa
 
+    from ledger.intake.row_checks import ROW, RowChecks
     from ledger.services.evidence import Enrolled, check_rows
-    from ledger.storage.uploads import ROW, RowChecks
 
     rows = {
         "evidence_id": ["A1", "A2"],

@@ -15,10 +15,10 @@ from contract_specs.checks_text import MAX_TEXT
 from contract_specs.loader import MAX_SPEC_BYTES
 from ledger.domain.errors import MAX_LISTED
 from ledger.intake.reading import MAX_COLUMNS
+from ledger.intake.row_checks import MAX_DIGITS, largest
 from ledger.intake.xlsx_reading import XLSX_UNPACK_RATIO
 from ledger.services.cash import REFERENCE_MAX as CASH_REFERENCE_MAX
 from ledger.storage.settings import Settings
-from ledger.storage.uploads import MAX_DIGITS, largest
 from reconciliation.remittances import REFERENCE_MAX as REMITTANCE_REFERENCE_MAX
 
 DOCS = Path(__file__).parents[2] / "docs"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ledger.storage.uploads import ROW, RowChecks
+from ledger.intake.row_checks import ROW, RowChecks
 
 
 def checks_of(column: str, *values: str) -> RowChecks:

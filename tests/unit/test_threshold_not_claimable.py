@@ -64,8 +64,8 @@ def test_an_upload_naming_a_threshold_metric_is_refused_at_its_row_and_field() -
     import pandas as pd
     import pyarrow as pa
 
+    from ledger.intake.row_checks import ROW, RowChecks
     from ledger.services.evidence import Enrolled, check_rows
-    from ledger.storage.uploads import ROW, RowChecks
 
     rows = {
         "evidence_id": ["E1", "E2"],

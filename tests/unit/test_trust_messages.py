@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ledger.domain.errors import MISSING_COLUMN, RejectedUpload, RowError
-from ledger.storage.uploads import MAX_DIGITS, flag_whole_numbers, open_checks
+from ledger.intake.row_checks import MAX_DIGITS, flag_whole_numbers, open_checks
 
 
 def test_a_whole_number_of_more_than_18_digits_is_too_large_not_a_non_number(

@@ -11,7 +11,7 @@ import pytest
 
 from ledger.domain.errors import MAX_LISTED, RejectedUpload, RowError, UploadTooLarge
 from ledger.intake.reading import FileBytes, UploadLimits, read_file
-from ledger.storage.uploads import ROW, RowChecks, is_integer
+from ledger.intake.row_checks import ROW, RowChecks, is_integer
 from tests.broken_files import PEOPLE_HEADER, xlsx
 
 ROOMY = UploadLimits(max_bytes=10_000_000, max_rows=1_000, max_cell_chars=500)
