@@ -133,13 +133,20 @@ def reading(engine: Engine) -> Iterator[Session]:
 def hold_until_commit(session: OrmSession, key: str) -> None:
     """Make every other transaction that holds `key` wait until this one commits or rolls back.
 
-    PostgreSQL: a transaction-scoped advisory lock on the key's hash (a rare hash collision
-    only makes unrelated writers wait). SQLite needs nothing: its transactions begin IMMEDIATE,
-    so the first statement of a unit of work already made any second writer wait.
+    PostgreSQL: a transaction-scoped advisory lock on the hash of the key within the ledger's
+    schema (a rare hash collision only makes unrelated writers wait). Advisory locks belong to
+    the whole database, so the schema is part of the key: two ledgers in schemas of one
+    database (the tests' schema per test, run side by side) never wait on each other's locks,
+    nor deadlock on them. SQLite needs nothing: its transactions begin IMMEDIATE, so the first
+    statement of a unit of work already made any second writer wait.
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        connection.execute(text(ADVISORY_LOCK), {"key": key})
+
+
+ADVISORY_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || :key))"
+"""The statement hold_until_commit runs on PostgreSQL (`key`: the lock's name)."""
 
 
 def is_sqlite(engine: Engine) -> bool:

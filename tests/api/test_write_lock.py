@@ -24,7 +24,7 @@ from api.cli import main
 from contract_specs.model import Role
 from ledger.services.contracts import active_spec
 from ledger.services.enrolment import import_participants
-from ledger.storage.db import is_sqlite, make_engine, unit_of_work
+from ledger.storage.db import ADVISORY_LOCK, is_sqlite, make_engine, unit_of_work
 from ledger.storage.settings import get_settings
 from ledger.storage.tables import Participant, table_of
 from tests.api.conftest import OWN, PEOPLE, RIVAL
@@ -64,7 +64,7 @@ def held(engine: Engine) -> Iterator[Connection]:
         connection.execute(text("SELECT 1"))  # BEGIN IMMEDIATE has taken the lock
     else:
         key = f"participants:{OWN}"
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        connection.execute(text(ADVISORY_LOCK), {"key": key})
     try:
         yield connection
     finally:

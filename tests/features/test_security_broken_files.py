@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, text
 
 from api.app import create_app
 from contract_specs.model import Role
-from ledger.storage.db import is_sqlite, make_engine
+from ledger.storage.db import ADVISORY_LOCK, is_sqlite, make_engine
 from ledger.storage.settings import get_settings
 from tests.api.conftest import LITESTAR_DEPRECATIONS, OWN, PEOPLE, bearer, load_world
 from tests.broken_files import EVIDENCE_HEADER, GOOD_WORKBOOK, OLE2, PNG, evidence, stored
@@ -107,7 +107,7 @@ def held(desk: Desk, engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
     else:
         key = f"evidence:{OWN}"
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        connection.execute(text(ADVISORY_LOCK), {"key": key})
     desk.lock = connection
 
 
