@@ -53,7 +53,7 @@ def commissioner_report(
     period = checked_request(spec, period_id, payer=payer, as_of=as_of)
     if run is not None:
         cut_off = utc(run.cut_off)
-        people = sources.participants(session, contract_id, cut_off)
+        people = sources.participants(session, contract_id, cut_off, attributes=False)
         postings = sources.run_postings(session, contract_id, run)
         not_payable = (
             sources.run_not_payable(session, run.computed_by)
@@ -63,7 +63,7 @@ def commissioner_report(
     else:
         last = sources.last_posted(session, contract_id, period.id)
         cut_off = utc(as_of or last or end_of(period))
-        people = sources.participants(session, contract_id, cut_off)
+        people = sources.participants(session, contract_id, cut_off, attributes=False)
         not_payable = _decided_now(session, spec, period, cut_off)
         postings = sources.postings(session, contract_id, cut_off)
     withdrawn = len(sources.withdrawn_by(session, contract_id, cut_off))

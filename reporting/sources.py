@@ -222,11 +222,15 @@ def participants(
     cut_off: datetime,
     provider: str | None = None,
     spec: ContractSpec | None = None,
+    *,
+    attributes: bool = True,
 ) -> pd.DataFrame:
     """Participants enrolled at or before `cut_off`: `attributes` their declared attributes
-    (opened from their seals; erased, so empty, for a withdrawn person), `withdrawn` whether
-    they had withdrawn by then, and `in_segments` whether they may be counted in analysis by
-    group: not withdrawn, and given every consent of `spec` that allows segment analysis."""
+    (opened from their seals; erased, so empty, for a withdrawn person; left sealed, so empty,
+    when `attributes` is False: a report that shows none need not decrypt a million seals),
+    `withdrawn` whether they had withdrawn by then, and `in_segments` whether they may be
+    counted in analysis by group: not withdrawn, and given every consent of `spec` that allows
+    segment analysis."""
     table = table_of(Participant)
     query = select(*(table.c[name] for name in PARTICIPANT_COLUMNS)).where(
         table.c.contract_id == contract_id, table.c.enrolled_at <= cut_off
@@ -242,7 +246,7 @@ def participants(
     frame["start_date"] = dates(list(frame["start_date"]))
     ids = [str(p) for p in frame["participant_id"]]
     connection = session.connection()
-    opened = opened_attributes(connection, contract_id, ids)
+    opened = opened_attributes(connection, contract_id, ids) if attributes else {}
     frame["attributes"] = pd.Series([opened.get(p, {}) for p in ids], dtype="object")
     gone = withdrawn_by(session, contract_id, cut_off)
     frame["withdrawn"] = pd.Series([p in gone for p in ids], dtype="bool")
